@@ -1,0 +1,98 @@
+# Finds imgfeat's third-party libraries and exposes them as imported targets.
+#
+# Arrow/Parquet and OpenVINO are looked up through their normal CMake packages
+# first (system or conda installs). When those are absent, the copies shipped in
+# the pyarrow and openvino wheels of the Python environment are used: openvino
+# ships a CMake config; pyarrow ships headers and versioned libraries, wrapped
+# here as the same target names Arrow's own config defines.
+
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(PNG REQUIRED)
+find_package(TIFF REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(nlohmann_json 3 REQUIRED)
+pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
+
+find_package(Python3 COMPONENTS Interpreter)
+
+function(imgfeat_python_query out code)
+  if(NOT Python3_EXECUTABLE)
+    return()
+  endif()
+  execute_process(COMMAND ${Python3_EXECUTABLE} -c "${code}"
+                  OUTPUT_VARIABLE value OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE rc ERROR_QUIET)
+  if(rc EQUAL 0)
+    set(${out} "${value}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# --- Arrow and Parquet -------------------------------------------------------
+find_package(Arrow CONFIG QUIET)
+find_package(Parquet CONFIG QUIET)
+if(Arrow_FOUND AND Parquet_FOUND)
+  set(IMGFEAT_ARROW_TARGET Arrow::arrow_shared)
+  set(IMGFEAT_PARQUET_TARGET Parquet::parquet_shared)
+else()
+  imgfeat_python_query(PYARROW_DIR "import pyarrow, os; print(os.path.dirname(pyarrow.__file__))")
+  if(NOT PYARROW_DIR)
+    message(FATAL_ERROR "Arrow C++ not found: install it, or the pyarrow wheel (make setup)")
+  endif()
+  file(GLOB _arrow_lib "${PYARROW_DIR}/libarrow.so.[0-9]*")
+  file(GLOB _parquet_lib "${PYARROW_DIR}/libparquet.so.[0-9]*")
+  if(NOT _arrow_lib OR NOT _parquet_lib)
+    message(FATAL_ERROR "pyarrow at ${PYARROW_DIR} ships no libarrow/libparquet")
+  endif()
+  add_library(imgfeat_arrow SHARED IMPORTED GLOBAL)
+  set_target_properties(imgfeat_arrow PROPERTIES
+    IMPORTED_LOCATION "${_arrow_lib}"
+    INTERFACE_INCLUDE_DIRECTORIES "${PYARROW_DIR}/include")
+  add_library(imgfeat_parquet SHARED IMPORTED GLOBAL)
+  set_target_properties(imgfeat_parquet PROPERTIES
+    IMPORTED_LOCATION "${_parquet_lib}"
+    INTERFACE_LINK_LIBRARIES imgfeat_arrow)
+  set(IMGFEAT_ARROW_TARGET imgfeat_arrow)
+  set(IMGFEAT_PARQUET_TARGET imgfeat_parquet)
+  list(APPEND IMGFEAT_RUNTIME_DIRS "${PYARROW_DIR}")
+  message(STATUS "Arrow C++: from pyarrow at ${PYARROW_DIR}")
+endif()
+
+# --- OpenVINO ----------------------------------------------------------------
+if(NOT OpenVINO_DIR)
+  imgfeat_python_query(_ov_cmake
+    "import openvino, os; print(os.path.join(os.path.dirname(openvino.__file__), 'cmake'))")
+  if(_ov_cmake)
+    set(OpenVINO_DIR "${_ov_cmake}")
+  endif()
+endif()
+find_package(OpenVINO CONFIG REQUIRED COMPONENTS Runtime)
+# OpenVINO's wheel is built with the pre-C++11 std::string ABI and its config
+# forces that ABI on every target; Arrow's is built with the C++11 ABI. imgfeat
+# uses only OpenVINO's C API, where the ABI does not matter, so keep C++11's.
+remove_definitions(-D_GLIBCXX_USE_CXX11_ABI=${OpenVINO_GLIBCXX_USE_CXX11_ABI})
+get_target_property(_ov_lib openvino::runtime::c IMPORTED_LOCATION_RELEASE)
+if(_ov_lib)
+  get_filename_component(_ov_libdir "${_ov_lib}" DIRECTORY)
+  list(APPEND IMGFEAT_RUNTIME_DIRS "${_ov_libdir}")
+endif()
+
+# --- OpenCV DNN (second engine, compared in the benchmarks) ------------------
+option(IMGFEAT_WITH_OPENCV "Build the OpenCV DNN inference engine" ON)
+if(IMGFEAT_WITH_OPENCV)
+  find_package(OpenCV QUIET COMPONENTS core dnn)
+  if(NOT OpenCV_FOUND)
+    message(STATUS "OpenCV DNN not found: the opencv engine is not built")
+    set(IMGFEAT_WITH_OPENCV OFF)
+  endif()
+endif()
+
+# --- Tests and benchmarks ----------------------------------------------------
+find_package(GTest REQUIRED)
+find_package(benchmark QUIET)
+
+# Libraries from wheels live outside the loader's path: bake their folders in.
+set(CMAKE_BUILD_RPATH "${IMGFEAT_RUNTIME_DIRS}")
+set(CMAKE_INSTALL_RPATH "${IMGFEAT_RUNTIME_DIRS}")

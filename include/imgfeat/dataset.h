@@ -1,0 +1,68 @@
+// The output dataset: a folder of Parquet files written with Arrow C++,
+// readable as one table by pandas, pyarrow.dataset and Spark, that survives
+// crashes (docs/FORMAT.md describes it).
+//
+//   OUTPUT/part-00000.parquet ...   path, label, modification_time, length, features
+//   OUTPUT/_errors.parquet          path, stage, error: every file that failed
+//   OUTPUT/_reducer.parquet         the fitted reducer (when there is one)
+//   OUTPUT/_imgfeat.json            everything needed to reproduce the run
+//   OUTPUT/_SUCCESS                 written last
+//   OUTPUT/_temporary/              work in progress; gone when the run succeeds
+//
+// Every file is written under a temporary name and renamed when complete.
+// A DatasetWriter is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "imgfeat/listing.h"
+#include "imgfeat/status.h"
+
+namespace imgfeat {
+
+struct FeatureRecord {
+  ImageFile file;
+  std::string label;
+};
+
+struct DatasetOptions {
+  bool overwrite = false;  // replace an existing OUTPUT
+  bool resume = false;     // finish an interrupted run in OUTPUT
+  int64_t rows_per_part = 0;       // 0: chosen from the feature length
+  int64_t rows_per_row_group = 0;  // 0: chosen from the feature length
+  std::string compression = "zstd";
+};
+
+class DatasetWriter {
+ public:
+  // Opens OUTPUT. An existing OUTPUT is refused unless overwrite or resume.
+  // `run_params_json` describes what determines the rows (model, preprocessing,
+  // pooling, reducer, input, filters); resume refuses an OUTPUT whose stored
+  // parameters differ.
+  static Result<std::unique_ptr<DatasetWriter>> Open(const std::string& dir, int64_t feature_dim,
+                                                     const std::string& run_params_json,
+                                                     const DatasetOptions& options);
+  virtual ~DatasetWriter() = default;
+
+  // With resume: the paths an earlier run already committed (skip them).
+  virtual const std::unordered_set<std::string>& committed_paths() const = 0;
+  // Folder for work files (spills, saved reducer state) that survive a crash.
+  virtual std::string work_dir() const = 0;
+
+  // Buffers rows; a part is committed (written, then renamed) when full.
+  virtual Status Append(const std::vector<FeatureRecord>& records, const float* features) = 0;
+  virtual Status AddError(const std::string& path, const std::string& stage,
+                          const std::string& message) = 0;
+  // Commits the last part, then writes _errors.parquet, `manifest_json` as
+  // _imgfeat.json and finally _SUCCESS, and removes the work folder.
+  virtual Status Finish(const std::string& manifest_json) = 0;
+
+  virtual int64_t rows_written() const = 0;
+  virtual int64_t errors_recorded() const = 0;
+};
+
+}  // namespace imgfeat

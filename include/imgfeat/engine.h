@@ -1,0 +1,52 @@
+// Inference engines: run a model over a batch of preprocessed images.
+//
+// An engine is picked by name from a registry ("openvino", "opencv"), so that
+// other backends (a GPU one) can be added without touching the pipeline.
+// An InferenceEngine is used by one thread at a time; it owns its own worker
+// threads (EngineOptions::threads) and keeps them off the decode pool's cores
+// only as far as the OS scheduler allows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imgfeat/model.h"
+#include "imgfeat/status.h"
+
+namespace imgfeat {
+
+struct EngineOptions {
+  int threads = 0;        // 0: all cores
+  int max_batch = 8;      // largest batch Run() will be given
+};
+
+class InferenceEngine {
+ public:
+  virtual ~InferenceEngine() = default;
+
+  // `input`: batch * H * W * C floats, NHWC, already preprocessed.
+  // `output`: batch * spec().feature_length() floats, each image's features in
+  // HWC order (Keras' flattening order), whatever the model's own layout.
+  virtual Status Run(const float* input, int64_t batch, float* output) = 0;
+
+  virtual const ModelSpec& spec() const = 0;
+  virtual std::string name() const = 0;
+};
+
+// Loads `model_path` (ONNX) for `spec` with the named engine. Fails at once,
+// with one clear message, when the file is missing or corrupt or when the
+// model's input/output shapes do not match the spec.
+Result<std::unique_ptr<InferenceEngine>> OpenEngine(const std::string& engine_name,
+                                                    const std::string& model_path,
+                                                    const ModelSpec& spec,
+                                                    const EngineOptions& options);
+
+std::vector<std::string> EngineNames();
+inline constexpr const char* kDefaultEngine = "openvino";
+
+// Global average pooling over H and W: {H, W, C} -> {C}.
+void AveragePoolHwc(const float* features, int64_t h, int64_t w, int64_t c, float* out);
+
+}  // namespace imgfeat

@@ -1,0 +1,71 @@
+// Finding the images of a dataset and labelling them.
+//
+// ImageLister walks a folder tree lazily, in a deterministic order, so that
+// memory does not grow with the number of files. Labeler derives a label from
+// a file's path. A lister is used by one thread; a Labeler is immutable and
+// thread-safe once made.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgfeat/status.h"
+
+namespace imgfeat {
+
+// What Spark's binaryFile source gives for a file, less the content.
+struct ImageFile {
+  std::string path;                 // absolute, normalized, never renamed
+  int64_t modification_time_us = 0; // microseconds since the Unix epoch (UTC)
+  int64_t length = 0;               // bytes
+};
+
+struct ListOptions {
+  // Shell-style pattern matched against the file name (fnmatch, e.g. "*.jpg").
+  // Empty: any file whose extension is an image extension, case-insensitively:
+  // .jpg .jpeg .png .webp .bmp .tif .tiff (and .gif).
+  std::string glob;
+  // Follow symbolic links to files and folders (cycles are detected).
+  bool follow_symlinks = true;
+};
+
+class ImageLister {
+ public:
+  // Fails if `root` does not exist or is not a readable folder. A root that is
+  // a single file lists that file.
+  static Result<std::unique_ptr<ImageLister>> Open(const std::string& root,
+                                                   const ListOptions& options = {});
+  virtual ~ImageLister() = default;
+
+  // The next matching file, or std::nullopt at the end. Files come in order of
+  // their path components, each folder's entries sorted by byte value.
+  // Unreadable sub-folders are skipped and reported through Skipped().
+  virtual Result<std::optional<ImageFile>> Next() = 0;
+
+  // Paths that could not be listed, with a one-line reason each.
+  virtual std::vector<std::pair<std::string, std::string>> Skipped() const = 0;
+};
+
+class Labeler {
+ public:
+  // Empty `regex`: the default label, the name of the file's parent folder
+  // with any trailing run of non-letters removed ("Apple Golden 1" -> "Apple
+  // Golden", "Cherry_2" -> "Cherry"), what the reference notebook's
+  // regexp_extract gives. Otherwise an ECMAScript regular expression searched
+  // in the file's path; its first capture group is the label. Fails if the
+  // expression does not compile or has no capture group.
+  static Result<Labeler> Make(const std::string& regex = "");
+
+  // The label of `path`; empty when the path does not match.
+  std::string LabelFor(std::string_view path) const;
+
+ private:
+  std::optional<std::regex> regex_;
+};
+
+}  // namespace imgfeat

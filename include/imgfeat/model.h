@@ -1,0 +1,66 @@
+// Image models: what a network expects and gives (ModelSpec), the registry of
+// named models, and finding (or fetching) a model's file.
+//
+// Thread-safety: the registry is immutable; ResolveModelFile may be called
+// from several processes at once (downloads land under a temporary name and
+// are renamed when verified).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "imgfeat/image.h"
+#include "imgfeat/status.h"
+
+namespace imgfeat {
+
+enum class TensorLayout { kNHWC, kNCHW };
+
+struct ModelSpec {
+  std::string name;            // registry name, e.g. "mobilenet_v2"
+  std::string file_name;       // relative to a model folder, e.g. "mobilenet_v2_1.0_224/x.onnx"
+  std::string url;             // where a missing file is fetched from
+  std::string sha256;          // lower-case hex of the file; empty: not checked
+  int input_height = 224;
+  int input_width = 224;
+  int input_channels = 3;
+  TensorLayout input_layout = TensorLayout::kNHWC;
+  PreprocessMode preprocess = PreprocessMode::kTf;
+  std::string input_name;      // empty: the model's only input
+  std::string output_name;     // empty: the model's only output
+  TensorLayout output_layout = TensorLayout::kNHWC;
+  // Per-image output shape in HWC order, e.g. {7, 7, 1280}. Features are always
+  // handed on in this order (Keras' flattening order).
+  std::vector<int64_t> output_hwc;
+
+  int64_t feature_length() const;  // product of output_hwc
+};
+
+// Parses a model spec from JSON (the format docs/FORMAT.md describes) and
+// checks it is consistent.
+Result<ModelSpec> ParseModelSpec(const std::string& json_text);
+Result<ModelSpec> ReadModelSpecFile(const std::string& path);
+std::string ModelSpecToJson(const ModelSpec& spec);
+
+// The named models imgfeat knows; "mobilenet_v2" is the default.
+const std::vector<ModelSpec>& RegisteredModels();
+Result<ModelSpec> FindRegisteredModel(const std::string& name);
+inline constexpr const char* kDefaultModel = "mobilenet_v2";
+
+struct ModelSearch {
+  std::string model_dir;  // --model-dir; searched first when set
+  // Then $IMGFEAT_MODEL_DIR, then the cache (~/.cache/imgfeat/models, or
+  // $XDG_CACHE_HOME/imgfeat/models), where downloads go.
+  bool allow_download = true;
+};
+
+// The path of `spec`'s file: found in the search folders, or downloaded from
+// spec.url into the cache and checked against spec.sha256. Fails with one clear
+// message when it is nowhere and cannot be fetched (offline, bad checksum).
+Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& search);
+
+// Lower-case hex SHA-256 of a file.
+Result<std::string> Sha256File(const std::string& path);
+
+}  // namespace imgfeat

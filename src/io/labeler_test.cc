@@ -1,0 +1,42 @@
+#include <gtest/gtest.h>
+
+#include "imgfeat/listing.h"
+#include "testing/test_util.h"
+
+namespace imgfeat {
+namespace {
+
+TEST(LabelerTest, DefaultStripsTrailingNonLetters) {
+  ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make());
+  EXPECT_EQ(labeler.LabelFor("/d/Train/Apple Golden 1/r_1_100.jpg"), "Apple Golden");
+  EXPECT_EQ(labeler.LabelFor("/d/Train/Cherry_2/x.jpg"), "Cherry");
+  EXPECT_EQ(labeler.LabelFor("/d/Train/Apple Red Yellow 2/x.jpg"), "Apple Red Yellow");
+  EXPECT_EQ(labeler.LabelFor("/d/Test/apple/x.jpg"), "apple");
+  EXPECT_EQ(labeler.LabelFor("/d/a/b/c/Pear 10/deep.png"), "Pear");
+  EXPECT_EQ(labeler.LabelFor("/d/2024/x.jpg"), "");
+  EXPECT_EQ(labeler.LabelFor("/d/Fraise \xc3\xa9t\xc3\xa9 3/x.jpg"), "Fraise \xc3\xa9t\xc3\xa9");
+}
+
+TEST(LabelerTest, CustomRegexFirstGroup) {
+  ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make("/(Train|Test)/"));
+  EXPECT_EQ(labeler.LabelFor("/d/Train/apple/x.jpg"), "Train");
+  EXPECT_EQ(labeler.LabelFor("/d/other/apple/x.jpg"), "");
+}
+
+TEST(LabelerTest, NotebookRegexGivesTheSameAsDefault) {
+  ASSERT_OK_AND_ASSIGN(Labeler notebook, Labeler::Make("(.*)/(.*[a-zA-Z])(.*)/"));
+  ASSERT_OK_AND_ASSIGN(Labeler with_group2, Labeler::Make("^.*/(.*[a-zA-Z])[^/]*/[^/]*$"));
+  ASSERT_OK_AND_ASSIGN(Labeler deflt, Labeler::Make());
+  for (const char* p : {"/d/Train/Apple Golden 1/a.jpg", "/d/Cherry_2/b.jpg", "/x/Kiwi/c.jpg"}) {
+    EXPECT_EQ(with_group2.LabelFor(p), deflt.LabelFor(p)) << p;
+  }
+  EXPECT_EQ(notebook.LabelFor("/d/Cherry_2/b.jpg"), "/d");  // group 1 of that regex
+}
+
+TEST(LabelerTest, BadRegexIsAClearError) {
+  EXPECT_TRUE(Labeler::Make("([a-z").status().IsInvalid());
+  EXPECT_TRUE(Labeler::Make("abc").status().IsInvalid());
+}
+
+}  // namespace
+}  // namespace imgfeat
