@@ -1,7 +1,82 @@
-// imgfeat command line (placeholder until the pipeline lands).
+// imgfeat's command line: a thin shell over imgfeat::RunJob.
 #include <cstdio>
+#include <string>
+#include <vector>
 
-int main() {
-  std::fprintf(stderr, "imgfeat: not yet wired\n");
-  return 2;
+#include "cli/run_command.h"
+#include "imgfeat/model.h"
+#include "imgfeat/pipeline.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: imgfeat COMMAND [options]
+
+Commands
+  run INPUT OUTPUT   featurize the images under INPUT into the Parquet dataset OUTPUT
+  models             list the registered models
+  version            print the version
+
+'imgfeat run --help' lists run's options.
+)";
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "imgfeat: %s\n", message.c_str());
+  return 1;
+}
+
+int RunCommand(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::fputs(imgfeat::cli::RunUsage(), stdout);
+      return 0;
+    }
+  }
+  auto options = imgfeat::cli::ParseRunArgs(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat run --help')\n",
+                 options.status().message().c_str());
+    return 2;
+  }
+  auto summary = imgfeat::RunJob(*options);
+  if (!summary.ok()) return Fail(summary.status().message());
+  if (!options->quiet) {
+    std::fprintf(stderr,
+                 "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
+                 static_cast<long long>(summary->rows_written),
+                 static_cast<long long>(summary->output_dim), options->output.c_str(),
+                 summary->seconds, static_cast<long long>(summary->errors),
+                 summary->errors ? ": see " : "",
+                 summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
+    if (summary->images_skipped_as_done > 0) {
+      std::fprintf(stderr, "imgfeat: %lld images were already done before --resume\n",
+                   static_cast<long long>(summary->images_skipped_as_done));
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string command = args[0];
+  args.erase(args.begin());
+  if (command == "run") return RunCommand(args);
+  if (command == "version") {
+    std::printf("imgfeat %s\n", IMGFEAT_VERSION);
+    return 0;
+  }
+  if (command == "models") {
+    for (const auto& spec : imgfeat::RegisteredModels()) {
+      std::printf("%-16s %dx%d %s -> %lld features  (%s)\n", spec.name.c_str(), spec.input_width,
+                  spec.input_height, imgfeat::PreprocessModeName(spec.preprocess),
+                  static_cast<long long>(spec.feature_length()), spec.file_name.c_str());
+    }
+    return 0;
+  }
+  return Fail("unknown command '" + command + "' (see 'imgfeat --help')");
 }

@@ -1,0 +1,58 @@
+// The concurrent heart of a run: a listing thread, a pool of decode threads
+// and the calling thread running inference, joined by bounded queues.
+//
+// Images come out in listing order, in batches, whatever order the decode
+// threads finish in; at most `in_flight` images are held at once, so memory
+// does not depend on the number of images.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "imgfeat/dataset.h"
+#include "imgfeat/engine.h"
+#include "imgfeat/listing.h"
+#include "imgfeat/pipeline.h"
+#include "pipeline/image_preparer.h"
+
+namespace imgfeat {
+
+struct StreamConfig {
+  InputGeometry geometry;
+  int decode_threads = 1;
+  int batch = 8;
+  Pooling pooling = Pooling::kNone;
+  const Labeler* labeler = nullptr;
+  // Paths to leave out (already in the output of an interrupted run).
+  const std::unordered_set<std::string>* skip = nullptr;
+};
+
+struct StreamCallbacks {
+  // Features of `records.size()` images, row-major, `dim` floats each.
+  std::function<Status(const std::vector<FeatureRecord>& records, const float* features,
+                       int64_t dim)>
+      on_batch;
+  std::function<Status(const ImageFile& file, const std::string& stage, const Status& error)>
+      on_error;
+  std::function<void(int64_t images_done)> on_progress;
+};
+
+struct StreamStats {
+  int64_t listed = 0;
+  int64_t skipped = 0;
+  int64_t featurized = 0;
+  int64_t failed = 0;
+  double inference_seconds = 0;
+  double wall_seconds = 0;
+};
+
+// Features per image after pooling.
+int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling);
+
+Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const StreamConfig& config,
+                      const StreamCallbacks& callbacks, StreamStats* stats);
+
+}  // namespace imgfeat

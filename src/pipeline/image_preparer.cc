@@ -1,0 +1,54 @@
+#include "pipeline/image_preparer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace imgfeat {
+namespace {
+
+struct FdCloser {
+  void operator()(const int* fd) const { ::close(*fd); }
+};
+
+}  // namespace
+
+Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open: ", std::strerror(errno));
+  std::unique_ptr<const int, FdCloser> closer(&fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::IOError("cannot stat: ", std::strerror(errno));
+  bytes->resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes->size()) {
+    ssize_t n = ::read(fd, bytes->data() + got, bytes->size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("cannot read: ", std::strerror(errno));
+    if (n == 0) break;  // the file shrank while being read
+    got += static_cast<size_t>(n);
+  }
+  bytes->resize(got);
+  return Status::OK();
+}
+
+Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
+  *stage = "read";
+  ARROW_RETURN_NOT_OK(ReadWholeFile(file.path, &bytes_));
+  *stage = "decode";
+  DecodeOptions options;
+  options.max_pixels = geometry_.max_pixels;
+  ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes_, options));
+  const RgbImage* ready = &decoded;
+  if (decoded.width != geometry_.width || decoded.height != geometry_.height) {
+    ResizeBicubic(decoded, geometry_.width, geometry_.height, &resized_);
+    ready = &resized_;
+  }
+  Preprocess(*ready, geometry_.preprocess, out);
+  return Status::OK();
+}
+
+}  // namespace imgfeat

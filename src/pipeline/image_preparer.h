@@ -1,0 +1,39 @@
+// Turns one image file into the network's float input: read, decode, resize,
+// preprocess. One ImagePreparer per worker thread (it keeps scratch buffers).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "imgfeat/image.h"
+#include "imgfeat/listing.h"
+#include "imgfeat/status.h"
+
+namespace imgfeat {
+
+struct InputGeometry {
+  int width = 224;
+  int height = 224;
+  PreprocessMode preprocess = PreprocessMode::kTf;
+  int64_t max_pixels = 178956970;
+  size_t floats() const { return static_cast<size_t>(width) * height * 3; }
+};
+
+class ImagePreparer {
+ public:
+  explicit ImagePreparer(InputGeometry geometry) : geometry_(geometry) {}
+
+  // Fills `out` (geometry.floats() floats). On failure `*stage` names where it
+  // failed ("read" or "decode") and the Status says why.
+  Status Prepare(const ImageFile& file, float* out, std::string* stage);
+
+ private:
+  InputGeometry geometry_;
+  std::vector<uint8_t> bytes_;
+  RgbImage resized_;
+};
+
+// Reads a whole file into `bytes` (resized to fit).
+Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes);
+
+}  // namespace imgfeat

@@ -1,0 +1,121 @@
+#include "pipeline/job_setup.h"
+
+#include <sys/stat.h>
+
+#include "imgfeat/listing.h"
+
+namespace imgfeat {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+}  // namespace
+
+Result<ResolvedModel> ResolveModel(const RunOptions& options) {
+  ResolvedModel model;
+  const bool is_path = EndsWith(options.model, ".onnx") || options.model.find('/') != std::string::npos;
+  if (!options.model_spec.empty()) {
+    ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(options.model_spec));
+  } else if (is_path) {
+    return Status::Invalid("--model ", options.model,
+                           " is a file: give its --model-spec (see docs/FORMAT.md)");
+  } else {
+    ARROW_ASSIGN_OR_RAISE(model.spec, FindRegisteredModel(options.model));
+  }
+  if (is_path) {
+    if (!FileExists(options.model)) {
+      return Status::IOError("model file ", options.model, " does not exist");
+    }
+    model.path = options.model;
+  } else {
+    ModelSearch search;
+    search.model_dir = options.model_dir;
+    ARROW_ASSIGN_OR_RAISE(model.path, ResolveModelFile(model.spec, search));
+  }
+  ARROW_ASSIGN_OR_RAISE(model.sha256, Sha256File(model.path));
+  if (!model.spec.sha256.empty() && model.spec.sha256 != model.sha256) {
+    return Status::Invalid("model file ", model.path, " is corrupt: sha256 ", model.sha256,
+                           ", expected ", model.spec.sha256);
+  }
+  return model;
+}
+
+Result<int64_t> CountImages(const RunOptions& options) {
+  ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
+  int64_t n = 0;
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(auto next, lister->Next());
+    if (!next) break;
+    ++n;
+  }
+  if (n == 0) {
+    return Status::Invalid("input ", options.input, " holds no image",
+                           options.list.glob.empty() ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
+                                                     : " matching --glob " + options.list.glob);
+  }
+  return n;
+}
+
+Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim,
+                                  int64_t n_images) {
+  int64_t k = options.components;
+  if (options.reduce == ReduceKind::kNone) return feature_dim;
+  if (options.reduce == ReduceKind::kPca) {
+    if (k <= 0) return Status::Invalid("--reduce pca needs --components K");
+    if (k > feature_dim || k > n_images) {
+      return Status::Invalid("--components ", k, " is more than PCA can give for ", n_images,
+                             " images of ", feature_dim, " features");
+    }
+    return k;
+  }
+  if (k <= 0) {
+    ARROW_ASSIGN_OR_RAISE(k, JohnsonLindenstraussMinDim(n_images, options.eps));
+    if (k > feature_dim) {
+      return Status::Invalid("--components auto: eps=", options.eps, " and ", n_images,
+                             " images give ", k, " components, more than the ", feature_dim,
+                             " features; give --components N or a larger --eps");
+    }
+  }
+  return k;
+}
+
+Result<std::unique_ptr<Reducer>> MakeReducer(const RunOptions& options, int64_t feature_dim,
+                                             int64_t n_images, const std::string& saved_path) {
+  std::string from = options.reducer_from;
+  if (from.empty() && options.resume && options.reduce == ReduceKind::kPca &&
+      FileExists(saved_path)) {
+    from = saved_path;  // the fit finished before the interruption: reuse it
+  }
+  if (!from.empty()) {
+    ARROW_ASSIGN_OR_RAISE(auto reducer, LoadReducer(from));
+    if (reducer->input_dim() != feature_dim) {
+      return Status::Invalid("reducer ", from, " takes ", reducer->input_dim(),
+                             " features but this model and pooling give ", feature_dim);
+    }
+    return reducer;
+  }
+  switch (options.reduce) {
+    case ReduceKind::kNone:
+      return MakeIdentityReducer(feature_dim);
+    case ReduceKind::kPca:
+      return std::unique_ptr<Reducer>();
+    case ReduceKind::kSrp: {
+      SrpOptions srp;
+      ARROW_ASSIGN_OR_RAISE(srp.n_components, ResolveComponents(options, feature_dim, n_images));
+      srp.n_features = feature_dim;
+      srp.density = options.density;
+      srp.seed = options.seed;
+      return MakeSparseRandomProjection(srp);
+    }
+  }
+  return Status::Invalid("unknown reducer");
+}
+
+}  // namespace imgfeat
