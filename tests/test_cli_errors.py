@@ -1,0 +1,138 @@
+"""The CLI's promises about bad input: one clear message per bad file, every
+good file still processed, and one clear failure for a bad INPUT or model."""
+import shutil
+
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import SAMPLE, run_imgfeat, sample_files
+
+
+def read_output(out):
+    table = pq.read_table(sorted(out.glob("part-*.parquet")))
+    return table.sort_by("path")
+
+
+@pytest.fixture
+def mixed_tree(tmp_path):
+    """Good fruits under notebook-style folder names, plus broken files."""
+    root = tmp_path / "in"
+    good = sample_files("Test", per_class=2)
+    folders = ["Apple Golden 1", "Apple Golden 2", "Cherry_2", "Kiwi"]
+    expected = {}
+    for i, src in enumerate(good):
+        dst = root / folders[i % len(folders)] / f"img {i}.jpg"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dst)
+        expected[str(dst)] = folders[i % len(folders)].rstrip("_0123456789 ")
+    bad = root / "Broken 3"
+    bad.mkdir()
+    (bad / "empty.jpg").write_bytes(b"")
+    jpeg = good[0].read_bytes()
+    (bad / "truncated.jpg").write_bytes(jpeg[: len(jpeg) // 2])
+    (bad / "text.jpg").write_text("this is not an image\n")
+    from PIL import Image
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(bad / "whole.png")
+    png = (bad / "whole.png").read_bytes()
+    (bad / "cut.png").write_bytes(png[: len(png) // 2])
+    (bad / "whole.png").unlink()
+    return root, expected
+
+
+def test_bad_files_are_reported_and_good_ones_all_processed(mixed_tree, tmp_path):
+    root, expected = mixed_tree
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", root, out, "--reduce", "none", "--pooling", "avg")
+    table = read_output(out)
+    assert sorted(table.column("path").to_pylist()) == sorted(expected)
+    labels = dict(zip(table.column("path").to_pylist(), table.column("label").to_pylist()))
+    assert labels == expected
+    assert all(len(f) == 1280 for f in table.column("features").to_pylist())
+
+    errors = pq.read_table(out / "_errors.parquet").to_pydict()
+    by_name = {p.rsplit("/", 1)[1]: (s, e) for p, s, e in
+               zip(errors["path"], errors["stage"], errors["error"])}
+    assert set(by_name) == {"empty.jpg", "truncated.jpg", "text.jpg", "cut.png"}
+    for name, (stage, error) in by_name.items():
+        assert stage == "decode", (name, stage)
+        assert error and "\n" not in error, (name, error)
+    assert "empty" in by_name["empty.jpg"][1].lower()
+    assert "truncated" in by_name["truncated.jpg"][1].lower()
+    assert "not" in by_name["text.jpg"][1].lower()
+    # Each bad file is named on stderr with its reason, on one line.
+    for name in by_name:
+        assert any(name in line for line in proc.stderr.splitlines()), proc.stderr
+    assert (out / "_SUCCESS").exists()
+
+
+def test_missing_input_fails_clearly_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", tmp_path / "nowhere", out, check=False)
+    assert proc.returncode != 0
+    assert "nowhere" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_empty_input_fails_clearly(tmp_path):
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "in" / "notes.txt").write_text("no images here")
+    proc = run_imgfeat("run", tmp_path / "in", tmp_path / "out", check=False)
+    assert proc.returncode != 0
+    assert "no image" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_is_refused_without_overwrite_or_resume(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "precious.txt").write_text("user data")
+    proc = run_imgfeat("run", SAMPLE / "Test" / "lemon", out, "--reduce", "none",
+                       "--pooling", "avg", check=False)
+    assert proc.returncode != 0 and "exist" in proc.stderr
+    assert (out / "precious.txt").read_text() == "user data"
+
+
+def test_missing_model_fails_before_output(tmp_path):
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", SAMPLE / "Test" / "lemon", out, "--model-dir", tmp_path,
+                       check=False, env={"IMGFEAT_MODEL_DIR": str(tmp_path / "none"),
+                                         "XDG_CACHE_HOME": str(tmp_path / "cache"),
+                                         "HOME": str(tmp_path)})
+    assert proc.returncode != 0
+    assert "mobilenet_v2" in proc.stderr
+    assert not out.exists()
+
+
+def test_corrupt_model_fails_before_output(tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"name": "broken", "input_height": 224, "input_width": 224, '
+                    '"preprocess": "tf", "output_hwc": [7, 7, 1280]}')
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"\x08\x05garbage" * 100)
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", SAMPLE / "Test" / "lemon", out, "--model", model,
+                       "--model-spec", spec, check=False)
+    assert proc.returncode != 0
+    assert "broken.onnx" in proc.stderr
+    assert not out.exists()
+
+
+def test_spec_that_does_not_match_the_model_fails_before_output(tmp_path):
+    from conftest import MODELS
+    onnx = MODELS / "mobilenet_v2_1.0_224" / "mobilenet_v2_1.0_224_no_top_nhwc.onnx"
+    spec = tmp_path / "spec.json"
+    spec.write_text('{"name": "wrong", "input_height": 299, "input_width": 299, '
+                    '"preprocess": "tf", "output_hwc": [10, 10, 2048]}')
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", SAMPLE / "Test" / "lemon", out, "--model", onnx,
+                       "--model-spec", spec, check=False)
+    assert proc.returncode != 0
+    assert "299" in proc.stderr or "2048" in proc.stderr
+    assert not out.exists()
+
+
+def test_bad_flag_values_are_named(tmp_path):
+    for args, word in [(["--reduce", "lda"], "--reduce"), (["--components", "-3"], "--components"),
+                       (["--eps", "2"], "--eps"), (["--frobnicate"], "--frobnicate")]:
+        proc = run_imgfeat("run", SAMPLE, tmp_path / "o", *args, check=False)
+        assert proc.returncode == 2 and word in proc.stderr, (args, proc.stderr)
