@@ -1,0 +1,54 @@
+#include "cli/run_command.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/test_util.h"
+
+namespace imgfeat::cli {
+namespace {
+
+TEST(RunCommandTest, DefaultsAreTheNotebooksChoices) {
+  ASSERT_OK_AND_ASSIGN(RunOptions o, ParseRunArgs({"in", "out"}));
+  EXPECT_EQ(o.input, "in");
+  EXPECT_EQ(o.output, "out");
+  EXPECT_EQ(o.reduce, ReduceKind::kSrp);
+  EXPECT_EQ(o.components, -1);
+  EXPECT_EQ(o.seed, 42u);
+  EXPECT_DOUBLE_EQ(o.eps, 0.1);
+  EXPECT_EQ(o.model, "mobilenet_v2");
+  EXPECT_EQ(o.pooling, Pooling::kNone);
+}
+
+TEST(RunCommandTest, ParsesEveryKindOfFlag) {
+  ASSERT_OK_AND_ASSIGN(
+      RunOptions o,
+      ParseRunArgs({"--glob", "*.jpg", "in", "--components=9468", "--reduce", "pca", "out",
+                    "--pooling", "avg", "--threads", "3", "--resume", "--density", "0.5",
+                    "--label-regex", "/(\\w+)/[^/]+$"}));
+  EXPECT_EQ(o.list.glob, "*.jpg");
+  EXPECT_EQ(o.components, 9468);
+  EXPECT_EQ(o.reduce, ReduceKind::kPca);
+  EXPECT_EQ(o.pooling, Pooling::kAvg);
+  EXPECT_EQ(o.threads, 3);
+  EXPECT_TRUE(o.resume);
+  EXPECT_DOUBLE_EQ(o.density, 0.5);
+  EXPECT_EQ(o.label_regex, "/(\\w+)/[^/]+$");
+}
+
+TEST(RunCommandTest, BadValuesNameTheFlag) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"in", "out", "--components", "x"},
+           {"in", "out", "--eps", "1.5"},
+           {"in", "out", "--reduce", "tsne"},
+           {"in", "out", "--batch"},
+           {"in", "out", "--overwrite=yes"},
+           {"in", "out", "--nope"}}) {
+    auto r = ParseRunArgs(args);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find("--"), std::string::npos) << r.status().message();
+  }
+  EXPECT_FALSE(ParseRunArgs({"only-input"}).ok());
+}
+
+}  // namespace
+}  // namespace imgfeat::cli
