@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every benchmark behind docs/BENCHMARKS.md and prints its figures.
+#   bench/run_all.sh [BUILD_DIR]     (make bench)
+# The machine should be otherwise idle; each comparison is made within one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+py=.venv/bin/python
+export IMGFEAT_MODEL_DIR=${IMGFEAT_MODEL_DIR:-$(realpath ../shared/models)}
+
+echo "== machine"
+lscpu | grep -E '^(Model name|CPU\(s\)|Flags)' | cut -c1-120
+echo "== decode + resize + preprocess (imgfeat vs Pillow)"
+"$build/bench/decode_resize_bench"
+$py bench/pillow_decode_resize.py
+echo "== inference engines"
+"$build/bench/engine_bench"
+echo "== end to end, features in memory"
+"$build/bench/pipeline_bench" --images 2000
+echo "== end to end, imgfeat run vs the notebook's pipeline"
+$py bench/end_to_end.py --images 1000
