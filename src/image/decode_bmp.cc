@@ -141,7 +141,7 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
       palette.rgb[0] = palette.rgb[1] = palette.rgb[2] = 0;
       palette.rgb[3] = palette.rgb[4] = palette.rgb[5] = 255;
     } else if (gray_indices) {
-      palette = Palette();  // "L": the index is the grey value
+      palette = Palette::GreyRamp();  // "L": the index is the grey value
     }
   }
 

@@ -16,10 +16,13 @@ inline uint8_t Clip8(int v) { return static_cast<uint8_t>(std::clamp(v, 0, 255))
 
 }  // namespace
 
-Palette::Palette() {
+Palette Palette::GreyRamp() {
+  Palette palette;
   for (int i = 0; i < 256; ++i) {
-    rgb[i * 3 + 0] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = static_cast<uint8_t>(i);
+    palette.rgb[i * 3 + 0] = palette.rgb[i * 3 + 1] = palette.rgb[i * 3 + 2] =
+        static_cast<uint8_t>(i);
   }
+  return palette;
 }
 
 void GrayToRgb(const uint8_t* gray, int pixels, int gray_stride, uint8_t* rgb) {

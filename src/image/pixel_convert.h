@@ -6,11 +6,12 @@
 
 namespace imgfeat::image_internal {
 
-// A 256-entry RGB palette. Entries a file does not define keep the grey ramp
-// (i, i, i) that Pillow's ImagingPaletteNew starts from.
+// A 256-entry RGB palette. Entries a file does not define are black, as in
+// Pillow after putpalette with a short palette.
 struct Palette {
-  uint8_t rgb[256 * 3];
-  Palette();
+  uint8_t rgb[256 * 3] = {};
+  // (i, i, i): index i read as grey.
+  static Palette GreyRamp();
 };
 
 // Grey to RGB: L -> RGB copies the value into the three channels.
