@@ -63,12 +63,13 @@ Result<std::shared_ptr<arrow::Table>> PcaRows(const reduce::PcaReducer& pca) {
 }
 
 Result<std::shared_ptr<arrow::Table>> EmptyRows() {
+  const std::shared_ptr<arrow::Schema> schema = RowsSchema();
   std::vector<std::shared_ptr<arrow::Array>> columns;
-  for (const auto& field : RowsSchema()->fields()) {
+  for (const auto& field : schema->fields()) {
     ARROW_ASSIGN_OR_RAISE(auto array, arrow::MakeEmptyArray(field->type()));
     columns.push_back(array);
   }
-  return arrow::Table::Make(RowsSchema(), columns);
+  return arrow::Table::Make(schema, columns);
 }
 
 Status WriteFile(const std::shared_ptr<arrow::Table>& table, const std::string& path) {
