@@ -14,6 +14,16 @@ namespace imgfeat::engine_internal {
 Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& model_path,
                                                             const ModelSpec& spec,
                                                             const EngineOptions& options);
+// Settings of the OpenVINO engine that the benchmark compares; the defaults
+// are what imgfeat uses (docs/BENCHMARKS.md).
+struct OpenVinoTuning {
+  bool dynamic_batch = false;        // one compilation for every batch size
+  const char* cpu_pinning = nullptr; // "YES" or "NO"; null: OpenVINO's choice
+};
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::string& model_path,
+                                                                 const ModelSpec& spec,
+                                                                 const EngineOptions& options,
+                                                                 const OpenVinoTuning& tuning);
 #ifdef IMGFEAT_WITH_OPENCV
 Result<std::unique_ptr<InferenceEngine>> OpenOpenCvEngine(const std::string& model_path,
                                                           const ModelSpec& spec,

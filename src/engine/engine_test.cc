@@ -124,6 +124,25 @@ TEST_F(OpenVinoTest, StreamsGiveTheSameFeatures) {
   EXPECT_LE(MaxAbsDiff(one, two), 1e-4);
 }
 
+TEST_F(OpenVinoTest, EveryBatchSizeAndTuningGivesTheSameFeatures) {
+  const int64_t n = 4, per_image = spec_.feature_length();
+  std::vector<float> input = RandomInput(spec_, n, 5);
+  std::vector<float> reference(n * per_image), got(n * per_image);
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenEngine("openvino", model_path_, spec_, {.max_batch = 4}));
+  ASSERT_OK(engine->Run(input.data(), n, reference.data()));
+  // Batches of 3 then 1: two more static compilations behind the scenes.
+  ASSERT_OK(engine->Run(input.data(), 3, got.data()));
+  ASSERT_OK(engine->Run(input.data() + 3 * 224 * 224 * 3, 1, got.data() + 3 * per_image));
+  EXPECT_LE(MaxAbsDiff(reference, got), 1e-4);
+
+  engine_internal::OpenVinoTuning dynamic{.dynamic_batch = true, .cpu_pinning = "NO"};
+  ASSERT_OK_AND_ASSIGN(auto tuned, engine_internal::OpenOpenVinoEngineTuned(
+                                       model_path_, spec_, {.max_batch = 4}, dynamic));
+  std::fill(got.begin(), got.end(), -1.f);
+  ASSERT_OK(tuned->Run(input.data(), n, got.data()));
+  EXPECT_LE(MaxAbsDiff(reference, got), 1e-4);
+}
+
 TEST_F(OpenVinoTest, AgreesWithOpenCvWhenBuilt) {
   std::vector<std::string> names = EngineNames();
   EXPECT_EQ(names.front(), kDefaultEngine);

@@ -1,13 +1,14 @@
 // The OpenVINO engine, through OpenVINO's C API only: the wheel's C++ API is
 // built with the old std::string ABI and cannot share a binary with Arrow.
 //
-// The model is read once and compiled once for a batch dimension bounded by
-// EngineOptions::max_batch. A batch is split over `streams` infer requests
-// run at once (one per OpenVINO stream), each writing straight into the
-// caller's output buffer when the model's output is already NHWC.
+// The model is read once and compiled for each batch size it is run with. A
+// batch is split over `streams` infer requests run at once (one per OpenVINO
+// stream), each writing straight into the caller's output buffer when the
+// model's output is already NHWC.
 #include <openvino/c/openvino.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -134,9 +135,40 @@ std::vector<ov_dimension_t> Dims(const std::vector<int64_t>& shape, int64_t batc
   return dims;
 }
 
+// ov_core_compile_model takes its properties as C varargs: spell out the
+// counts imgfeat uses.
+Result<CompiledPtr> CompileWithProperties(const ov_core_t* core, const ov_model_t* model,
+                                          const std::vector<const char*>& p) {
+  ov_compiled_model_t* compiled = nullptr;
+  ov_status_e status;
+  switch (p.size()) {
+    case 6:
+      status = ov_core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5]);
+      break;
+    case 8:
+      status = ov_core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5], p[6], p[7]);
+      break;
+    case 10:
+      status = ov_core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5], p[6], p[7], p[8], p[9]);
+      break;
+    default:
+      return Status::Invalid("unsupported number of OpenVINO properties: ", p.size());
+  }
+  if (status != OK) {
+    return Status::IOError("OpenVINO cannot compile the model: ", LastOpenVinoError(status));
+  }
+  return CompiledPtr(compiled);
+}
+
 class OpenVinoEngine : public InferenceEngine {
  public:
-  OpenVinoEngine(ModelSpec spec, EngineOptions options) : spec_(std::move(spec)), options_(options) {}
+  OpenVinoEngine(ModelSpec spec, EngineOptions options, OpenVinoTuning tuning)
+      : spec_(std::move(spec)), options_(options), tuning_(tuning) {
+    options_.streams = std::max(1, std::min(options_.streams, options_.max_batch));
+  }
 
   Status Load(const std::string& model_path) {
     ov_core_t* core = nullptr;
@@ -145,15 +177,15 @@ class OpenVinoEngine : public InferenceEngine {
     ov_model_t* raw_model = nullptr;
     IMGFEAT_OV_CALL(ov_core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model),
                     "cannot read model '", model_path, "'");
-    ModelPtr model(raw_model);
-    ARROW_RETURN_NOT_OK(CheckShapes(model.get(), model_path));
-
-    // The whole range of batch sizes in one compiled model: the last, smaller
-    // batch of a run needs no second compilation.
-    ARROW_RETURN_NOT_OK(Reshape(model.get(), input_name_,
-                                Dims(InputShape(spec_, options_.max_batch), 1)));
-    ARROW_RETURN_NOT_OK(Compile(model.get()));
-    return Status::OK();
+    model_.reset(raw_model);
+    ARROW_RETURN_NOT_OK(CheckShapes(model_path));
+    if (tuning_.dynamic_batch) {
+      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_,
+                                  Dims(InputShape(spec_, options_.max_batch), 1)));
+    }
+    // Compiled now, so that a model OpenVINO cannot run fails here: the
+    // requests a full batch uses.
+    return CompiledFor(ChunkSize(options_.max_batch, 0)).status();
   }
 
   Status Run(const float* input, int64_t batch, float* output) override {
@@ -176,41 +208,27 @@ class OpenVinoEngine : public InferenceEngine {
       model_output = out_scratch_.data();
     }
 
-    // Split the batch over the requests: chunk sizes differ by at most one.
-    const int64_t parts = std::min<int64_t>(batch, static_cast<int64_t>(requests_.size()));
+    // The batch is split over the streams, in chunks that differ by at most one.
+    const int64_t parts = std::min<int64_t>(batch, options_.streams);
+    std::vector<ov_infer_request_t*> started;
     std::vector<TensorPtr> tensors;
+    Status status = Status::OK();
     int64_t first = 0;
-    for (int64_t part = 0; part < parts; ++part) {
-      const int64_t count = batch / parts + (part < batch % parts ? 1 : 0);
-      ov_infer_request_t* request = requests_[part].get();
-      ARROW_ASSIGN_OR_RAISE(auto in_tensor,
-                            HostTensor(InputShape(spec_, count),
-                                       const_cast<float*>(model_input) + first * in_per_image));
-      ARROW_ASSIGN_OR_RAISE(auto out_tensor, HostTensor(OutputShape(spec_, count),
-                                                        model_output + first * out_per_image));
-      IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
-                      "OpenVINO cannot set the input");
-      IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
-                      "OpenVINO cannot set the output");
-      tensors.push_back(std::move(in_tensor));
-      tensors.push_back(std::move(out_tensor));
-      if (parts == 1) {
-        IMGFEAT_OV_CALL(ov_infer_request_infer(request), "OpenVINO inference failed");
-      } else {
-        IMGFEAT_OV_CALL(ov_infer_request_start_async(request), "OpenVINO inference failed");
-      }
+    for (int64_t part = 0; part < parts && status.ok(); ++part) {
+      const int64_t count = ChunkSize(batch, part);
+      status = StartPart(part, count, const_cast<float*>(model_input) + first * in_per_image,
+                         model_output + first * out_per_image, parts == 1, &started, &tensors);
       first += count;
     }
-    Status waited = Status::OK();
-    for (int64_t part = 0; parts > 1 && part < parts; ++part) {
-      // Every started request is waited for, even after a failure: its
-      // buffers are the caller's.
-      ov_status_e status = ov_infer_request_wait(requests_[part].get());
-      if (status != OK && waited.ok()) {
-        waited = Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(status));
+    // Every started request is waited for, even after a failure: it writes
+    // into the caller's buffer.
+    for (ov_infer_request_t* request : started) {
+      ov_status_e waited = ov_infer_request_wait(request);
+      if (waited != OK && status.ok()) {
+        status = Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(waited));
       }
     }
-    ARROW_RETURN_NOT_OK(waited);
+    ARROW_RETURN_NOT_OK(status);
     if (spec_.output_layout == TensorLayout::kNCHW) {
       NchwToNhwc(model_output, batch, spec_.output_hwc[0], spec_.output_hwc[1],
                  spec_.output_hwc[2], output);
@@ -222,7 +240,77 @@ class OpenVinoEngine : public InferenceEngine {
   std::string name() const override { return "openvino"; }
 
  private:
-  Status CheckShapes(ov_model_t* model, const std::string& model_path) {
+  struct Compiled {
+    CompiledPtr model;
+    std::vector<RequestPtr> requests;  // one per stream
+  };
+
+  int64_t ChunkSize(int64_t batch, int64_t part) const {
+    const int64_t parts = std::min<int64_t>(batch, options_.streams);
+    return batch / parts + (part < batch % parts ? 1 : 0);
+  }
+
+  Status StartPart(int64_t part, int64_t count, float* in, float* out, bool synchronous,
+                   std::vector<ov_infer_request_t*>* started, std::vector<TensorPtr>* tensors) {
+    ARROW_ASSIGN_OR_RAISE(Compiled * compiled, CompiledFor(count));
+    ov_infer_request_t* request = compiled->requests[part].get();
+    ARROW_ASSIGN_OR_RAISE(TensorPtr in_tensor, HostTensor(InputShape(spec_, count), in));
+    ARROW_ASSIGN_OR_RAISE(TensorPtr out_tensor, HostTensor(OutputShape(spec_, count), out));
+    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
+                    "OpenVINO cannot set the input");
+    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
+                    "OpenVINO cannot set the output");
+    tensors->push_back(std::move(in_tensor));
+    tensors->push_back(std::move(out_tensor));
+    if (synchronous) {
+      IMGFEAT_OV_CALL(ov_infer_request_infer(request), "OpenVINO inference failed");
+      return Status::OK();
+    }
+    IMGFEAT_OV_CALL(ov_infer_request_start_async(request), "OpenVINO inference failed");
+    started->push_back(request);
+    return Status::OK();
+  }
+
+  // The compiled model for chunks of `count` images: static shapes run
+  // faster than a dynamic batch, so each chunk size used gets its own
+  // compilation (a run uses one or two: full batches and the last one).
+  Result<Compiled*> CompiledFor(int64_t count) {
+    const int64_t key = tuning_.dynamic_batch ? 0 : count;
+    auto found = compiled_.find(key);
+    if (found != compiled_.end()) return &found->second;
+    if (!tuning_.dynamic_batch) {
+      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_, Dims(InputShape(spec_, count), count)));
+    }
+    const std::string threads = std::to_string(options_.threads);
+    const std::string streams = std::to_string(options_.streams);
+    // f32 keeps results within the parity bound: on CPUs with bf16 or fp16
+    // OpenVINO would otherwise pick the lower precision.
+    std::vector<const char*> properties = {
+        ov_property_key_hint_inference_precision, "f32",
+        ov_property_key_hint_performance_mode, options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
+        ov_property_key_num_streams, streams.c_str()};
+    if (options_.threads > 0) {
+      properties.push_back(ov_property_key_inference_num_threads);
+      properties.push_back(threads.c_str());
+    }
+    if (tuning_.cpu_pinning) {
+      properties.push_back(ov_property_key_hint_enable_cpu_pinning);
+      properties.push_back(tuning_.cpu_pinning);
+    }
+    Compiled compiled;
+    ARROW_ASSIGN_OR_RAISE(compiled.model,
+                          CompileWithProperties(core_.get(), model_.get(), properties));
+    for (int i = 0; i < options_.streams; ++i) {
+      ov_infer_request_t* request = nullptr;
+      IMGFEAT_OV_CALL(ov_compiled_model_create_infer_request(compiled.model.get(), &request),
+                      "OpenVINO cannot create an infer request");
+      compiled.requests.emplace_back(request);
+    }
+    return &compiled_.emplace(key, std::move(compiled)).first->second;
+  }
+
+  Status CheckShapes(const std::string& model_path) {
+    ov_model_t* model = model_.get();
     ARROW_ASSIGN_OR_RAISE(ConstPortPtr input, FindPort(model, true, spec_.input_name, model_path));
     ARROW_ASSIGN_OR_RAISE(input_name_, PortName(input.get()));
     ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> input_dims, PortDims(input.get()));
@@ -247,45 +335,6 @@ class OpenVinoEngine : public InferenceEngine {
     return Status::OK();
   }
 
-  Status Compile(ov_model_t* model) {
-    const int streams = std::max(1, std::min(options_.streams, options_.max_batch));
-    const std::string threads = std::to_string(options_.threads);
-    const std::string stream_count = std::to_string(streams);
-    // f32 keeps results within the parity bound: on CPUs with bf16/fp16
-    // support OpenVINO would otherwise pick a lower precision.
-    std::vector<const char*> properties = {
-        ov_property_key_hint_inference_precision, "f32",
-        ov_property_key_hint_performance_mode, streams == 1 ? "LATENCY" : "THROUGHPUT",
-        ov_property_key_num_streams, stream_count.c_str()};
-    if (options_.threads > 0) {
-      properties.push_back(ov_property_key_inference_num_threads);
-      properties.push_back(threads.c_str());
-    }
-    ov_compiled_model_t* compiled = nullptr;
-    ov_status_e status;
-    // The C API takes properties as varargs: pass the pairs we have.
-    if (properties.size() == 6) {
-      status = ov_core_compile_model(core_.get(), model, "CPU", 6, &compiled, properties[0],
-                                     properties[1], properties[2], properties[3], properties[4],
-                                     properties[5]);
-    } else {
-      status = ov_core_compile_model(core_.get(), model, "CPU", 8, &compiled, properties[0],
-                                     properties[1], properties[2], properties[3], properties[4],
-                                     properties[5], properties[6], properties[7]);
-    }
-    if (status != OK) {
-      return Status::IOError("OpenVINO cannot compile the model: ", LastOpenVinoError(status));
-    }
-    compiled_.reset(compiled);
-    for (int i = 0; i < streams; ++i) {
-      ov_infer_request_t* request = nullptr;
-      IMGFEAT_OV_CALL(ov_compiled_model_create_infer_request(compiled_.get(), &request),
-                      "OpenVINO cannot create an infer request");
-      requests_.emplace_back(request);
-    }
-    return Status::OK();
-  }
-
   static Result<TensorPtr> HostTensor(const std::vector<int64_t>& dims, float* data) {
     ShapeHolder shape;
     IMGFEAT_OV_CALL(ov_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &shape.shape),
@@ -298,9 +347,11 @@ class OpenVinoEngine : public InferenceEngine {
 
   ModelSpec spec_;
   EngineOptions options_;
+  OpenVinoTuning tuning_;
+  // Destroyed in reverse order: requests and compiled models before the core.
   CorePtr core_;
-  CompiledPtr compiled_;
-  std::vector<RequestPtr> requests_;
+  ModelPtr model_;
+  std::map<int64_t, Compiled> compiled_;
   std::string input_name_;
   std::string output_name_;
   std::vector<float> in_scratch_;
@@ -312,7 +363,14 @@ class OpenVinoEngine : public InferenceEngine {
 Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& model_path,
                                                             const ModelSpec& spec,
                                                             const EngineOptions& options) {
-  auto engine = std::make_unique<OpenVinoEngine>(spec, options);
+  return OpenOpenVinoEngineTuned(model_path, spec, options, OpenVinoTuning{});
+}
+
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::string& model_path,
+                                                                 const ModelSpec& spec,
+                                                                 const EngineOptions& options,
+                                                                 const OpenVinoTuning& tuning) {
+  auto engine = std::make_unique<OpenVinoEngine>(spec, options, tuning);
   ARROW_RETURN_NOT_OK(engine->Load(model_path));
   return std::unique_ptr<InferenceEngine>(std::move(engine));
 }
