@@ -20,6 +20,9 @@ namespace imgfeat {
 struct EngineOptions {
   int threads = 0;        // 0: all cores
   int max_batch = 8;      // largest batch Run() will be given
+  // OpenVINO: a batch is split over this many streams run at once (1: one
+  // stream, latency mode). Ignored by engines without streams.
+  int streams = 1;
 };
 
 class InferenceEngine {

@@ -1,0 +1,45 @@
+// What the engine implementations share: their factories (for the registry)
+// and the layout and message helpers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imgfeat/engine.h"
+
+namespace imgfeat::engine_internal {
+
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& model_path,
+                                                            const ModelSpec& spec,
+                                                            const EngineOptions& options);
+// Settings of the OpenVINO engine that the benchmark compares; the defaults
+// are what imgfeat uses (docs/BENCHMARKS.md).
+struct OpenVinoTuning {
+  bool dynamic_batch = false;        // one compilation for every batch size
+  const char* cpu_pinning = nullptr; // "YES" or "NO"; null: OpenVINO's choice
+};
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::string& model_path,
+                                                                 const ModelSpec& spec,
+                                                                 const EngineOptions& options,
+                                                                 const OpenVinoTuning& tuning);
+#ifdef IMGFEAT_WITH_OPENCV
+Result<std::unique_ptr<InferenceEngine>> OpenOpenCvEngine(const std::string& model_path,
+                                                          const ModelSpec& spec,
+                                                          const EngineOptions& options);
+#endif
+
+// `batch` images of `dims` (H, W, C) stored NHWC -> NCHW, and back.
+void NhwcToNchw(const float* in, int64_t batch, int64_t h, int64_t w, int64_t c, float* out);
+void NchwToNhwc(const float* in, int64_t batch, int64_t h, int64_t w, int64_t c, float* out);
+
+// The model's tensor shape for `batch` images, in the spec's layout.
+std::vector<int64_t> InputShape(const ModelSpec& spec, int64_t batch);
+std::vector<int64_t> OutputShape(const ModelSpec& spec, int64_t batch);
+std::string ShapeText(const std::vector<int64_t>& dims);  // "[1,224,224,3]", -1 as "?"
+
+// Library messages span lines; imgfeat's errors are one line.
+std::string OneLine(std::string text, size_t max_chars = 600);
+
+}  // namespace imgfeat::engine_internal

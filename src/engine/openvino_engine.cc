@@ -1,0 +1,378 @@
+// The OpenVINO engine, through OpenVINO's C API only: the wheel's C++ API is
+// built with the old std::string ABI and cannot share a binary with Arrow.
+//
+// The model is read once and compiled for each batch size it is run with. A
+// batch is split over `streams` infer requests run at once (one per OpenVINO
+// stream), each writing straight into the caller's output buffer when the
+// model's output is already NHWC.
+#include <openvino/c/openvino.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine_internal.h"
+
+namespace imgfeat::engine_internal {
+namespace {
+
+template <typename T, void (*Free)(T*)>
+struct OvFree {
+  void operator()(T* handle) const { Free(handle); }
+};
+template <typename T, void (*Free)(T*)>
+using OvPtr = std::unique_ptr<T, OvFree<T, Free>>;
+
+using CorePtr = OvPtr<ov_core_t, ov_core_free>;
+using ModelPtr = OvPtr<ov_model_t, ov_model_free>;
+using CompiledPtr = OvPtr<ov_compiled_model_t, ov_compiled_model_free>;
+using RequestPtr = OvPtr<ov_infer_request_t, ov_infer_request_free>;
+using TensorPtr = OvPtr<ov_tensor_t, ov_tensor_free>;
+using ConstPortPtr = OvPtr<ov_output_const_port_t, ov_output_const_port_free>;
+
+// Owns the dims of an ov_shape_t / ov_partial_shape_t.
+struct ShapeHolder {
+  ov_shape_t shape{};
+  ~ShapeHolder() {
+    if (shape.dims) ov_shape_free(&shape);
+  }
+};
+struct PartialShapeHolder {
+  ov_partial_shape_t shape{};
+  ~PartialShapeHolder() {
+    if (shape.dims) ov_partial_shape_free(&shape);
+  }
+};
+
+std::string LastOpenVinoError(ov_status_e status) {
+  const char* message = ov_get_last_err_msg();  // a copy the caller frees
+  std::string text = message ? message : ov_get_error_info(status);
+  if (message) ov_free(message);
+  return OneLine(text);
+}
+
+#define IMGFEAT_OV_CALL(call, ...)                                                  \
+  do {                                                                              \
+    ov_status_e _ov_status = (call);                                                \
+    if (_ov_status != OK) {                                                         \
+      return ::arrow::Status::IOError(__VA_ARGS__, ": ", LastOpenVinoError(_ov_status)); \
+    }                                                                               \
+  } while (false)
+
+Result<std::string> PortName(const ov_output_const_port_t* port) {
+  char* name = nullptr;
+  IMGFEAT_OV_CALL(ov_port_get_any_name(port, &name), "OpenVINO cannot name a model port");
+  std::string text = name;
+  ov_free(name);
+  return text;
+}
+
+Result<std::vector<int64_t>> PortDims(const ov_output_const_port_t* port) {
+  PartialShapeHolder partial;
+  IMGFEAT_OV_CALL(ov_port_get_partial_shape(port, &partial.shape),
+                  "OpenVINO cannot read a port's shape");
+  if (ov_rank_is_dynamic(partial.shape.rank)) return std::vector<int64_t>{};
+  std::vector<int64_t> dims;
+  for (int64_t i = 0; i < partial.shape.rank.max; ++i) {
+    const ov_dimension_t& dim = partial.shape.dims[i];
+    dims.push_back(dim.min == dim.max ? dim.max : -1);
+  }
+  return dims;
+}
+
+// An input or output port: by its name in the spec, or the model's only one.
+Result<ConstPortPtr> FindPort(const ov_model_t* model, bool input, const std::string& name,
+                              const std::string& model_path) {
+  const char* what = input ? "input" : "output";
+  size_t count = 0;
+  IMGFEAT_OV_CALL(input ? ov_model_inputs_size(model, &count) : ov_model_outputs_size(model, &count),
+                  "OpenVINO cannot count the model's ", what, "s");
+  ov_output_const_port_t* port = nullptr;
+  ov_status_e status;
+  if (name.empty()) {
+    if (count != 1) {
+      return Status::Invalid("model '", model_path, "' has ", count, " ", what,
+                             "s; name the one to use in the model spec");
+    }
+    status = input ? ov_model_const_input(model, &port) : ov_model_const_output(model, &port);
+  } else {
+    status = input ? ov_model_const_input_by_name(model, name.c_str(), &port)
+                   : ov_model_const_output_by_name(model, name.c_str(), &port);
+  }
+  if (status != OK) {
+    return Status::Invalid("model '", model_path, "' has no ", what, " named '", name, "'");
+  }
+  return ConstPortPtr(port);
+}
+
+// Static dimensions must equal the spec's; -1 (dynamic) ones are free.
+bool DimsFit(const std::vector<int64_t>& model_dims, const std::vector<int64_t>& spec_dims) {
+  if (model_dims.size() != spec_dims.size()) return false;
+  for (size_t i = 1; i < model_dims.size(); ++i) {
+    if (model_dims[i] >= 0 && model_dims[i] != spec_dims[i]) return false;
+  }
+  return true;
+}
+
+Status Reshape(ov_model_t* model, const std::string& input_name,
+               const std::vector<ov_dimension_t>& dims) {
+  PartialShapeHolder partial;
+  IMGFEAT_OV_CALL(ov_partial_shape_create(static_cast<int64_t>(dims.size()), dims.data(),
+                                          &partial.shape),
+                  "OpenVINO cannot make a shape");
+  IMGFEAT_OV_CALL(ov_model_reshape_input_by_name(model, input_name.c_str(), partial.shape),
+                  "OpenVINO cannot reshape the model's input to ",
+                  ShapeText({dims[0].max, dims[1].max, dims[2].max, dims[3].max}));
+  return Status::OK();
+}
+
+std::vector<ov_dimension_t> Dims(const std::vector<int64_t>& shape, int64_t batch_min) {
+  std::vector<ov_dimension_t> dims;
+  for (int64_t d : shape) dims.push_back({d, d});
+  dims[0].min = batch_min;
+  return dims;
+}
+
+// ov_core_compile_model takes its properties as C varargs: spell out the
+// counts imgfeat uses.
+Result<CompiledPtr> CompileWithProperties(const ov_core_t* core, const ov_model_t* model,
+                                          const std::vector<const char*>& p) {
+  ov_compiled_model_t* compiled = nullptr;
+  ov_status_e status;
+  switch (p.size()) {
+    case 6:
+      status = ov_core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5]);
+      break;
+    case 8:
+      status = ov_core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5], p[6], p[7]);
+      break;
+    case 10:
+      status = ov_core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5], p[6], p[7], p[8], p[9]);
+      break;
+    default:
+      return Status::Invalid("unsupported number of OpenVINO properties: ", p.size());
+  }
+  if (status != OK) {
+    return Status::IOError("OpenVINO cannot compile the model: ", LastOpenVinoError(status));
+  }
+  return CompiledPtr(compiled);
+}
+
+class OpenVinoEngine : public InferenceEngine {
+ public:
+  OpenVinoEngine(ModelSpec spec, EngineOptions options, OpenVinoTuning tuning)
+      : spec_(std::move(spec)), options_(options), tuning_(tuning) {
+    options_.streams = std::max(1, std::min(options_.streams, options_.max_batch));
+  }
+
+  Status Load(const std::string& model_path) {
+    ov_core_t* core = nullptr;
+    IMGFEAT_OV_CALL(ov_core_create(&core), "OpenVINO cannot start");
+    core_.reset(core);
+    ov_model_t* raw_model = nullptr;
+    IMGFEAT_OV_CALL(ov_core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model),
+                    "cannot read model '", model_path, "'");
+    model_.reset(raw_model);
+    ARROW_RETURN_NOT_OK(CheckShapes(model_path));
+    if (tuning_.dynamic_batch) {
+      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_,
+                                  Dims(InputShape(spec_, options_.max_batch), 1)));
+    }
+    // Compiled now, so that a model OpenVINO cannot run fails here: the
+    // requests a full batch uses.
+    return CompiledFor(ChunkSize(options_.max_batch, 0)).status();
+  }
+
+  Status Run(const float* input, int64_t batch, float* output) override {
+    if (batch < 1 || batch > options_.max_batch) {
+      return Status::Invalid("batch of ", batch, " images; the engine was opened for 1 to ",
+                             options_.max_batch);
+    }
+    const int64_t in_per_image = spec_.input_height * spec_.input_width * spec_.input_channels;
+    const int64_t out_per_image = spec_.feature_length();
+    const float* model_input = input;
+    if (spec_.input_layout == TensorLayout::kNCHW) {
+      in_scratch_.resize(batch * in_per_image);
+      NhwcToNchw(input, batch, spec_.input_height, spec_.input_width, spec_.input_channels,
+                 in_scratch_.data());
+      model_input = in_scratch_.data();
+    }
+    float* model_output = output;
+    if (spec_.output_layout == TensorLayout::kNCHW) {
+      out_scratch_.resize(batch * out_per_image);
+      model_output = out_scratch_.data();
+    }
+
+    // The batch is split over the streams, in chunks that differ by at most one.
+    const int64_t parts = std::min<int64_t>(batch, options_.streams);
+    std::vector<ov_infer_request_t*> started;
+    std::vector<TensorPtr> tensors;
+    Status status = Status::OK();
+    int64_t first = 0;
+    for (int64_t part = 0; part < parts && status.ok(); ++part) {
+      const int64_t count = ChunkSize(batch, part);
+      status = StartPart(part, count, const_cast<float*>(model_input) + first * in_per_image,
+                         model_output + first * out_per_image, parts == 1, &started, &tensors);
+      first += count;
+    }
+    // Every started request is waited for, even after a failure: it writes
+    // into the caller's buffer.
+    for (ov_infer_request_t* request : started) {
+      ov_status_e waited = ov_infer_request_wait(request);
+      if (waited != OK && status.ok()) {
+        status = Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(waited));
+      }
+    }
+    ARROW_RETURN_NOT_OK(status);
+    if (spec_.output_layout == TensorLayout::kNCHW) {
+      NchwToNhwc(model_output, batch, spec_.output_hwc[0], spec_.output_hwc[1],
+                 spec_.output_hwc[2], output);
+    }
+    return Status::OK();
+  }
+
+  const ModelSpec& spec() const override { return spec_; }
+  std::string name() const override { return "openvino"; }
+
+ private:
+  struct Compiled {
+    CompiledPtr model;
+    std::vector<RequestPtr> requests;  // one per stream
+  };
+
+  int64_t ChunkSize(int64_t batch, int64_t part) const {
+    const int64_t parts = std::min<int64_t>(batch, options_.streams);
+    return batch / parts + (part < batch % parts ? 1 : 0);
+  }
+
+  Status StartPart(int64_t part, int64_t count, float* in, float* out, bool synchronous,
+                   std::vector<ov_infer_request_t*>* started, std::vector<TensorPtr>* tensors) {
+    ARROW_ASSIGN_OR_RAISE(Compiled * compiled, CompiledFor(count));
+    ov_infer_request_t* request = compiled->requests[part].get();
+    ARROW_ASSIGN_OR_RAISE(TensorPtr in_tensor, HostTensor(InputShape(spec_, count), in));
+    ARROW_ASSIGN_OR_RAISE(TensorPtr out_tensor, HostTensor(OutputShape(spec_, count), out));
+    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
+                    "OpenVINO cannot set the input");
+    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
+                    "OpenVINO cannot set the output");
+    tensors->push_back(std::move(in_tensor));
+    tensors->push_back(std::move(out_tensor));
+    if (synchronous) {
+      IMGFEAT_OV_CALL(ov_infer_request_infer(request), "OpenVINO inference failed");
+      return Status::OK();
+    }
+    IMGFEAT_OV_CALL(ov_infer_request_start_async(request), "OpenVINO inference failed");
+    started->push_back(request);
+    return Status::OK();
+  }
+
+  // The compiled model for chunks of `count` images: static shapes run
+  // faster than a dynamic batch, so each chunk size used gets its own
+  // compilation (a run uses one or two: full batches and the last one).
+  Result<Compiled*> CompiledFor(int64_t count) {
+    const int64_t key = tuning_.dynamic_batch ? 0 : count;
+    auto found = compiled_.find(key);
+    if (found != compiled_.end()) return &found->second;
+    if (!tuning_.dynamic_batch) {
+      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_, Dims(InputShape(spec_, count), count)));
+    }
+    const std::string threads = std::to_string(options_.threads);
+    const std::string streams = std::to_string(options_.streams);
+    // f32 keeps results within the parity bound: on CPUs with bf16 or fp16
+    // OpenVINO would otherwise pick the lower precision.
+    std::vector<const char*> properties = {
+        ov_property_key_hint_inference_precision, "f32",
+        ov_property_key_hint_performance_mode, options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
+        ov_property_key_num_streams, streams.c_str()};
+    if (options_.threads > 0) {
+      properties.push_back(ov_property_key_inference_num_threads);
+      properties.push_back(threads.c_str());
+    }
+    if (tuning_.cpu_pinning) {
+      properties.push_back(ov_property_key_hint_enable_cpu_pinning);
+      properties.push_back(tuning_.cpu_pinning);
+    }
+    Compiled compiled;
+    ARROW_ASSIGN_OR_RAISE(compiled.model,
+                          CompileWithProperties(core_.get(), model_.get(), properties));
+    for (int i = 0; i < options_.streams; ++i) {
+      ov_infer_request_t* request = nullptr;
+      IMGFEAT_OV_CALL(ov_compiled_model_create_infer_request(compiled.model.get(), &request),
+                      "OpenVINO cannot create an infer request");
+      compiled.requests.emplace_back(request);
+    }
+    return &compiled_.emplace(key, std::move(compiled)).first->second;
+  }
+
+  Status CheckShapes(const std::string& model_path) {
+    ov_model_t* model = model_.get();
+    ARROW_ASSIGN_OR_RAISE(ConstPortPtr input, FindPort(model, true, spec_.input_name, model_path));
+    ARROW_ASSIGN_OR_RAISE(input_name_, PortName(input.get()));
+    ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> input_dims, PortDims(input.get()));
+    std::vector<int64_t> expected_input = InputShape(spec_, -1);
+    if (!DimsFit(input_dims, expected_input)) {
+      return Status::Invalid("model '", model_path, "' takes input ", ShapeText(input_dims),
+                             ", the spec of '", spec_.name, "' says ",
+                             ShapeText(expected_input));
+    }
+    // With the spec's input size, the output must have the spec's size.
+    ARROW_RETURN_NOT_OK(Reshape(model, input_name_, Dims(InputShape(spec_, 1), 1)));
+    ARROW_ASSIGN_OR_RAISE(ConstPortPtr output,
+                          FindPort(model, false, spec_.output_name, model_path));
+    ARROW_ASSIGN_OR_RAISE(output_name_, PortName(output.get()));
+    ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> output_dims, PortDims(output.get()));
+    std::vector<int64_t> expected_output = OutputShape(spec_, 1);
+    if (output_dims != expected_output) {
+      return Status::Invalid("model '", model_path, "' gives output ", ShapeText(output_dims),
+                             " per image, the spec of '", spec_.name, "' says ",
+                             ShapeText(expected_output));
+    }
+    return Status::OK();
+  }
+
+  static Result<TensorPtr> HostTensor(const std::vector<int64_t>& dims, float* data) {
+    ShapeHolder shape;
+    IMGFEAT_OV_CALL(ov_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &shape.shape),
+                    "OpenVINO cannot make a shape");
+    ov_tensor_t* tensor = nullptr;
+    IMGFEAT_OV_CALL(ov_tensor_create_from_host_ptr(F32, shape.shape, data, &tensor),
+                    "OpenVINO cannot wrap a buffer");
+    return TensorPtr(tensor);
+  }
+
+  ModelSpec spec_;
+  EngineOptions options_;
+  OpenVinoTuning tuning_;
+  // Destroyed in reverse order: requests and compiled models before the core.
+  CorePtr core_;
+  ModelPtr model_;
+  std::map<int64_t, Compiled> compiled_;
+  std::string input_name_;
+  std::string output_name_;
+  std::vector<float> in_scratch_;
+  std::vector<float> out_scratch_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& model_path,
+                                                            const ModelSpec& spec,
+                                                            const EngineOptions& options) {
+  return OpenOpenVinoEngineTuned(model_path, spec, options, OpenVinoTuning{});
+}
+
+Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::string& model_path,
+                                                                 const ModelSpec& spec,
+                                                                 const EngineOptions& options,
+                                                                 const OpenVinoTuning& tuning) {
+  auto engine = std::make_unique<OpenVinoEngine>(spec, options, tuning);
+  ARROW_RETURN_NOT_OK(engine->Load(model_path));
+  return std::unique_ptr<InferenceEngine>(std::move(engine));
+}
+
+}  // namespace imgfeat::engine_internal

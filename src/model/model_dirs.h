@@ -1,0 +1,18 @@
+// Where model files are looked for, in order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "imgfeat/model.h"
+
+namespace imgfeat::model_internal {
+
+// $XDG_CACHE_HOME/imgfeat/models, or ~/.cache/imgfeat/models; empty when
+// neither variable is set to an absolute path.
+std::string ModelCacheDir();
+
+// --model-dir, then $IMGFEAT_MODEL_DIR, then the cache; unset ones left out.
+std::vector<std::string> ModelSearchDirs(const ModelSearch& search);
+
+}  // namespace imgfeat::model_internal

@@ -1,0 +1,147 @@
+// Model specs as JSON. Unknown keys are refused so that a typo in a
+// hand-written spec ("prepocess") fails loudly instead of silently using a
+// default.
+#include <cctype>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "imgfeat/model.h"
+#include "model/preprocess_names.h"
+
+namespace imgfeat {
+namespace {
+
+using nlohmann::json;
+using model_internal::NameOfPreprocessMode;
+using model_internal::PreprocessModeFromName;
+
+Result<TensorLayout> ParseLayout(const std::string& text) {
+  if (text == "NHWC") return TensorLayout::kNHWC;
+  if (text == "NCHW") return TensorLayout::kNCHW;
+  return Status::Invalid("unknown layout '", text, "' (expected NHWC or NCHW)");
+}
+
+const char* LayoutName(TensorLayout layout) {
+  return layout == TensorLayout::kNHWC ? "NHWC" : "NCHW";
+}
+
+Status CheckKeys(const json& object, std::string_view where,
+                 std::initializer_list<std::string_view> allowed) {
+  if (!object.is_object()) return Status::Invalid("model spec: ", where, " must be an object");
+  for (const auto& item : object.items()) {
+    bool known = false;
+    for (std::string_view key : allowed) known = known || item.key() == key;
+    if (!known) return Status::Invalid("model spec: unknown key '", item.key(), "' in ", where);
+  }
+  return Status::OK();
+}
+
+Status CheckSha256(std::string* sha256) {
+  for (char& ch : *sha256) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (sha256->empty()) return Status::OK();
+  bool hex = sha256->size() == 64;
+  for (char ch : *sha256) hex = hex && std::isxdigit(static_cast<unsigned char>(ch));
+  if (!hex) return Status::Invalid("model spec: sha256 must be 64 hexadecimal digits");
+  return Status::OK();
+}
+
+Status CheckConsistent(const ModelSpec& spec) {
+  if (spec.name.empty()) return Status::Invalid("model spec: 'name' is missing");
+  if (spec.file_name.empty()) return Status::Invalid("model spec '", spec.name, "': 'file' is missing");
+  if (spec.input_height <= 0 || spec.input_width <= 0 || spec.input_channels <= 0) {
+    return Status::Invalid("model spec '", spec.name, "': input sizes must be positive");
+  }
+  if (spec.output_hwc.size() != 3) {
+    return Status::Invalid("model spec '", spec.name, "': output shape_hwc needs 3 values");
+  }
+  for (int64_t dim : spec.output_hwc) {
+    if (dim <= 0) return Status::Invalid("model spec '", spec.name, "': output sizes must be positive");
+  }
+  return Status::OK();
+}
+
+Result<ModelSpec> ParseModelSpecJson(const json& root) {
+  ARROW_RETURN_NOT_OK(CheckKeys(root, "the spec",
+                                {"name", "file", "url", "sha256", "preprocess", "input", "output"}));
+  ModelSpec spec;
+  spec.name = root.value("name", "");
+  spec.file_name = root.value("file", "");
+  spec.url = root.value("url", "");
+  spec.sha256 = root.value("sha256", "");
+  ARROW_RETURN_NOT_OK(CheckSha256(&spec.sha256));
+  ARROW_ASSIGN_OR_RAISE(spec.preprocess, PreprocessModeFromName(root.value("preprocess", "tf")));
+
+  const json input = root.value("input", json::object());
+  ARROW_RETURN_NOT_OK(CheckKeys(input, "input", {"name", "layout", "height", "width", "channels"}));
+  spec.input_name = input.value("name", "");
+  ARROW_ASSIGN_OR_RAISE(spec.input_layout, ParseLayout(input.value("layout", "NHWC")));
+  spec.input_height = input.value("height", spec.input_height);
+  spec.input_width = input.value("width", spec.input_width);
+  spec.input_channels = input.value("channels", spec.input_channels);
+
+  if (!root.contains("output")) return Status::Invalid("model spec: 'output' is missing");
+  const json& output = root.at("output");
+  ARROW_RETURN_NOT_OK(CheckKeys(output, "output", {"name", "layout", "shape_hwc"}));
+  spec.output_name = output.value("name", "");
+  ARROW_ASSIGN_OR_RAISE(spec.output_layout, ParseLayout(output.value("layout", "NHWC")));
+  spec.output_hwc = output.value("shape_hwc", std::vector<int64_t>{});
+
+  ARROW_RETURN_NOT_OK(CheckConsistent(spec));
+  return spec;
+}
+
+}  // namespace
+
+int64_t ModelSpec::feature_length() const {
+  int64_t length = output_hwc.empty() ? 0 : 1;
+  for (int64_t dim : output_hwc) length *= dim;
+  return length;
+}
+
+Result<ModelSpec> ParseModelSpec(const std::string& json_text) {
+  json root = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return Status::Invalid("model spec: not valid JSON");
+  try {
+    return ParseModelSpecJson(root);
+  } catch (const json::exception& e) {
+    // A value of the wrong type ("height": "224") lands here.
+    return Status::Invalid("model spec: ", e.what());
+  }
+}
+
+Result<ModelSpec> ReadModelSpecFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot open model spec '", path, "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto spec = ParseModelSpec(text.str());
+  if (!spec.ok()) return Status::Invalid(path, ": ", spec.status().message());
+  return spec;
+}
+
+std::string ModelSpecToJson(const ModelSpec& spec) {
+  json root = {
+      {"name", spec.name},
+      {"file", spec.file_name},
+      {"url", spec.url},
+      {"sha256", spec.sha256},
+      {"preprocess", NameOfPreprocessMode(spec.preprocess)},
+      {"input",
+       {{"name", spec.input_name},
+        {"layout", LayoutName(spec.input_layout)},
+        {"height", spec.input_height},
+        {"width", spec.input_width},
+        {"channels", spec.input_channels}}},
+      {"output",
+       {{"name", spec.output_name},
+        {"layout", LayoutName(spec.output_layout)},
+        {"shape_hwc", spec.output_hwc}}},
+  };
+  return root.dump(2);
+}
+
+}  // namespace imgfeat

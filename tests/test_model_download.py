@@ -1,0 +1,128 @@
+"""The model stage's fetching of a missing model file, against a real HTTP
+server on 127.0.0.1 serving ../shared/models: a verified download into the
+cache, a checksum mismatch that leaves nothing behind, a server that is down
+and an HTTP error, each with a one-line message."""
+import functools
+import hashlib
+import http.server
+import os
+import pathlib
+import socket
+import subprocess
+import threading
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BUILD = pathlib.Path(os.environ.get("IMGFEAT_BUILD", ROOT / "build"))
+MODELS = ROOT.parent / "shared" / "models"
+TOOL = BUILD / "tools" / "imgfeat_model"
+MODEL_FILE = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """An HTTP server on a free port of 127.0.0.1; yields its base URL."""
+    handler = functools.partial(QuietHandler, directory=str(MODELS))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def cache(tmp_path):
+    """An empty cache folder; the environment points only there."""
+    return tmp_path / "xdg"
+
+
+def resolve(cache, *args):
+    env = {k: v for k, v in os.environ.items() if k != "IMGFEAT_MODEL_DIR"}
+    env["XDG_CACHE_HOME"] = str(cache)
+    assert TOOL.exists(), f"{TOOL} is not built"
+    return subprocess.run([str(TOOL), "resolve", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def sha256_of(path):
+    return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
+
+
+def cached_files(cache):
+    root = cache / "imgfeat" / "models"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_missing_model_is_downloaded_verified_and_then_found_offline(server, cache):
+    proc = resolve(cache, "--url", f"{server}/{MODEL_FILE}")
+    assert proc.returncode == 0, proc.stderr
+    path = pathlib.Path(proc.stdout.strip())
+    assert path == cache / "imgfeat" / "models" / MODEL_FILE
+    assert path.read_bytes() == (MODELS / MODEL_FILE).read_bytes()
+    # The registry's checksum is the one the download was verified against.
+    shown = subprocess.run([str(TOOL), "show", "--model", "mobilenet_v2"], capture_output=True,
+                           text=True, check=True).stdout
+    assert sha256_of(path) in shown
+    assert cached_files(cache) == [MODEL_FILE]  # no temporary file left
+
+    # Once cached, no network is needed: a dead URL still resolves.
+    again = resolve(cache, "--url", f"http://127.0.0.1:{free_port()}/{MODEL_FILE}")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == str(path)
+
+
+def test_spec_file_url_is_used(server, cache, tmp_path):
+    spec = tmp_path / "spec.json"
+    spec.write_text(f"""{{"name": "served", "file": "served/m.onnx",
+        "url": "{server}/{MODEL_FILE}", "sha256": "{sha256_of(MODELS / MODEL_FILE)}",
+        "input": {{"name": "input", "height": 224, "width": 224, "channels": 3}},
+        "output": {{"name": "features", "shape_hwc": [7, 7, 1280]}}}}""")
+    proc = resolve(cache, "--spec", str(spec))
+    assert proc.returncode == 0, proc.stderr
+    assert cached_files(cache) == ["served/m.onnx"]
+
+
+def test_checksum_mismatch_keeps_nothing(server, cache):
+    proc = resolve(cache, "--url", f"{server}/{MODEL_FILE}", "--sha256", "0" * 64)
+    assert proc.returncode == 1
+    message = proc.stderr.strip()
+    assert "\n" not in message
+    assert "checksum mismatch" in message and sha256_of(MODELS / MODEL_FILE) in message
+    assert cached_files(cache) == []
+
+
+def test_server_down_is_an_offline_message(cache):
+    proc = resolve(cache, "--url", f"http://127.0.0.1:{free_port()}/{MODEL_FILE}")
+    assert proc.returncode == 1
+    message = proc.stderr.strip()
+    assert "\n" not in message
+    assert "cannot reach" in message and "offline" in message, message
+    assert MODEL_FILE in message  # says which file it looked for
+    assert cached_files(cache) == []
+
+
+def test_http_error_names_the_status(server, cache):
+    proc = resolve(cache, "--url", f"{server}/no/such/model.onnx")
+    assert proc.returncode == 1
+    assert "HTTP 404" in proc.stderr and "\n" not in proc.stderr.strip(), proc.stderr
+    assert cached_files(cache) == []
+
+
+def test_model_dir_is_searched_before_downloading(cache):
+    proc = resolve(cache, "--model-dir", str(MODELS), "--no-download")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == str(MODELS / MODEL_FILE)
+    assert not (cache / "imgfeat").exists()
