@@ -9,8 +9,9 @@
 //   OUTPUT/_SUCCESS                 written last
 //   OUTPUT/_temporary/              work in progress; gone when the run succeeds
 //
-// Every file is written under a temporary name and renamed when complete.
-// A DatasetWriter is used by one thread.
+// Every file is written under a temporary name in _temporary/, flushed to
+// disk and renamed when complete, so no file appears under its final name
+// before it is whole. A DatasetWriter is used by one thread.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +31,14 @@ struct FeatureRecord {
 };
 
 struct DatasetOptions {
-  bool overwrite = false;  // replace an existing OUTPUT
-  bool resume = false;     // finish an interrupted run in OUTPUT
-  int64_t rows_per_part = 0;       // 0: chosen from the feature length
-  int64_t rows_per_row_group = 0;  // 0: chosen from the feature length
-  std::string compression = "zstd";
+  // Replace an existing OUTPUT; refused unless it holds only files imgfeat
+  // writes (a user's folder is never deleted).
+  bool overwrite = false;
+  bool resume = false;             // finish an interrupted run in OUTPUT
+  int64_t rows_per_part = 0;       // 0: chosen from the feature length (about 256 MiB raw)
+  int64_t rows_per_row_group = 0;  // 0: chosen from the feature length (about 64 MiB raw)
+  std::string compression = "zstd";  // zstd, snappy, gzip, lz4, brotli or none
+  int compression_level = 0;         // 0: the codec's default
 };
 
 class DatasetWriter {
@@ -50,6 +54,9 @@ class DatasetWriter {
 
   // With resume: the paths an earlier run already committed (skip them).
   virtual const std::unordered_set<std::string>& committed_paths() const = 0;
+  // With resume: OUTPUT already holds _SUCCESS, there is nothing to do.
+  // Append and AddError fail and Finish changes nothing.
+  virtual bool already_complete() const = 0;
   // Folder for work files (spills, saved reducer state) that survive a crash.
   virtual std::string work_dir() const = 0;
 
@@ -59,8 +66,11 @@ class DatasetWriter {
                           const std::string& message) = 0;
   // Commits the last part, then writes _errors.parquet, `manifest_json` as
   // _imgfeat.json and finally _SUCCESS, and removes the work folder.
+  // A writer dropped without Finish discards its uncommitted rows and leaves
+  // OUTPUT resumable.
   virtual Status Finish(const std::string& manifest_json) = 0;
 
+  // Rows in the whole output, those of earlier runs (resume) included.
   virtual int64_t rows_written() const = 0;
   virtual int64_t errors_recorded() const = 0;
 };

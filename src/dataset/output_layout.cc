@@ -1,0 +1,37 @@
+#include "dataset/output_layout.h"
+
+#include <cstdio>
+
+namespace imgfeat::dataset {
+namespace {
+constexpr std::string_view kPartPrefix = "part-";
+constexpr std::string_view kPartSuffix = ".parquet";
+}  // namespace
+
+std::string PartFileName(int64_t number) {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits), "%05lld", static_cast<long long>(number));
+  return std::string(kPartPrefix) + digits + std::string(kPartSuffix);
+}
+
+std::optional<int64_t> ParsePartFileName(std::string_view name) {
+  if (!name.starts_with(kPartPrefix) || !name.ends_with(kPartSuffix)) return std::nullopt;
+  std::string_view digits =
+      name.substr(kPartPrefix.size(), name.size() - kPartPrefix.size() - kPartSuffix.size());
+  if (digits.size() < 5 || digits.size() > 18) return std::nullopt;
+  int64_t number = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + (c - '0');
+  }
+  // Only the canonical spelling, so that a name maps to one number and back.
+  if (PartFileName(number) != name) return std::nullopt;
+  return number;
+}
+
+bool IsOutputEntryName(std::string_view name) {
+  return name == kTemporaryDir || name == kSuccessFile || name == kManifestFile ||
+         name == kErrorsFile || name == kReducerFile || ParsePartFileName(name).has_value();
+}
+
+}  // namespace imgfeat::dataset

@@ -1,0 +1,208 @@
+#include "dataset/parquet_part.h"
+
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <arrow/util/compression.h>
+#include <parquet/arrow/writer.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataset/durable_file.h"
+
+namespace imgfeat::dataset {
+namespace {
+
+// Parquet names the leaf of a list column <column>.list.element.
+constexpr const char* kFeatureLeafPath = "features.list.element";
+constexpr int64_t kRowGroupRawBytes = int64_t{64} << 20;
+constexpr int64_t kPartRawBytes = int64_t{256} << 20;
+
+int64_t RowsFor(int64_t bytes, int64_t feature_dim) {
+  return std::max<int64_t>(1, bytes / (std::max<int64_t>(1, feature_dim) * 4));
+}
+
+Result<arrow::Compression::type> ParseCodec(const std::string& name) {
+  if (name == "none" || name == "uncompressed" || name.empty()) {
+    return arrow::Compression::UNCOMPRESSED;
+  }
+  auto codec = arrow::util::Codec::GetCompressionType(name);
+  if (!codec.ok()) return Status::Invalid("unknown compression '", name, "'");
+  if (!arrow::util::Codec::IsAvailable(*codec)) {
+    return Status::NotImplemented("compression '", name, "' is not available in this build");
+  }
+  return *codec;
+}
+
+std::shared_ptr<parquet::WriterProperties> WriterProperties(const PartFormat& format) {
+  parquet::WriterProperties::Builder builder;
+  builder.compression(format.codec);
+  if (format.compression_level != 0) builder.compression_level(format.compression_level);
+  // Paths are unique and features are measurements: a dictionary only costs
+  // time before Parquet gives it up. Labels repeat and keep it.
+  builder.disable_dictionary("path");
+  builder.disable_dictionary(kFeatureLeafPath);
+  if (format.split_feature_bytes) {
+    builder.encoding(kFeatureLeafPath, parquet::Encoding::BYTE_STREAM_SPLIT);
+  }
+  builder.max_row_group_length(format.rows_per_row_group);
+  return builder.build();
+}
+
+std::shared_ptr<parquet::ArrowWriterProperties> ArrowProperties() {
+  // The stored Arrow schema keeps the time zone spelled "UTC" for Arrow readers.
+  return parquet::ArrowWriterProperties::Builder().store_schema()->build();
+}
+
+}  // namespace
+
+const std::shared_ptr<arrow::Schema>& FeatureSchema() {
+  static const auto schema = arrow::schema({
+      arrow::field("path", arrow::utf8(), /*nullable=*/false),
+      arrow::field("label", arrow::utf8(), false),
+      arrow::field("modification_time", arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"), false),
+      arrow::field("length", arrow::int64(), false),
+      arrow::field("features", arrow::list(arrow::field("element", arrow::float32(), false)),
+                   false),
+  });
+  return schema;
+}
+
+const std::shared_ptr<arrow::Schema>& ErrorSchema() {
+  static const auto schema = arrow::schema({
+      arrow::field("path", arrow::utf8(), false),
+      arrow::field("stage", arrow::utf8(), false),
+      arrow::field("error", arrow::utf8(), false),
+  });
+  return schema;
+}
+
+int64_t DefaultRowsPerRowGroup(int64_t feature_dim) {
+  return RowsFor(kRowGroupRawBytes, feature_dim);
+}
+
+int64_t DefaultRowsPerPart(int64_t feature_dim) { return RowsFor(kPartRawBytes, feature_dim); }
+
+Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature_dim) {
+  if (feature_dim <= 0) return Status::Invalid("feature length must be positive");
+  PartFormat format;
+  ARROW_ASSIGN_OR_RAISE(format.codec, ParseCodec(options.compression));
+  format.compression_level = options.compression_level;
+  format.rows_per_row_group = options.rows_per_row_group > 0
+                                  ? options.rows_per_row_group
+                                  : DefaultRowsPerRowGroup(feature_dim);
+  format.rows_per_part =
+      options.rows_per_part > 0 ? options.rows_per_part : DefaultRowsPerPart(feature_dim);
+  if (options.rows_per_row_group < 0 || options.rows_per_part < 0) {
+    return Status::Invalid("rows per part and per row group must be positive");
+  }
+  // A row group never spans two parts.
+  format.rows_per_row_group = std::min(format.rows_per_row_group, format.rows_per_part);
+  // List offsets are 32-bit: one row group holds fewer than 2^31 floats.
+  const int64_t max_rows = (int64_t{1} << 31) / (feature_dim + 1) - 1;
+  if (format.rows_per_row_group > max_rows) format.rows_per_row_group = max_rows;
+  return format;
+}
+
+// --- FeatureRowGroup ---------------------------------------------------------
+
+Result<FeatureRowGroup> FeatureRowGroup::Make(int64_t feature_dim, int64_t capacity_rows) {
+  FeatureRowGroup group;
+  group.feature_dim_ = feature_dim;
+  group.capacity_rows_ = capacity_rows;
+  ARROW_ASSIGN_OR_RAISE(group.features_, arrow::AllocateResizableBuffer(0));
+  return group;
+}
+
+Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features) {
+  paths_.push_back(record.file.path);
+  labels_.push_back(record.label);
+  modification_times_.push_back(record.file.modification_time_us);
+  lengths_.push_back(record.file.length);
+  const int64_t row_bytes = feature_dim_ * static_cast<int64_t>(sizeof(float));
+  const int64_t old_size = features_->size();
+  if (old_size + row_bytes > features_->capacity()) {
+    // Grows to the whole row group once; later groups reuse the memory.
+    ARROW_RETURN_NOT_OK(features_->Reserve(capacity_rows_ * row_bytes));
+  }
+  ARROW_RETURN_NOT_OK(features_->Resize(old_size + row_bytes, /*shrink_to_fit=*/false));
+  std::memcpy(features_->mutable_data() + old_size, features, static_cast<size_t>(row_bytes));
+  return Status::OK();
+}
+
+Status FeatureRowGroup::WriteTo(ParquetFile& file) {
+  const int64_t rows = size();
+  arrow::StringBuilder path_builder, label_builder;
+  ARROW_RETURN_NOT_OK(path_builder.AppendValues(paths_));
+  ARROW_RETURN_NOT_OK(label_builder.AppendValues(labels_));
+  ARROW_ASSIGN_OR_RAISE(auto path_array, path_builder.Finish());
+  ARROW_ASSIGN_OR_RAISE(auto label_array, label_builder.Finish());
+  auto time_array = std::make_shared<arrow::TimestampArray>(
+      FeatureSchema()->field(2)->type(), rows, arrow::Buffer::Wrap(modification_times_));
+  auto length_array = std::make_shared<arrow::Int64Array>(rows, arrow::Buffer::Wrap(lengths_));
+
+  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1);
+  for (int64_t i = 0; i <= rows; ++i) offsets[i] = static_cast<int32_t>(i * feature_dim_);
+  // The table borrows the feature buffer (no copy): it lives only for the
+  // synchronous write below, after which the buffer is reused.
+  auto values = std::make_shared<arrow::FloatArray>(
+      rows * feature_dim_, std::make_shared<arrow::Buffer>(features_->data(), features_->size()));
+  auto features_array = std::make_shared<arrow::ListArray>(
+      FeatureSchema()->field(4)->type(), rows, arrow::Buffer::FromVector(std::move(offsets)),
+      values);
+
+  auto table = arrow::Table::Make(
+      FeatureSchema(), {path_array, label_array, time_array, length_array, features_array}, rows);
+  ARROW_RETURN_NOT_OK(file.WriteRowGroups(*table));
+
+  paths_.clear();
+  labels_.clear();
+  modification_times_.clear();
+  lengths_.clear();
+  return features_->Resize(0, /*shrink_to_fit=*/false);
+}
+
+// --- ParquetFile --------------------------------------------------------------
+
+Result<std::unique_ptr<ParquetFile>> ParquetFile::Create(const std::string& tmp_path,
+                                                         std::shared_ptr<arrow::Schema> schema,
+                                                         const PartFormat& format) {
+  std::unique_ptr<ParquetFile> file(new ParquetFile());
+  file->tmp_path_ = tmp_path;
+  file->rows_per_row_group_ = format.rows_per_row_group;
+  ARROW_ASSIGN_OR_RAISE(file->sink_, arrow::io::FileOutputStream::Open(tmp_path));
+  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
+                                                 file->sink_, WriterProperties(format),
+                                                 ArrowProperties());
+  if (!writer.ok()) {
+    return writer.status().WithMessage("cannot write '", tmp_path, "': ",
+                                       writer.status().message());
+  }
+  file->writer_ = std::move(*writer);
+  return file;
+}
+
+ParquetFile::~ParquetFile() {
+  if (committed_) return;
+  if (writer_) (void)writer_->Close();
+  if (sink_ && !sink_->closed()) (void)sink_->Close();
+  (void)RemoveFileIfExists(tmp_path_);
+}
+
+Status ParquetFile::WriteRowGroups(const arrow::Table& table) {
+  Status st = writer_->WriteTable(table, rows_per_row_group_);
+  if (!st.ok()) return st.WithMessage("cannot write '", tmp_path_, "': ", st.message());
+  rows_ += table.num_rows();
+  return Status::OK();
+}
+
+Status ParquetFile::Commit(const std::string& final_path) {
+  Status st = writer_->Close();
+  if (st.ok() && !sink_->closed()) st = sink_->Close();
+  if (!st.ok()) return st.WithMessage("cannot write '", tmp_path_, "': ", st.message());
+  ARROW_RETURN_NOT_OK(CommitRename(tmp_path_, final_path));
+  committed_ = true;
+  return Status::OK();
+}
+
+}  // namespace imgfeat::dataset
