@@ -6,6 +6,8 @@
 // temporary folder up to --images files (default 20,000), so the figure is
 // not a handful of files hot in one cache; the median of --runs runs is
 // printed.
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 #include "imgfeat/image.h"
 
@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
     }
   }
   if (folder.empty() || threads < 1 || images < 1 || runs < 1) {
-    std::fprintf(stderr, "usage: decode_resize_bench [--threads N] [--images N] [--runs N] FOLDER\n");
+    std::fprintf(stderr,
+                 "usage: decode_resize_bench [--threads N] [--images N] [--runs N] FOLDER\n");
     return 2;
   }
   fs::path temp = fs::temp_directory_path() / ("imgfeat-bench-" + std::to_string(::getpid()));
@@ -99,15 +100,17 @@ int main(int argc, char** argv) {
   for (int run = 0; run < runs; ++run) {
     auto start = std::chrono::steady_clock::now();
     failures = ProcessAll(files, threads);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rates.push_back(files.size() / seconds);
     std::printf("run %d: %.0f images/s\n", run + 1, rates.back());
   }
   fs::remove_all(temp);
   std::sort(rates.begin(), rates.end());
-  std::printf("imgfeat decode+resize+preprocess: %zu images, %d threads, median %.0f images/s"
-              " (%.3f ms/image/thread), %d failed\n",
-              files.size(), threads, rates[rates.size() / 2],
-              1000.0 * threads / rates[rates.size() / 2], failures);
+  std::printf(
+      "imgfeat decode+resize+preprocess: %zu images, %d threads, median %.0f images/s"
+      " (%.3f ms/image/thread), %d failed\n",
+      files.size(), threads, rates[rates.size() / 2], 1000.0 * threads / rates[rates.size() / 2],
+      failures);
   return failures == 0 ? 0 : 1;
 }

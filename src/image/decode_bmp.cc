@@ -34,9 +34,9 @@ Result<ChannelBytes> BitfieldLayout(int bits, std::array<uint32_t, 4> mask) {
   using M = std::array<uint32_t, 4>;
   if (bits == 32) {
     static constexpr M kSupported[] = {
-        {0xFF0000, 0xFF00, 0xFF, 0x0},          {0xFF000000, 0xFF0000, 0xFF00, 0x0},
-        {0xFF000000, 0xFF00, 0xFF, 0x0},        {0xFF000000, 0xFF0000, 0xFF00, 0xFF},
-        {0xFF, 0xFF00, 0xFF0000, 0xFF000000},   {0xFF0000, 0xFF00, 0xFF, 0xFF000000},
+        {0xFF0000, 0xFF00, 0xFF, 0x0},        {0xFF000000, 0xFF0000, 0xFF00, 0x0},
+        {0xFF000000, 0xFF00, 0xFF, 0x0},      {0xFF000000, 0xFF0000, 0xFF00, 0xFF},
+        {0xFF, 0xFF00, 0xFF0000, 0xFF000000}, {0xFF0000, 0xFF00, 0xFF, 0xFF000000},
         {0xFF000000, 0xFF00, 0xFF, 0xFF0000}};
     if (mask == M{0, 0, 0, 0}) return ChannelBytes{2, 1, 0};  // Pillow reads "BGRA"
     for (const M& m : kSupported) {
@@ -125,8 +125,8 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
       // Pillow then reads the rows as "1" (two colours) or "L": the lookup
       // only when that mode matches the depth.
       if ((colors == 2) != (bits == 1) || bits == 4) {
-        return Status::NotImplemented("unsupported BMP: grey palette of ", colors,
-                                      " colours at ", bits, " bits");
+        return Status::NotImplemented("unsupported BMP: grey palette of ", colors, " colours at ",
+                                      bits, " bits");
       }
       gray_indices = true;
     }

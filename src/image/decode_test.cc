@@ -173,7 +173,7 @@ TEST(DecodeRgb, PngCutShortIsAnError) {
 
 TEST(DecodeRgb, Bmp24IsBgrBottomUp) {
   // 2x2: rows padded to 8 bytes, stored bottom row first, BGR.
-  std::vector<uint8_t> rows = {1, 2, 3, 4, 5, 6, 0, 0,  // bottom row
+  std::vector<uint8_t> rows = {1, 2, 3, 4,  5,  6,  0, 0,  // bottom row
                                7, 8, 9, 10, 11, 12, 0, 0};
   ASSERT_OK_AND_ASSIGN(RgbImage image, DecodeRgb(MakeBmp(2, 2, 24, rows)));
   std::vector<uint8_t> expected = {9, 8, 7, 12, 11, 10, 3, 2, 1, 6, 5, 4};
@@ -182,7 +182,7 @@ TEST(DecodeRgb, Bmp24IsBgrBottomUp) {
 
 TEST(DecodeRgb, Bmp8LooksUpItsPalette) {
   std::vector<uint8_t> palette = {10, 20, 30, 0, 40, 50, 60, 0};  // BGRX entries
-  std::vector<uint8_t> rows = {1, 0, 0, 0};                        // one row of 1 pixel
+  std::vector<uint8_t> rows = {1, 0, 0, 0};                       // one row of 1 pixel
   ASSERT_OK_AND_ASSIGN(RgbImage image, DecodeRgb(MakeBmp(1, 1, 8, rows, palette)));
   EXPECT_EQ(image.pixels, (std::vector<uint8_t>{60, 50, 40}));
 }

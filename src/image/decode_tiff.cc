@@ -64,8 +64,15 @@ struct OptionsDeleter {
   void operator()(TIFFOpenOptions* options) const { TIFFOpenOptionsFree(options); }
 };
 
-enum class Layout { kGray, kGrayInverted, kBilevel, kBilevelInverted, kRgb, kRgbPremultiplied,
-                    kPalette };
+enum class Layout {
+  kGray,
+  kGrayInverted,
+  kBilevel,
+  kBilevelInverted,
+  kRgb,
+  kRgbPremultiplied,
+  kPalette
+};
 
 struct Format {
   Layout layout;
@@ -86,13 +93,15 @@ Result<Format> ClassifyTiff(TIFF* tiff) {
   uint16_t extra_count = 0;
   uint16_t* extra = nullptr;
   TIFFGetField(tiff, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
-  const bool is_grey = photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
+  const bool is_grey =
+      photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
   if (is_grey && bits == 1 && samples == 1) {
-    return Format{photometric == PHOTOMETRIC_MINISWHITE ? Layout::kBilevelInverted
-                                                        : Layout::kBilevel, 1};
+    return Format{
+        photometric == PHOTOMETRIC_MINISWHITE ? Layout::kBilevelInverted : Layout::kBilevel, 1};
   }
   if (is_grey && bits == 8 && samples <= 2) {
-    if (photometric == PHOTOMETRIC_MINISWHITE && samples == 1) return Format{Layout::kGrayInverted, 1};
+    if (photometric == PHOTOMETRIC_MINISWHITE && samples == 1)
+      return Format{Layout::kGrayInverted, 1};
     if (photometric == PHOTOMETRIC_MINISBLACK) return Format{Layout::kGray, samples};
   }
   if (photometric == PHOTOMETRIC_RGB && bits == 8 && (samples == 3 || samples == 4)) {
@@ -147,9 +156,9 @@ Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions&
   if (!open_options) return Status::OutOfMemory("cannot allocate TIFF options");
   TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), OnTiffError, &file);
   TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), OnTiffWarning, &file);
-  std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt(
-      "memory", "rm", &file, ReadProc, WriteProc, SeekProc, CloseProc, SizeProc, MapProc,
-      UnmapProc, open_options.get()));
+  std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt("memory", "rm", &file, ReadProc,
+                                                           WriteProc, SeekProc, CloseProc, SizeProc,
+                                                           MapProc, UnmapProc, open_options.get()));
   if (!tiff) return Status::Invalid("bad TIFF: ", file.message);
 
   uint32_t width = 0, height = 0;

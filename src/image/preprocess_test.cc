@@ -39,8 +39,8 @@ TEST(Preprocess, TfMapsToMinusOneToOne) {
     x = x - 1.0f;
     ASSERT_EQ(out[i], x) << "byte " << int(image.pixels[i]);
   }
-  EXPECT_EQ(out[0], -1.0f);    // pixel 0, R = 0
-  EXPECT_EQ(out[1], 1.0f);     // pixel 0, G = 255
+  EXPECT_EQ(out[0], -1.0f);  // pixel 0, R = 0
+  EXPECT_EQ(out[1], 1.0f);   // pixel 0, G = 255
 }
 
 TEST(Preprocess, TorchUsesImagenetMeanAndStd) {

@@ -66,7 +66,8 @@ std::shared_ptr<const ResizeCoefficients> CachedBicubicCoefficients(int in_size,
   for (const auto& entry : cache) {
     if (entry->in_size == in_size && entry->out_size == out_size) return entry;
   }
-  auto entry = std::make_shared<const ResizeCoefficients>(ComputeBicubicCoefficients(in_size, out_size));
+  auto entry =
+      std::make_shared<const ResizeCoefficients>(ComputeBicubicCoefficients(in_size, out_size));
   if (cache.size() == kCapacity) cache.erase(cache.begin());
   cache.push_back(entry);
   return entry;

@@ -14,10 +14,10 @@ inline constexpr int kPrecisionBits = 32 - 8 - 2;
 struct ResizeCoefficients {
   int in_size = 0;
   int out_size = 0;
-  int taps = 0;                   // Resample.c's ksize: weights per output pixel
-  std::vector<int> first;         // first input pixel of each output pixel
-  std::vector<int> count;         // how many input pixels it reads
-  std::vector<int32_t> weights;   // out_size * taps fixed-point weights
+  int taps = 0;                  // Resample.c's ksize: weights per output pixel
+  std::vector<int> first;        // first input pixel of each output pixel
+  std::vector<int> count;        // how many input pixels it reads
+  std::vector<int32_t> weights;  // out_size * taps fixed-point weights
 };
 
 // The weights of Image.resize's default BICUBIC filter (a = -0.5), widened
