@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -62,9 +62,10 @@ int main(int argc, char** argv) {
   const double wall = Seconds(start);
   const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   // Per CPU second too: on a shared machine the wall-clock rate understates it.
-  std::printf("srp_transform_rows_per_second %.0f wall, %.0f per cpu-second (one thread, "
-              "batches of %lld)\n",
-              rows / wall, rows / cpu, static_cast<long long>(batch));
+  std::printf(
+      "srp_transform_rows_per_second %.0f wall, %.0f per cpu-second (one thread, "
+      "batches of %lld)\n",
+      rows / wall, rows / cpu, static_cast<long long>(batch));
 
   auto spill = imgfeat::FeatureSpill::Create(spill_path, pca_cols);
   if (!spill.ok()) return Fail(spill.status());
@@ -79,9 +80,11 @@ int main(int argc, char** argv) {
   const std::clock_t pca_cpu_start = std::clock();
   auto pca = imgfeat::FitPca(spill->get(), {.n_components = pca_k});
   if (!pca.ok()) return Fail(pca.status());
-  std::printf("pca_fit_seconds %.2f wall, %.2f cpu (%lld x %lld, k=%lld, oversampling 10, "
-              "4 power iterations)\n",
-              Seconds(start), static_cast<double>(std::clock() - pca_cpu_start) / CLOCKS_PER_SEC, static_cast<long long>(pca_rows), static_cast<long long>(pca_cols),
-              static_cast<long long>(pca_k));
+  std::printf(
+      "pca_fit_seconds %.2f wall, %.2f cpu (%lld x %lld, k=%lld, oversampling 10, "
+      "4 power iterations)\n",
+      Seconds(start), static_cast<double>(std::clock() - pca_cpu_start) / CLOCKS_PER_SEC,
+      static_cast<long long>(pca_rows), static_cast<long long>(pca_cols),
+      static_cast<long long>(pca_k));
   return 0;
 }

@@ -9,7 +9,6 @@
 // matrix of signs instead, row by row, scaled by 1 / sqrt(n_components).
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "reduce/legacy_random.h"
@@ -48,8 +47,7 @@ Result<int64_t> JohnsonLindenstraussMinDim(int64_t n_samples, double eps) {
                            eps);
   }
   if (n_samples <= 0) {
-    return Status::Invalid("the Johnson-Lindenstrauss bound needs n_samples > 0, got ",
-                           n_samples);
+    return Status::Invalid("the Johnson-Lindenstrauss bound needs n_samples > 0, got ", n_samples);
   }
   // numpy evaluates eps**2 as a square and eps**3 with pow.
   const double denominator = (eps * eps / 2) - (std::pow(eps, 3.0) / 3);
@@ -82,9 +80,9 @@ Result<SparseMatrix> SparseRandomMatrix(const SrpOptions& options) {
 
   for (int64_t i = 0; i < n_rows; ++i) {
     const int64_t nonzeros = rng.Binomial(n_cols, density);
-    ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> columns,
-                          reduce::SampleWithoutReplacement(n_cols, nonzeros,
-                                                           reduce::SampleMethod::kAuto, &rng));
+    ARROW_ASSIGN_OR_RAISE(
+        std::vector<int64_t> columns,
+        reduce::SampleWithoutReplacement(n_cols, nonzeros, reduce::SampleMethod::kAuto, &rng));
     for (int64_t column : columns) matrix.indices.push_back(static_cast<int32_t>(column));
     matrix.indptr.push_back(matrix.indptr.back() + nonzeros);
   }
