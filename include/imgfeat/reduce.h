@@ -83,7 +83,7 @@ struct PcaOptions {
 };
 
 // Randomized PCA (Halko, Martinsson & Tropp) over the rows of `source`, with the
-// mean removed, in 2 * power_iterations + 3 passes and O((rows + cols) * k)
+// mean removed, in 2 * power_iterations + 2 passes and O((rows + cols) * k)
 // memory. The reducer's DescribeJson includes explained_variance and
 // explained_variance_ratio.
 Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& options);

@@ -84,8 +84,7 @@ class FileFeatureSpill final : public FeatureSpill {
 
 }  // namespace
 
-Result<std::unique_ptr<FeatureSpill>> FeatureSpill::Create(const std::string& path,
-                                                           int64_t cols) {
+Result<std::unique_ptr<FeatureSpill>> FeatureSpill::Create(const std::string& path, int64_t cols) {
   if (cols <= 0) return Status::Invalid(path, ": spill needs cols > 0, got ", cols);
   FilePtr writer(std::fopen(path.c_str(), "wb"));
   if (!writer) return Status::IOError(path, ": cannot create spill: ", std::strerror(errno));

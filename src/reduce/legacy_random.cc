@@ -165,8 +165,8 @@ int64_t LegacyRandomState::BinomialInversion(int64_t n, double p) {
     b.c = np = n * p;
     // MIN(n, double) in C compares and yields a double, then truncates.
     const double limit = np + 10.0 * std::sqrt(np * q + 1);
-    b.m = bound = static_cast<int64_t>(static_cast<double>(n) < limit ? static_cast<double>(n)
-                                                                       : limit);
+    b.m = bound =
+        static_cast<int64_t>(static_cast<double>(n) < limit ? static_cast<double>(n) : limit);
   } else {
     q = b.q;
     qn = b.r;

@@ -2,11 +2,12 @@
 //   np.random.RandomState(42).randint(0, 2**32, dtype=np.uint32)  (raw outputs)
 //   np.random.RandomState(42).binomial(62720, 1 / np.sqrt(62720), 5)
 // tests/test_srp_sklearn.py compares much longer streams at test time.
+#include "reduce/legacy_random.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "reduce/legacy_random.h"
 #include "reduce/sample_without_replacement.h"
 #include "testing/test_util.h"
 

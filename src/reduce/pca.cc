@@ -8,7 +8,6 @@
 // B^T = C^T Q, whose thin SVD gives the components: 2 * power_iterations + 2.
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "reduce/legacy_random.h"
@@ -114,8 +113,7 @@ Status ValidatePca(const RowSource& source, const PcaOptions& options) {
 
 }  // namespace
 
-PcaReducer::PcaReducer(PcaState state, PcaFitInfo info)
-    : state_(std::move(state)), info_(info) {}
+PcaReducer::PcaReducer(PcaState state, PcaFitInfo info) : state_(std::move(state)), info_(info) {}
 
 void PcaReducer::Transform(const float* in, int64_t rows, float* out) const {
   constexpr int64_t kBlockRows = 64;
@@ -125,8 +123,7 @@ void PcaReducer::Transform(const float* in, int64_t rows, float* out) const {
     const int64_t n = std::min(kBlockRows, rows - r0);
     std::copy(in + r0 * d, in + (r0 + n) * d, centered.begin());
     CenterRows(centered.data(), n, state_.mean);
-    MatMul(centered.data(), false, state_.components.data(), true, n, k, d, 0.0f,
-           out + r0 * k);
+    MatMul(centered.data(), false, state_.components.data(), true, n, k, d, 0.0f, out + r0 * k);
   }
 }
 
@@ -184,13 +181,13 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
   // Z (d x l) = C^T Q, from centered blocks.
   std::vector<float> z(static_cast<size_t>(d * l));
   auto project_columns = [&]() {
-    return reduce::ForEachBlock(
-        source, block_rows, &block, [&](float* rows, int64_t first, int64_t count) {
-          reduce::CenterRows(rows, count, mean_f);
-          MatMul(rows, true, q_f.data() + first * l, false, d, l, count,
-                 first == 0 ? 0.0f : 1.0f, z.data());
-          return Status::OK();
-        });
+    return reduce::ForEachBlock(source, block_rows, &block,
+                                [&](float* rows, int64_t first, int64_t count) {
+                                  reduce::CenterRows(rows, count, mean_f);
+                                  MatMul(rows, true, q_f.data() + first * l, false, d, l, count,
+                                         first == 0 ? 0.0f : 1.0f, z.data());
+                                  return Status::OK();
+                                });
   };
   for (int it = 0; it < options.power_iterations; ++it) {
     ARROW_RETURN_NOT_OK(project_columns());

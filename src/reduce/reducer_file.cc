@@ -3,15 +3,15 @@
 // list<float> column (kind "mean" or "component", with the explained variance
 // of each component); an SRP stores no rows, since its matrix is rebuilt from
 // the seed; an identity stores nothing but its width.
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include "reduce/reducers.h"
 
@@ -75,16 +75,17 @@ Result<std::shared_ptr<arrow::Table>> EmptyRows() {
 Status WriteFile(const std::shared_ptr<arrow::Table>& table, const std::string& path) {
   const std::string temporary = path + ".tmp";
   ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::FileOutputStream::Open(temporary));
-  auto properties = parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
+  auto properties =
+      parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
   auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
-  ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
-                                                 1024, properties, arrow_properties));
+  ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink, 1024,
+                                                 properties, arrow_properties));
   ARROW_RETURN_NOT_OK(sink->Close());
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     const int error = errno;
     std::remove(temporary.c_str());
-    return Status::IOError(path, ": cannot rename the saved reducer into place: ",
-                           std::strerror(error));
+    return Status::IOError(path,
+                           ": cannot rename the saved reducer into place: ", std::strerror(error));
   }
   return Status::OK();
 }
@@ -153,8 +154,8 @@ Result<std::unique_ptr<Reducer>> LoadPca(const std::string& path, const Params& 
   const auto& floats = static_cast<const arrow::FloatArray&>(*lists.values());
   for (int64_t r = 0; r < combined->num_rows(); ++r) {
     if (lists.value_length(r) != n_features) {
-      return Status::Invalid(path, ": row ", r, " holds ", lists.value_length(r),
-                             " values, not ", n_features);
+      return Status::Invalid(path, ": row ", r, " holds ", lists.value_length(r), " values, not ",
+                             n_features);
     }
     const float* begin = floats.raw_values() + lists.value_offset(r);
     if (kinds.GetView(r) == "mean" && r == 0) {
@@ -182,7 +183,8 @@ Status SaveReducer(const Reducer& reducer, const std::string& path) {
     metadata->Append("imgfeat.srp.n_components", std::to_string(options.n_components));
     metadata->Append("imgfeat.srp.n_features", std::to_string(options.n_features));
     // The density as given: 0 stands for 'auto'.
-    metadata->Append("imgfeat.srp.density", FormatDouble(options.density > 0 ? options.density : 0));
+    metadata->Append("imgfeat.srp.density",
+                     FormatDouble(options.density > 0 ? options.density : 0));
     metadata->Append("imgfeat.srp.seed", std::to_string(options.seed));
     ARROW_ASSIGN_OR_RAISE(table, EmptyRows());
   } else if (const auto* pca = dynamic_cast<const reduce::PcaReducer*>(&reducer)) {
@@ -191,8 +193,7 @@ Status SaveReducer(const Reducer& reducer, const std::string& path) {
     metadata->Append("imgfeat.pca.n_samples", std::to_string(pca->state().n_samples));
     metadata->Append("imgfeat.pca.total_variance", FormatDouble(pca->state().total_variance));
     metadata->Append("imgfeat.pca.oversampling", std::to_string(pca->info().oversampling));
-    metadata->Append("imgfeat.pca.power_iterations",
-                     std::to_string(pca->info().power_iterations));
+    metadata->Append("imgfeat.pca.power_iterations", std::to_string(pca->info().power_iterations));
     metadata->Append("imgfeat.pca.seed", std::to_string(pca->info().seed));
     ARROW_ASSIGN_OR_RAISE(table, PcaRows(*pca));
   } else if (reducer.kind() == "none") {
@@ -206,8 +207,8 @@ Status SaveReducer(const Reducer& reducer, const std::string& path) {
 
 Result<std::unique_ptr<Reducer>> LoadReducer(const std::string& path) {
   auto opened = arrow::io::ReadableFile::Open(path);
-  if (!opened.ok()) return Status::IOError(path, ": cannot open saved reducer: ",
-                                           opened.status().message());
+  if (!opened.ok())
+    return Status::IOError(path, ": cannot open saved reducer: ", opened.status().message());
   ARROW_ASSIGN_OR_RAISE(auto reader,
                         parquet::arrow::OpenFile(*opened, arrow::default_memory_pool()));
   std::shared_ptr<arrow::Table> table;
@@ -220,7 +221,8 @@ Result<std::unique_ptr<Reducer>> LoadReducer(const std::string& path) {
     ARROW_ASSIGN_OR_RAISE(options.n_features, params.Integer("imgfeat.srp.n_features"));
     ARROW_ASSIGN_OR_RAISE(options.density, params.Number("imgfeat.srp.density"));
     ARROW_ASSIGN_OR_RAISE(const int64_t seed, params.Integer("imgfeat.srp.seed"));
-    if (seed < 0 || seed > UINT32_MAX) return Status::Invalid(path, ": seed ", seed, " out of range");
+    if (seed < 0 || seed > UINT32_MAX)
+      return Status::Invalid(path, ": seed ", seed, " out of range");
     options.seed = static_cast<uint32_t>(seed);
     return MakeSparseRandomProjection(options);
   }

@@ -50,9 +50,10 @@ TEST_F(ReducerFileTest, SparseRandomProjectionAutoAndGivenDensity) {
   ASSERT_OK_AND_ASSIGN(auto automatic,
                        MakeSparseRandomProjection({.n_components = 40, .n_features = 900}));
   ExpectRoundTrip(*automatic, "srp_auto.parquet");
-  ASSERT_OK_AND_ASSIGN(auto given, MakeSparseRandomProjection(
-                                       {.n_components = 40, .n_features = 900, .density = 0.3,
-                                        .seed = 4000000000U}));
+  ASSERT_OK_AND_ASSIGN(
+      auto given,
+      MakeSparseRandomProjection(
+          {.n_components = 40, .n_features = 900, .density = 0.3, .seed = 4000000000U}));
   ExpectRoundTrip(*given, "srp_given.parquet");
 }
 

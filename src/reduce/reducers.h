@@ -36,17 +36,23 @@ class SrpReducer final : public Reducer {
 
   const SrpOptions& options() const { return options_; }
   double density() const { return density_; }  // 'auto' resolved
-  int64_t nonzeros() const { return static_cast<int64_t>(columns_.size()); }
+  int64_t nonzeros() const { return nonzeros_; }
 
  private:
   SrpOptions options_;
   double density_ = 0;
   double scale_ = 0;
-  // Output row i adds columns_[row_start_[i], positive_end_[i]) and subtracts
-  // columns_[positive_end_[i], row_start_[i + 1]): every non-zero is +-scale_.
-  std::vector<int64_t> row_start_;
-  std::vector<int64_t> positive_end_;
-  std::vector<int32_t> columns_;
+  int64_t nonzeros_ = 0;
+  // The matrix cut into bands of kBandColumns columns, so that the slice of
+  // input read by one band stays in the L2 cache. In band b, output row i adds
+  // the inputs at band-relative columns columns_[start[i], positive_end[i])
+  // and subtracts those at [positive_end[i], start[i + 1]), where start and
+  // positive_end are band b's slices of band_row_start_ (n_components + 1 per
+  // band) and band_positive_end_ (n_components per band). Every non-zero is
+  // +-scale_.
+  std::vector<int64_t> band_row_start_;
+  std::vector<int64_t> band_positive_end_;
+  std::vector<uint16_t> columns_;
 };
 
 // How a PCA was fitted, recorded with it.

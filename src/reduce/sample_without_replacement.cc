@@ -54,14 +54,13 @@ Result<SampleMethod> SampleMethodFromName(const std::string& name) {
 }
 
 Result<std::vector<int64_t>> SampleWithoutReplacement(int64_t n_population, int64_t n_samples,
-                                                      SampleMethod method,
-                                                      LegacyRandomState* rng) {
+                                                      SampleMethod method, LegacyRandomState* rng) {
   if (n_population < 0) {
     return Status::Invalid("n_population should be >= 0, got ", n_population);
   }
   if (n_samples < 0 || n_samples > n_population) {
-    return Status::Invalid("n_samples ", n_samples, " is outside [0, n_population ",
-                           n_population, "]");
+    return Status::Invalid("n_samples ", n_samples, " is outside [0, n_population ", n_population,
+                           "]");
   }
   const double ratio =
       n_population != 0 ? static_cast<double>(n_samples) / static_cast<double>(n_population) : 1.0;

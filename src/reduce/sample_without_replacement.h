@@ -21,7 +21,6 @@ Result<SampleMethod> SampleMethodFromName(const std::string& name);
 // permutation between 0.01 and 0.99 (exclusive), else tracking selection
 // below 0.2 and reservoir sampling above.
 Result<std::vector<int64_t>> SampleWithoutReplacement(int64_t n_population, int64_t n_samples,
-                                                      SampleMethod method,
-                                                      LegacyRandomState* rng);
+                                                      SampleMethod method, LegacyRandomState* rng);
 
 }  // namespace imgfeat::reduce

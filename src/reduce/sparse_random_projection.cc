@@ -9,7 +9,6 @@
 // matrix of signs instead, row by row, scaled by 1 / sqrt(n_components).
 #include <algorithm>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "reduce/legacy_random.h"
@@ -48,8 +47,7 @@ Result<int64_t> JohnsonLindenstraussMinDim(int64_t n_samples, double eps) {
                            eps);
   }
   if (n_samples <= 0) {
-    return Status::Invalid("the Johnson-Lindenstrauss bound needs n_samples > 0, got ",
-                           n_samples);
+    return Status::Invalid("the Johnson-Lindenstrauss bound needs n_samples > 0, got ", n_samples);
   }
   // numpy evaluates eps**2 as a square and eps**3 with pow.
   const double denominator = (eps * eps / 2) - (std::pow(eps, 3.0) / 3);
@@ -82,9 +80,9 @@ Result<SparseMatrix> SparseRandomMatrix(const SrpOptions& options) {
 
   for (int64_t i = 0; i < n_rows; ++i) {
     const int64_t nonzeros = rng.Binomial(n_cols, density);
-    ARROW_ASSIGN_OR_RAISE(std::vector<int64_t> columns,
-                          reduce::SampleWithoutReplacement(n_cols, nonzeros,
-                                                           reduce::SampleMethod::kAuto, &rng));
+    ARROW_ASSIGN_OR_RAISE(
+        std::vector<int64_t> columns,
+        reduce::SampleWithoutReplacement(n_cols, nonzeros, reduce::SampleMethod::kAuto, &rng));
     for (int64_t column : columns) matrix.indices.push_back(static_cast<int32_t>(column));
     matrix.indptr.push_back(matrix.indptr.back() + nonzeros);
   }
@@ -98,39 +96,59 @@ Result<SparseMatrix> SparseRandomMatrix(const SrpOptions& options) {
 
 namespace reduce {
 
+namespace {
+
+// Rows are transformed kLanes at a time from a column-major copy (a "tile"):
+// each non-zero then reads kLanes adjacent floats, one cache line, instead of
+// kLanes scattered ones. A band of kBandColumns columns of the tile is 512 KiB.
+constexpr int64_t kLanes = 16;
+constexpr int64_t kBandColumns = 8192;
+static_assert(kBandColumns <= 65536, "band-relative columns are 16-bit");
+
+}  // namespace
+
 Result<std::unique_ptr<SrpReducer>> SrpReducer::Make(const SrpOptions& options) {
   ARROW_ASSIGN_OR_RAISE(SparseMatrix matrix, SparseRandomMatrix(options));
   auto reducer = std::unique_ptr<SrpReducer>(new SrpReducer());
   reducer->options_ = options;
   ARROW_ASSIGN_OR_RAISE(reducer->density_, ResolveDensity(options));
   reducer->scale_ = matrix.values.empty() ? 0.0 : std::fabs(matrix.values[0]);
-  reducer->columns_.resize(matrix.indices.size());
-  reducer->row_start_.assign(matrix.indptr.begin(), matrix.indptr.end());
-  reducer->positive_end_.resize(static_cast<size_t>(matrix.rows));
-  for (int64_t i = 0; i < matrix.rows; ++i) {
-    const int64_t begin = matrix.indptr[i], end = matrix.indptr[i + 1];
-    int32_t* out = reducer->columns_.data() + begin;
-    int64_t positives = 0;
-    for (int64_t p = begin; p < end; ++p) positives += matrix.values[p] > 0;
-    int32_t* pos_out = out;
-    int32_t* neg_out = out + positives;
-    for (int64_t p = begin; p < end; ++p) {
-      *(matrix.values[p] > 0 ? pos_out++ : neg_out++) = matrix.indices[p];
+  reducer->nonzeros_ = static_cast<int64_t>(matrix.values.size());
+  const int64_t n_rows = matrix.rows;
+  const int64_t bands = (matrix.cols + kBandColumns - 1) / kBandColumns;
+  reducer->band_row_start_.reserve(static_cast<size_t>(bands * (n_rows + 1)));
+  reducer->band_positive_end_.reserve(static_cast<size_t>(bands * n_rows));
+  reducer->columns_.reserve(matrix.values.size());
+  std::vector<uint16_t> negatives;
+  for (int64_t band = 0; band < bands; ++band) {
+    const int64_t first = band * kBandColumns, last = first + kBandColumns;
+    for (int64_t i = 0; i < n_rows; ++i) {
+      reducer->band_row_start_.push_back(static_cast<int64_t>(reducer->columns_.size()));
+      negatives.clear();
+      const size_t row_begin = reducer->columns_.size();
+      for (int64_t p = matrix.indptr[i]; p < matrix.indptr[i + 1]; ++p) {
+        const int64_t column = matrix.indices[p];
+        if (column < first || column >= last) continue;
+        const auto local = static_cast<uint16_t>(column - first);
+        if (matrix.values[p] > 0) {
+          reducer->columns_.push_back(local);
+        } else {
+          negatives.push_back(local);
+        }
+      }
+      // Ascending columns within each sign keep the gathers moving forward.
+      std::sort(reducer->columns_.begin() + static_cast<int64_t>(row_begin),
+                reducer->columns_.end());
+      reducer->band_positive_end_.push_back(static_cast<int64_t>(reducer->columns_.size()));
+      std::sort(negatives.begin(), negatives.end());
+      reducer->columns_.insert(reducer->columns_.end(), negatives.begin(), negatives.end());
     }
-    // Ascending columns within each sign keep the gathers moving forward.
-    std::sort(out, out + positives);
-    std::sort(out + positives, out + (end - begin));
-    reducer->positive_end_[i] = begin + positives;
+    reducer->band_row_start_.push_back(static_cast<int64_t>(reducer->columns_.size()));
   }
   return reducer;
 }
 
 namespace {
-
-// Rows are transformed kLanes at a time from a column-major copy (a "tile"):
-// each non-zero then reads kLanes adjacent floats, one cache line, instead of
-// kLanes scattered ones.
-constexpr int64_t kLanes = 16;
 
 #if defined(__AVX__)
 struct LaneSums {
@@ -151,12 +169,10 @@ struct LaneSums {
     d = _mm256_sub_pd(d, _mm256_cvtps_pd(_mm256_extractf128_ps(hi, 1)));
   }
   void MergeInto(double* out) const {
-    alignas(32) double tmp[kLanes];
-    _mm256_store_pd(tmp, a);
-    _mm256_store_pd(tmp + 4, b);
-    _mm256_store_pd(tmp + 8, c);
-    _mm256_store_pd(tmp + 12, d);
-    for (int64_t l = 0; l < kLanes; ++l) out[l] += tmp[l];
+    _mm256_storeu_pd(out, _mm256_add_pd(_mm256_loadu_pd(out), a));
+    _mm256_storeu_pd(out + 4, _mm256_add_pd(_mm256_loadu_pd(out + 4), b));
+    _mm256_storeu_pd(out + 8, _mm256_add_pd(_mm256_loadu_pd(out + 8), c));
+    _mm256_storeu_pd(out + 12, _mm256_add_pd(_mm256_loadu_pd(out + 12), d));
   }
 };
 #else
@@ -174,23 +190,23 @@ struct LaneSums {
 };
 #endif
 
-// Two independent accumulators per sign hide the latency of the additions.
-void SignedLaneSum(const float* tile, const int32_t* pos, const int32_t* pos_end,
-                   const int32_t* neg_end, double* sums) {
+// Adds the columns [pos, pos_end) of `band` and subtracts [pos_end, neg_end)
+// to the kLanes sums; two accumulators per sign hide the adds' latency.
+void AddSignedColumns(const float* band, const uint16_t* pos, const uint16_t* pos_end,
+                      const uint16_t* neg_end, double* sums) {
   LaneSums even, odd;
-  const int32_t* p = pos;
+  const uint16_t* p = pos;
   for (; p + 1 < pos_end; p += 2) {
-    even.Add(tile + static_cast<int64_t>(p[0]) * kLanes);
-    odd.Add(tile + static_cast<int64_t>(p[1]) * kLanes);
+    even.Add(band + p[0] * kLanes);
+    odd.Add(band + p[1] * kLanes);
   }
-  if (p < pos_end) even.Add(tile + static_cast<int64_t>(*p++) * kLanes);
+  if (p < pos_end) even.Add(band + *p * kLanes);
   p = pos_end;
   for (; p + 1 < neg_end; p += 2) {
-    even.Sub(tile + static_cast<int64_t>(p[0]) * kLanes);
-    odd.Sub(tile + static_cast<int64_t>(p[1]) * kLanes);
+    even.Sub(band + p[0] * kLanes);
+    odd.Sub(band + p[1] * kLanes);
   }
-  if (p < neg_end) even.Sub(tile + static_cast<int64_t>(*p) * kLanes);
-  std::fill(sums, sums + kLanes, 0.0);
+  if (p < neg_end) even.Sub(band + *p * kLanes);
   even.MergeInto(sums);
   odd.MergeInto(sums);
 }
@@ -199,8 +215,10 @@ void SignedLaneSum(const float* tile, const int32_t* pos, const int32_t* pos_end
 
 void SrpReducer::Transform(const float* in, int64_t rows, float* out) const {
   const int64_t n_in = options_.n_features, n_out = options_.n_components;
-  std::vector<float> tile(static_cast<size_t>(n_in * kLanes));
-  double sums[kLanes];
+  const int64_t bands = (n_in + kBandColumns - 1) / kBandColumns;
+  // The tile is padded to whole bands so that no band reads past its end.
+  std::vector<float> tile(static_cast<size_t>(bands * kBandColumns * kLanes), 0.0f);
+  std::vector<double> sums(static_cast<size_t>(n_out * kLanes));
   for (int64_t r0 = 0; r0 < rows; r0 += kLanes) {
     const int64_t lanes = std::min(kLanes, rows - r0);
     for (int64_t l = 0; l < kLanes; ++l) {
@@ -211,12 +229,21 @@ void SrpReducer::Transform(const float* in, int64_t rows, float* out) const {
         for (int64_t c = 0; c < n_in; ++c) tile[c * kLanes + l] = 0.0f;
       }
     }
-    for (int64_t i = 0; i < n_out; ++i) {
-      const int32_t* base = columns_.data();
-      SignedLaneSum(tile.data(), base + row_start_[i], base + positive_end_[i],
-                    base + row_start_[i + 1], sums);
-      for (int64_t l = 0; l < lanes; ++l) {
-        out[(r0 + l) * n_out + i] = static_cast<float>(sums[l] * scale_);
+    std::fill(sums.begin(), sums.end(), 0.0);
+    for (int64_t band = 0; band < bands; ++band) {
+      const float* band_tile = tile.data() + band * kBandColumns * kLanes;
+      const int64_t* start = band_row_start_.data() + band * (n_out + 1);
+      const int64_t* positive_end = band_positive_end_.data() + band * n_out;
+      const uint16_t* columns = columns_.data();
+      for (int64_t i = 0; i < n_out; ++i) {
+        AddSignedColumns(band_tile, columns + start[i], columns + positive_end[i],
+                         columns + start[i + 1], sums.data() + i * kLanes);
+      }
+    }
+    for (int64_t l = 0; l < lanes; ++l) {
+      float* out_row = out + (r0 + l) * n_out;
+      for (int64_t i = 0; i < n_out; ++i) {
+        out_row[i] = static_cast<float>(sums[i * kLanes + l] * scale_);
       }
     }
   }

@@ -79,9 +79,8 @@ Status Permutation(const Args& a) {
 Status Sample(const Args& a) {
   reduce::LegacyRandomState rng(static_cast<uint32_t>(std::stoul(a[0])));
   ARROW_ASSIGN_OR_RAISE(auto method, reduce::SampleMethodFromName(a[3]));
-  ARROW_ASSIGN_OR_RAISE(auto out,
-                        reduce::SampleWithoutReplacement(std::stoll(a[1]), std::stoll(a[2]),
-                                                         method, &rng));
+  ARROW_ASSIGN_OR_RAISE(
+      auto out, reduce::SampleWithoutReplacement(std::stoll(a[1]), std::stoll(a[2]), method, &rng));
   return WriteNpy(a[4], {static_cast<int64_t>(out.size())}, out.data());
 }
 
@@ -104,13 +103,14 @@ Status SrpMatrix(const Args& a) {
   const std::string& dir = a[4];
   ARROW_RETURN_NOT_OK(
       WriteNpy(dir + "/indptr.npy", {static_cast<int64_t>(m.indptr.size())}, m.indptr.data()));
-  ARROW_RETURN_NOT_OK(WriteNpy(dir + "/indices.npy", {static_cast<int64_t>(m.indices.size())},
-                               m.indices.data()));
+  ARROW_RETURN_NOT_OK(
+      WriteNpy(dir + "/indices.npy", {static_cast<int64_t>(m.indices.size())}, m.indices.data()));
   return WriteNpy(dir + "/data.npy", {static_cast<int64_t>(m.values.size())}, m.values.data());
 }
 
 Status SaveSrp(const Args& a) {
-  ARROW_ASSIGN_OR_RAISE(auto reducer, ReducerFrom("srp:" + a[0] + ":" + a[1] + ":" + a[2] + ":" + a[3]));
+  ARROW_ASSIGN_OR_RAISE(auto reducer,
+                        ReducerFrom("srp:" + a[0] + ":" + a[1] + ":" + a[2] + ":" + a[3]));
   return SaveReducer(*reducer, a[4]);
 }
 
@@ -120,12 +120,18 @@ Status PcaFit(const Args& a) {
   options.n_components = std::stoll(a[1]);
   std::string spill_path;
   for (size_t i = 3; i + 1 < a.size(); i += 2) {
-    if (a[i] == "--oversampling") options.oversampling = std::stoll(a[i + 1]);
-    else if (a[i] == "--power-iterations") options.power_iterations = std::stoi(a[i + 1]);
-    else if (a[i] == "--seed") options.seed = static_cast<uint32_t>(std::stoul(a[i + 1]));
-    else if (a[i] == "--block-rows") options.block_rows = std::stoll(a[i + 1]);
-    else if (a[i] == "--spill") spill_path = a[i + 1];
-    else return Status::Invalid("unknown option ", a[i]);
+    if (a[i] == "--oversampling")
+      options.oversampling = std::stoll(a[i + 1]);
+    else if (a[i] == "--power-iterations")
+      options.power_iterations = std::stoi(a[i + 1]);
+    else if (a[i] == "--seed")
+      options.seed = static_cast<uint32_t>(std::stoul(a[i + 1]));
+    else if (a[i] == "--block-rows")
+      options.block_rows = std::stoll(a[i + 1]);
+    else if (a[i] == "--spill")
+      spill_path = a[i + 1];
+    else
+      return Status::Invalid("unknown option ", a[i]);
   }
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Reducer> pca;
@@ -168,11 +174,16 @@ struct Command {
   Status (*run)(const Args&);
 };
 
-constexpr Command kCommands[] = {
-    {"mt", 3, Mt},         {"binomial", 5, Binomial},     {"permutation", 3, Permutation},
-    {"sample", 5, Sample}, {"jl", 2, Jl},                 {"srp-matrix", 5, SrpMatrix},
-    {"save-srp", 5, SaveSrp}, {"pca-fit", 3, PcaFit},     {"transform", 3, Transform},
-    {"describe", 1, Describe}};
+constexpr Command kCommands[] = {{"mt", 3, Mt},
+                                 {"binomial", 5, Binomial},
+                                 {"permutation", 3, Permutation},
+                                 {"sample", 5, Sample},
+                                 {"jl", 2, Jl},
+                                 {"srp-matrix", 5, SrpMatrix},
+                                 {"save-srp", 5, SaveSrp},
+                                 {"pca-fit", 3, PcaFit},
+                                 {"transform", 3, Transform},
+                                 {"describe", 1, Describe}};
 
 int Main(int argc, char** argv) {
   if (argc >= 2) {

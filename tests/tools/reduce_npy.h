@@ -15,11 +15,26 @@ namespace imgfeat::tools {
 
 template <typename T>
 constexpr const char* NpyDescr();
-template <> constexpr const char* NpyDescr<float>() { return "<f4"; }
-template <> constexpr const char* NpyDescr<double>() { return "<f8"; }
-template <> constexpr const char* NpyDescr<int32_t>() { return "<i4"; }
-template <> constexpr const char* NpyDescr<int64_t>() { return "<i8"; }
-template <> constexpr const char* NpyDescr<uint32_t>() { return "<u4"; }
+template <>
+constexpr const char* NpyDescr<float>() {
+  return "<f4";
+}
+template <>
+constexpr const char* NpyDescr<double>() {
+  return "<f8";
+}
+template <>
+constexpr const char* NpyDescr<int32_t>() {
+  return "<i4";
+}
+template <>
+constexpr const char* NpyDescr<int64_t>() {
+  return "<i8";
+}
+template <>
+constexpr const char* NpyDescr<uint32_t>() {
+  return "<u4";
+}
 
 template <typename T>
 Status WriteNpy(const std::string& path, const std::vector<int64_t>& shape, const T* data) {
