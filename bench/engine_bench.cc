@@ -8,7 +8,7 @@
 // configurations of one engine and thread count are interleaved, so that a
 // busy machine slows them alike, and the median round is reported, with
 // the CPU time per image (less sensitive to other processes than wall time).
-// --variants adds OpenVINO settings imgfeat does not use by default: two
+// --variants adds other OpenVINO settings: one image per infer request, two
 // streams, one dynamic-batch compilation, CPU pinning off.
 #include <sys/resource.h>
 
@@ -124,7 +124,7 @@ Status Main(int argc, char** argv) {
 
   std::printf("model %s, %d images per round, median of %d rounds\n", spec.name.c_str(), images,
               rounds);
-  std::printf("%-9s %-14s %7s %5s %10s %14s %11s\n", "engine", "settings", "threads", "batch",
+  std::printf("%-9s %-15s %7s %5s %10s %14s %11s\n", "engine", "settings", "threads", "batch",
               "images/s", "(min - max)", "cpu ms/img");
   for (const std::string& engine : engines) {
     for (int thread_count : threads) {
@@ -132,19 +132,26 @@ Status Main(int argc, char** argv) {
       for (int batch : batches) {
         configs.push_back({.engine = engine, .threads = thread_count, .batch = batch});
         if (!variants || engine != "openvino") continue;
-        if (batch >= 2 && thread_count >= 2) {
-          configs.push_back(
-              {.engine = engine, .variant = "2 streams", .threads = thread_count, .batch = batch,
-               .streams = 2});
+        auto variant = [&](const char* name, int streams, auto&& tune) {
+          Config c{.engine = engine, .variant = name, .threads = thread_count, .batch = batch,
+                   .streams = streams};
+          tune(c.tuning);
+          configs.push_back(std::move(c));
+        };
+        using Tuning = engine_internal::OpenVinoTuning;
+        if (batch >= 2) {
+          variant("1 image/req", 1, [](Tuning& t) { t.images_per_request = 1; });
         }
-        Config dynamic{.engine = engine, .variant = "dynamic batch", .threads = thread_count,
-                       .batch = batch};
-        dynamic.tuning.dynamic_batch = true;
-        configs.push_back(std::move(dynamic));
-        Config unpinned{.engine = engine, .variant = "no pinning", .threads = thread_count,
-                        .batch = batch};
-        unpinned.tuning.cpu_pinning = "NO";
-        configs.push_back(std::move(unpinned));
+        if (batch >= 2 && thread_count >= 2) {
+          variant("2 streams", 2, [](Tuning&) {});
+          variant("2 str, 1 img", 2, [](Tuning& t) { t.images_per_request = 1; });
+          variant("2 str, 1, unpin", 2, [](Tuning& t) {
+            t.images_per_request = 1;
+            t.cpu_pinning = "NO";
+          });
+        }
+        variant("dynamic batch", 1, [](Tuning& t) { t.dynamic_batch = true; });
+        variant("no pinning", 1, [](Tuning& t) { t.cpu_pinning = "NO"; });
       }
       for (Config& c : configs) {
         ARROW_ASSIGN_OR_RAISE(c.opened, Open(c, model_path, spec));
@@ -157,7 +164,7 @@ Status Main(int argc, char** argv) {
       }
       for (const Config& c : configs) {
         auto [lo, hi] = std::minmax_element(c.images_per_s.begin(), c.images_per_s.end());
-        std::printf("%-9s %-14s %7d %5d %10.1f %6.1f - %5.1f %11.1f\n", c.engine.c_str(),
+        std::printf("%-9s %-15s %7d %5d %10.1f %6.1f - %5.1f %11.1f\n", c.engine.c_str(),
                     c.variant.empty() ? "default" : c.variant.c_str(), c.threads, c.batch,
                     Median(c.images_per_s), *lo, *hi, Median(c.cpu_ms_per_image));
       }

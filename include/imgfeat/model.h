@@ -37,8 +37,14 @@ struct ModelSpec {
   int64_t feature_length() const;  // product of output_hwc
 };
 
-// Parses a model spec from JSON (the format docs/FORMAT.md describes) and
-// checks it is consistent.
+// Parses a model spec from JSON and checks it is consistent. Unknown keys are
+// errors; left-out ones take the defaults above:
+//   {"name": "mobilenet_v2", "file": "dir/model.onnx", "url": "https://...",
+//    "sha256": "<64 hex digits>", "preprocess": "tf" | "torch" | "caffe",
+//    "input":  {"name": "input", "layout": "NHWC" | "NCHW",
+//               "height": 224, "width": 224, "channels": 3},
+//    "output": {"name": "features", "layout": "NHWC" | "NCHW", "shape_hwc": [7, 7, 1280]}}
+// "file" is relative to the model folders ResolveModelFile searches, or absolute.
 Result<ModelSpec> ParseModelSpec(const std::string& json_text);
 Result<ModelSpec> ReadModelSpecFile(const std::string& path);
 std::string ModelSpecToJson(const ModelSpec& spec);

@@ -19,6 +19,9 @@ Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& m
 struct OpenVinoTuning {
   bool dynamic_batch = false;        // one compilation for every batch size
   const char* cpu_pinning = nullptr; // "YES" or "NO"; null: OpenVINO's choice
+  // Largest chunk of a batch one infer request runs (0: the batch split
+  // evenly over the streams). Small chunks keep activations in cache.
+  int images_per_request = 0;
 };
 Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::string& model_path,
                                                                  const ModelSpec& spec,

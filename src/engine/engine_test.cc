@@ -141,6 +141,21 @@ TEST_F(OpenVinoTest, EveryBatchSizeAndTuningGivesTheSameFeatures) {
   std::fill(got.begin(), got.end(), -1.f);
   ASSERT_OK(tuned->Run(input.data(), n, got.data()));
   EXPECT_LE(MaxAbsDiff(reference, got), 1e-4);
+
+  // Four chunks of one image, round-robin over two requests; then chunks of
+  // two and one image (two compilations) at once.
+  for (int per_request : {1, 2}) {
+    engine_internal::OpenVinoTuning chunked{.images_per_request = per_request};
+    ASSERT_OK_AND_ASSIGN(auto streamed,
+                         engine_internal::OpenOpenVinoEngineTuned(
+                             model_path_, spec_, {.max_batch = 4, .streams = 2}, chunked));
+    const int64_t count = per_request == 1 ? 4 : 3;
+    std::fill(got.begin(), got.end(), -1.f);
+    ASSERT_OK(streamed->Run(input.data(), count, got.data()));
+    std::vector<float> head(got.begin(), got.begin() + count * per_image);
+    std::vector<float> want(reference.begin(), reference.begin() + count * per_image);
+    EXPECT_LE(MaxAbsDiff(want, head), 1e-4) << per_request;
+  }
 }
 
 TEST_F(OpenVinoTest, AgreesWithOpenCvWhenBuilt) {

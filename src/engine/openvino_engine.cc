@@ -185,7 +185,8 @@ class OpenVinoEngine : public InferenceEngine {
     }
     // Compiled now, so that a model OpenVINO cannot run fails here: the
     // requests a full batch uses.
-    return CompiledFor(ChunkSize(options_.max_batch, 0)).status();
+    const int64_t chunks = ChunkCount(options_.max_batch);
+    return CompiledFor((options_.max_batch + chunks - 1) / chunks).status();
   }
 
   Status Run(const float* input, int64_t batch, float* output) override {
@@ -208,25 +209,33 @@ class OpenVinoEngine : public InferenceEngine {
       model_output = out_scratch_.data();
     }
 
-    // The batch is split over the streams, in chunks that differ by at most one.
-    const int64_t parts = std::min<int64_t>(batch, options_.streams);
-    std::vector<ov_infer_request_t*> started;
-    std::vector<TensorPtr> tensors;
+    // The batch is cut into chunks that differ in size by at most one, run
+    // round-robin on one infer request per stream, `streams` at a time.
+    const int64_t chunks = ChunkCount(batch);
+    const int64_t slots = std::min<int64_t>(chunks, options_.streams);
+    std::vector<ov_infer_request_t*> in_flight(slots, nullptr);
+    std::vector<std::vector<TensorPtr>> slot_tensors(slots);
     Status status = Status::OK();
     int64_t first = 0;
-    for (int64_t part = 0; part < parts && status.ok(); ++part) {
-      const int64_t count = ChunkSize(batch, part);
-      status = StartPart(part, count, const_cast<float*>(model_input) + first * in_per_image,
-                         model_output + first * out_per_image, parts == 1, &started, &tensors);
+    for (int64_t chunk = 0; chunk < chunks && status.ok(); ++chunk) {
+      const int64_t slot = chunk % slots;
+      if (in_flight[slot]) {
+        status = Wait(in_flight[slot]);
+        in_flight[slot] = nullptr;
+        if (!status.ok()) break;
+      }
+      const int64_t count = batch / chunks + (chunk < batch % chunks ? 1 : 0);
+      status = StartChunk(slot, count, const_cast<float*>(model_input) + first * in_per_image,
+                          model_output + first * out_per_image, chunks == 1, &in_flight[slot],
+                          &slot_tensors[slot]);
       first += count;
     }
     // Every started request is waited for, even after a failure: it writes
     // into the caller's buffer.
-    for (ov_infer_request_t* request : started) {
-      ov_status_e waited = ov_infer_request_wait(request);
-      if (waited != OK && status.ok()) {
-        status = Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(waited));
-      }
+    for (ov_infer_request_t* request : in_flight) {
+      if (!request) continue;
+      Status waited = Wait(request);
+      if (status.ok()) status = waited;
     }
     ARROW_RETURN_NOT_OK(status);
     if (spec_.output_layout == TensorLayout::kNCHW) {
@@ -245,21 +254,33 @@ class OpenVinoEngine : public InferenceEngine {
     std::vector<RequestPtr> requests;  // one per stream
   };
 
-  int64_t ChunkSize(int64_t batch, int64_t part) const {
-    const int64_t parts = std::min<int64_t>(batch, options_.streams);
-    return batch / parts + (part < batch % parts ? 1 : 0);
+  // Chunks of at most images_per_request images, at least one per stream.
+  int64_t ChunkCount(int64_t batch) const {
+    int64_t chunks = std::min<int64_t>(batch, options_.streams);
+    if (tuning_.images_per_request > 0) {
+      chunks = std::max(chunks, (batch + tuning_.images_per_request - 1) /
+                                    tuning_.images_per_request);
+    }
+    return chunks;
   }
 
-  Status StartPart(int64_t part, int64_t count, float* in, float* out, bool synchronous,
-                   std::vector<ov_infer_request_t*>* started, std::vector<TensorPtr>* tensors) {
+  static Status Wait(ov_infer_request_t* request) {
+    ov_status_e status = ov_infer_request_wait(request);
+    if (status == OK) return Status::OK();
+    return Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(status));
+  }
+
+  Status StartChunk(int64_t slot, int64_t count, float* in, float* out, bool synchronous,
+                    ov_infer_request_t** in_flight, std::vector<TensorPtr>* tensors) {
     ARROW_ASSIGN_OR_RAISE(Compiled * compiled, CompiledFor(count));
-    ov_infer_request_t* request = compiled->requests[part].get();
+    ov_infer_request_t* request = compiled->requests[slot].get();
     ARROW_ASSIGN_OR_RAISE(TensorPtr in_tensor, HostTensor(InputShape(spec_, count), in));
     ARROW_ASSIGN_OR_RAISE(TensorPtr out_tensor, HostTensor(OutputShape(spec_, count), out));
     IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
                     "OpenVINO cannot set the input");
     IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
                     "OpenVINO cannot set the output");
+    tensors->clear();
     tensors->push_back(std::move(in_tensor));
     tensors->push_back(std::move(out_tensor));
     if (synchronous) {
@@ -267,7 +288,7 @@ class OpenVinoEngine : public InferenceEngine {
       return Status::OK();
     }
     IMGFEAT_OV_CALL(ov_infer_request_start_async(request), "OpenVINO inference failed");
-    started->push_back(request);
+    *in_flight = request;
     return Status::OK();
   }
 
