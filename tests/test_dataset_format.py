@@ -153,6 +153,20 @@ def test_pyarrow_dataset_reads_parts_only(written):
     expect_rows(table, records, features)
 
 
+def test_readers_skip_names_starting_with_underscore_or_dot(written, tmp_path):
+    # What lets _errors.parquet, _temporary/ and editors' files sit beside the
+    # parts: junk under such names must not reach the readers.
+    out, records, features, _ = written
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for part in out.iterdir():
+        (copy / part.name).write_bytes(part.read_bytes())
+    (copy / "_junk.parquet").write_bytes(b"not parquet")
+    (copy / ".part-00000.parquet.crc").write_bytes(b"not parquet")
+    expect_rows(ds.dataset(copy, format="parquet").to_table(), records, features)
+    assert len(pd.read_parquet(copy)) == len(records)
+
+
 def test_errors_file(written):
     out, _, _, errors = written
     table = pq.read_table(out / "_errors.parquet")

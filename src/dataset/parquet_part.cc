@@ -15,7 +15,7 @@ namespace {
 
 // Parquet names the leaf of a list column <column>.list.element.
 constexpr const char* kFeatureLeafPath = "features.list.element";
-constexpr int64_t kRowGroupRawBytes = int64_t{64} << 20;
+constexpr int64_t kRowGroupRawBytes = int64_t{16} << 20;
 constexpr int64_t kPartRawBytes = int64_t{256} << 20;
 
 int64_t RowsFor(int64_t bytes, int64_t feature_dim) {
@@ -45,6 +45,7 @@ std::shared_ptr<parquet::WriterProperties> WriterProperties(const PartFormat& fo
   if (format.split_feature_bytes) {
     builder.encoding(kFeatureLeafPath, parquet::Encoding::BYTE_STREAM_SPLIT);
   }
+  if (!format.feature_statistics) builder.disable_statistics(kFeatureLeafPath);
   builder.max_row_group_length(format.rows_per_row_group);
   return builder.build();
 }

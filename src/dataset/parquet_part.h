@@ -32,11 +32,14 @@ struct PartFormat {
   int compression_level = 0;  // 0: the codec's default
   // BYTE_STREAM_SPLIT for the feature floats instead of PLAIN.
   bool split_feature_bytes = false;
+  // Min/max of the feature floats per page and row group: no reader prunes on
+  // them, and computing them costs write time.
+  bool feature_statistics = false;
   int64_t rows_per_row_group = 0;
   int64_t rows_per_part = 0;
 };
 
-// Row counts that keep a row group near 64 MiB and a part near 256 MiB of raw
+// Row counts that keep a row group near 16 MiB and a part near 256 MiB of raw
 // features, whatever the feature length.
 int64_t DefaultRowsPerRowGroup(int64_t feature_dim);
 int64_t DefaultRowsPerPart(int64_t feature_dim);
