@@ -105,8 +105,9 @@ def test_missing_model_fails_before_output(tmp_path):
 
 def test_corrupt_model_fails_before_output(tmp_path):
     spec = tmp_path / "spec.json"
-    spec.write_text('{"name": "broken", "input_height": 224, "input_width": 224, '
-                    '"preprocess": "tf", "output_hwc": [7, 7, 1280]}')
+    spec.write_text('{"name": "broken", "file": "broken.onnx", "preprocess": "tf", '
+                    '"input": {"height": 224, "width": 224}, '
+                    '"output": {"shape_hwc": [7, 7, 1280]}}')
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"\x08\x05garbage" * 100)
     out = tmp_path / "out"
@@ -121,8 +122,9 @@ def test_spec_that_does_not_match_the_model_fails_before_output(tmp_path):
     from conftest import MODELS
     onnx = MODELS / "mobilenet_v2_1.0_224" / "mobilenet_v2_1.0_224_no_top_nhwc.onnx"
     spec = tmp_path / "spec.json"
-    spec.write_text('{"name": "wrong", "input_height": 299, "input_width": 299, '
-                    '"preprocess": "tf", "output_hwc": [10, 10, 2048]}')
+    spec.write_text('{"name": "wrong", "file": "x.onnx", "preprocess": "tf", '
+                    '"input": {"height": 299, "width": 299}, '
+                    '"output": {"shape_hwc": [10, 10, 2048]}}')
     out = tmp_path / "out"
     proc = run_imgfeat("run", SAMPLE / "Test" / "lemon", out, "--model", onnx,
                        "--model-spec", spec, check=False)
