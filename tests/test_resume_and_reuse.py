@@ -28,6 +28,20 @@ def features_by_path(out):
     return paths, dict(zip(paths, feats))
 
 
+def kill_after_parts(root, out, args, parts):
+    """Starts `imgfeat run`, SIGKILLs it once `parts` parts are committed."""
+    proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < parts:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    committed = sorted(out.glob("part-*.parquet"))
+    assert len(committed) >= parts, "the run ended before it could be interrupted"
+    return committed
+
+
 def test_resume_after_sigkill_finishes_every_image_exactly_once(tmp_path):
     files = sample_files("Train", per_class=40)
     root = link_tree(tmp_path / "in", files)
@@ -40,15 +54,7 @@ def test_resume_after_sigkill_finishes_every_image_exactly_once(tmp_path):
     assert len(want) == len(files)
 
     out = tmp_path / "out"
-    proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < 2:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    committed = sorted(out.glob("part-*.parquet"))
-    assert len(committed) >= 2, "the run ended before it could be interrupted"
+    committed = kill_after_parts(root, out, args, parts=2)
     assert not (out / "_SUCCESS").exists()
     # Every file under a final name is complete: each committed part reads.
     for part in committed:
@@ -69,13 +75,14 @@ def test_resume_after_sigkill_finishes_every_image_exactly_once(tmp_path):
 
 
 def test_resume_refuses_changed_parameters(tmp_path):
-    root = link_tree(tmp_path / "in", sample_files("Test", per_class=3))
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=30))
     out = tmp_path / "out"
-    run_imgfeat("run", root, out, "--reduce", "none", "--pooling", "avg", "--quiet")
-    (out / "_SUCCESS").unlink()  # pretend it was interrupted at the very end
+    kill_after_parts(root, out, ["--reduce", "none", "--pooling", "avg", "--rows-per-part", "8",
+                                 "--batch", "8", "--quiet"], parts=1)
     proc = run_imgfeat("run", root, out, "--reduce", "srp", "--components", "8",
-                       "--pooling", "avg", "--resume", check=False)
-    assert proc.returncode != 0 and "reduce" in proc.stderr
+                       "--pooling", "avg", "--rows-per-part", "8", "--resume", check=False)
+    assert proc.returncode != 0 and "differs" in proc.stderr, proc.stderr
+    assert not (out / "_SUCCESS").exists()
 
 
 def test_reducer_from_puts_two_runs_in_the_same_space_as_one(tmp_path):

@@ -338,8 +338,8 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
     ARROW_RETURN_NOT_OK(writer->OpenFresh(params_document));
   } else {
     return Status::Invalid("OUTPUT '", dir,
-                           "' already exists and is not empty: choose another folder, "
-                           "overwrite it, or resume the interrupted run in it");
+                           "' already exists and is not empty: choose another folder, or "
+                           "--overwrite it, or --resume the interrupted run in it");
   }
   return writer;
 }
