@@ -37,8 +37,8 @@ struct DatasetOptions {
   bool resume = false;             // finish an interrupted run in OUTPUT
   int64_t rows_per_part = 0;       // 0: chosen from the feature length (about 256 MiB raw)
   int64_t rows_per_row_group = 0;  // 0: chosen from the feature length (about 16 MiB raw)
-  std::string compression = "zstd";  // zstd, snappy, gzip, lz4, brotli or none
-  int compression_level = 0;         // 0: the codec's default
+  std::string compression = "zstd";  // zstd, snappy, gzip, brotli, lz4 (LZ4_RAW) or none
+  int compression_level = 0;         // 0: the codec's default (zstd: 1)
 };
 
 class DatasetWriter {

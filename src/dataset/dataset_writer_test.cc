@@ -373,8 +373,23 @@ TEST_F(DatasetWriterTest, RefusesBadOptions) {
   DatasetOptions codec = options_;
   codec.compression = "zip";
   EXPECT_FALSE(Open(codec).ok());
+  codec.compression = "snappy";
+  codec.compression_level = 3;
+  EXPECT_FALSE(Open(codec).ok());
   EXPECT_FALSE(Open(options_, "{not json").ok());
   EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(DatasetWriterTest, EveryCodecWritesReadableParts) {
+  for (const char* codec : {"none", "snappy", "gzip", "brotli", "lz4", "zstd"}) {
+    fs::remove_all(out_);
+    DatasetOptions options = options_;
+    options.compression = codec;
+    ASSERT_OK_AND_ASSIGN(auto writer, Open(options));
+    ASSERT_OK(AppendRows(*writer, 0, 3));
+    ASSERT_OK(writer->Finish("{}"));
+    ExpectRows(*ReadParquet(out_ / "part-00000.parquet"), 0, 3);
+  }
 }
 
 TEST_F(DatasetWriterTest, RefusesAManifestThatIsNotJson) {

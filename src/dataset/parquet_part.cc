@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "dataset/durable_file.h"
 
@@ -22,16 +23,24 @@ int64_t RowsFor(int64_t bytes, int64_t feature_dim) {
   return std::max<int64_t>(1, bytes / (std::max<int64_t>(1, feature_dim) * 4));
 }
 
+// The names users give, mapped to the codecs Parquet defines ("lz4" is
+// Parquet's LZ4_RAW: Arrow's own "lz4" means the LZ4 frame format, which
+// Parquet files cannot hold).
 Result<arrow::Compression::type> ParseCodec(const std::string& name) {
-  if (name == "none" || name == "uncompressed" || name.empty()) {
-    return arrow::Compression::UNCOMPRESSED;
+  using C = arrow::Compression;
+  static const std::pair<const char*, C::type> kCodecs[] = {
+      {"none", C::UNCOMPRESSED}, {"uncompressed", C::UNCOMPRESSED}, {"snappy", C::SNAPPY},
+      {"gzip", C::GZIP},         {"brotli", C::BROTLI},             {"lz4", C::LZ4},
+      {"zstd", C::ZSTD}};
+  for (const auto& [codec_name, codec] : kCodecs) {
+    if (name != codec_name) continue;
+    if (!arrow::util::Codec::IsAvailable(codec)) {
+      return Status::NotImplemented("compression '", name, "' is not available in this build");
+    }
+    return codec;
   }
-  auto codec = arrow::util::Codec::GetCompressionType(name);
-  if (!codec.ok()) return Status::Invalid("unknown compression '", name, "'");
-  if (!arrow::util::Codec::IsAvailable(*codec)) {
-    return Status::NotImplemented("compression '", name, "' is not available in this build");
-  }
-  return *codec;
+  return Status::Invalid("unknown compression '", name,
+                         "' (none, snappy, gzip, brotli, lz4 or zstd)");
 }
 
 std::shared_ptr<parquet::WriterProperties> WriterProperties(const PartFormat& format) {
@@ -89,6 +98,10 @@ Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature
   PartFormat format;
   ARROW_ASSIGN_OR_RAISE(format.codec, ParseCodec(options.compression));
   format.compression_level = options.compression_level;
+  if (format.compression_level != 0 &&
+      !arrow::util::Codec::SupportsCompressionLevel(format.codec)) {
+    return Status::Invalid("compression '", options.compression, "' takes no level");
+  }
   format.rows_per_row_group = options.rows_per_row_group > 0
                                   ? options.rows_per_row_group
                                   : DefaultRowsPerRowGroup(feature_dim);
