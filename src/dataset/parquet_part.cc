@@ -29,8 +29,9 @@ int64_t RowsFor(int64_t bytes, int64_t feature_dim) {
 Result<arrow::Compression::type> ParseCodec(const std::string& name) {
   using C = arrow::Compression;
   static const std::pair<const char*, C::type> kCodecs[] = {
-      {"none", C::UNCOMPRESSED}, {"uncompressed", C::UNCOMPRESSED}, {"snappy", C::SNAPPY},
-      {"gzip", C::GZIP},         {"brotli", C::BROTLI},             {"lz4", C::LZ4},
+      {"none", C::UNCOMPRESSED}, {"uncompressed", C::UNCOMPRESSED},
+      {"snappy", C::SNAPPY},     {"gzip", C::GZIP},
+      {"brotli", C::BROTLI},     {"lz4", C::LZ4},
       {"zstd", C::ZSTD}};
   for (const auto& [codec_name, codec] : kCodecs) {
     if (name != codec_name) continue;
@@ -102,9 +103,8 @@ Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature
       !arrow::util::Codec::SupportsCompressionLevel(format.codec)) {
     return Status::Invalid("compression '", options.compression, "' takes no level");
   }
-  format.rows_per_row_group = options.rows_per_row_group > 0
-                                  ? options.rows_per_row_group
-                                  : DefaultRowsPerRowGroup(feature_dim);
+  format.rows_per_row_group = options.rows_per_row_group > 0 ? options.rows_per_row_group
+                                                             : DefaultRowsPerRowGroup(feature_dim);
   format.rows_per_part =
       options.rows_per_part > 0 ? options.rows_per_part : DefaultRowsPerPart(feature_dim);
   if (options.rows_per_row_group < 0 || options.rows_per_part < 0) {
@@ -161,9 +161,9 @@ Status FeatureRowGroup::WriteTo(ParquetFile& file) {
   // synchronous write below, after which the buffer is reused.
   auto values = std::make_shared<arrow::FloatArray>(
       rows * feature_dim_, std::make_shared<arrow::Buffer>(features_->data(), features_->size()));
-  auto features_array = std::make_shared<arrow::ListArray>(
-      FeatureSchema()->field(4)->type(), rows, arrow::Buffer::FromVector(std::move(offsets)),
-      values);
+  auto features_array =
+      std::make_shared<arrow::ListArray>(FeatureSchema()->field(4)->type(), rows,
+                                         arrow::Buffer::FromVector(std::move(offsets)), values);
 
   auto table = arrow::Table::Make(
       FeatureSchema(), {path_array, label_array, time_array, length_array, features_array}, rows);
@@ -185,12 +185,11 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Create(const std::string& tmp_
   file->tmp_path_ = tmp_path;
   file->rows_per_row_group_ = format.rows_per_row_group;
   ARROW_ASSIGN_OR_RAISE(file->sink_, arrow::io::FileOutputStream::Open(tmp_path));
-  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
-                                                 file->sink_, WriterProperties(format),
-                                                 ArrowProperties());
+  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), file->sink_,
+                                                 WriterProperties(format), ArrowProperties());
   if (!writer.ok()) {
-    return writer.status().WithMessage("cannot write '", tmp_path, "': ",
-                                       writer.status().message());
+    return writer.status().WithMessage("cannot write '", tmp_path,
+                                       "': ", writer.status().message());
   }
   file->writer_ = std::move(*writer);
   return file;
