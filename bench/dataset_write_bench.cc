@@ -9,10 +9,9 @@
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
-
-#include <algorithm>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -110,12 +109,12 @@ Status Run(const std::vector<float>& sample, int64_t dim, int64_t rows, const st
             std::min(best.read_cpu_s, t.read_cpu_s), t.file_mb};
   }
   const double raw_mb = static_cast<double>(rows * dim * 4) / 1e6;
-  std::printf("| %5lld | %-6s | %d | %-17s | %-3s | %4lld | %6.1f | %5.2fx | %5.0f | %5.0f | %5.0f |\n",
-              static_cast<long long>(dim), config.codec_name, config.level,
-              config.split ? "BYTE_STREAM_SPLIT" : "PLAIN", config.statistics ? "yes" : "no",
-              static_cast<long long>(config.rows_per_row_group), best.file_mb,
-              raw_mb / best.file_mb, raw_mb / best.write_cpu_s, raw_mb / best.write_s,
-              raw_mb / best.read_cpu_s);
+  std::printf(
+      "| %5lld | %-6s | %d | %-17s | %-3s | %4lld | %6.1f | %5.2fx | %5.0f | %5.0f | %5.0f |\n",
+      static_cast<long long>(dim), config.codec_name, config.level,
+      config.split ? "BYTE_STREAM_SPLIT" : "PLAIN", config.statistics ? "yes" : "no",
+      static_cast<long long>(config.rows_per_row_group), best.file_mb, raw_mb / best.file_mb,
+      raw_mb / best.write_cpu_s, raw_mb / best.write_s, raw_mb / best.read_cpu_s);
   std::fflush(stdout);
   return Status::OK();
 }
@@ -147,8 +146,9 @@ int main(int argc, char** argv) {
   for (int64_t g : {group / 4, group * 4, group * 16}) {
     if (g >= 1) configs.push_back({"zstd", C::ZSTD, 1, false, g});
   }
-  std::printf("| dim | codec | level | float encoding | stats | rows/RG | file MB | ratio "
-              "| write MB/s (CPU) | write MB/s (wall, with fsync) | read MB/s (CPU) |\n");
+  std::printf(
+      "| dim | codec | level | float encoding | stats | rows/RG | file MB | ratio "
+      "| write MB/s (CPU) | write MB/s (wall, with fsync) | read MB/s (CPU) |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Config& config : configs) {
     Status st = Run(sample, dim, rows, argv[4], config);

@@ -34,11 +34,11 @@ struct DatasetOptions {
   // Replace an existing OUTPUT; refused unless it holds only files imgfeat
   // writes (a user's folder is never deleted).
   bool overwrite = false;
-  bool resume = false;             // finish an interrupted run in OUTPUT
-  int64_t rows_per_part = 0;       // 0: chosen from the feature length (about 256 MiB raw)
-  int64_t rows_per_row_group = 0;  // 0: chosen from the feature length (about 16 MiB raw)
-  std::string compression = "zstd";  // zstd, snappy, gzip, lz4, brotli or none
-  int compression_level = 0;         // 0: the codec's default
+  bool resume = false;               // finish an interrupted run in OUTPUT
+  int64_t rows_per_part = 0;         // 0: chosen from the feature length (about 256 MiB raw)
+  int64_t rows_per_row_group = 0;    // 0: chosen from the feature length (about 16 MiB raw)
+  std::string compression = "zstd";  // zstd, snappy, gzip, brotli, lz4 (LZ4_RAW) or none
+  int compression_level = 0;         // 0: the codec's default (zstd: 1)
 };
 
 class DatasetWriter {
@@ -57,7 +57,9 @@ class DatasetWriter {
   // With resume: OUTPUT already holds _SUCCESS, there is nothing to do.
   // Append and AddError fail and Finish changes nothing.
   virtual bool already_complete() const = 0;
-  // Folder for work files (spills, saved reducer state) that survive a crash.
+  // Folder for work files (spills, saved reducer state) that survive a crash
+  // and a resume; it is removed by Finish. Names ending in ".tmp", "run.json"
+  // and "lock" there are the writer's own (".tmp" files are discarded on resume).
   virtual std::string work_dir() const = 0;
 
   // Buffers rows; a part is committed (written, then renamed) when full.

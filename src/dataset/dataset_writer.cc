@@ -6,9 +6,8 @@
 // _temporary/, which a resume discards.
 #include <arrow/api.h>
 #include <arrow/io/file.h>
-#include <nlohmann/json.hpp>
-#include <parquet/arrow/reader.h>
 #include <fcntl.h>
+#include <parquet/arrow/reader.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "dataset/durable_file.h"
@@ -169,8 +169,8 @@ class ParquetDatasetWriter final : public DatasetWriter {
     ARROW_RETURN_NOT_OK(WriteErrors());
     ARROW_RETURN_NOT_OK(WriteFileAtomically(TmpPath(std::string(kManifestFile)),
                                             JoinPath(dir_, kManifestFile), manifest_json));
-    ARROW_RETURN_NOT_OK(WriteFileAtomically(TmpPath(std::string(kSuccessFile)),
-                                            JoinPath(dir_, kSuccessFile), ""));
+    ARROW_RETURN_NOT_OK(
+        WriteFileAtomically(TmpPath(std::string(kSuccessFile)), JoinPath(dir_, kSuccessFile), ""));
     finished_ = true;
     ARROW_RETURN_NOT_OK(RemoveTree(work_dir_));
     return SyncDir(dir_);
@@ -227,8 +227,8 @@ class ParquetDatasetWriter final : public DatasetWriter {
 
   Status FlushRowGroup() {
     if (!part_) {
-      ARROW_ASSIGN_OR_RAISE(part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)),
-                                                       FeatureSchema(), format_));
+      ARROW_ASSIGN_OR_RAISE(
+          part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)), FeatureSchema(), format_));
     }
     ARROW_RETURN_NOT_OK(row_group_.WriteTo(*part_));
     if (part_->rows() >= format_.rows_per_part) return CommitPart();
@@ -237,8 +237,8 @@ class ParquetDatasetWriter final : public DatasetWriter {
 
   Status CommitPart() {
     if (!part_) {
-      ARROW_ASSIGN_OR_RAISE(part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)),
-                                                       FeatureSchema(), format_));
+      ARROW_ASSIGN_OR_RAISE(
+          part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)), FeatureSchema(), format_));
     }
     ARROW_RETURN_NOT_OK(part_->Commit(JoinPath(dir_, PartFileName(next_part_))));
     part_.reset();
@@ -247,8 +247,8 @@ class ParquetDatasetWriter final : public DatasetWriter {
   }
 
   Status WriteErrors() {
-    ARROW_ASSIGN_OR_RAISE(auto file, ParquetFile::Create(TmpPath(std::string(kErrorsFile)),
-                                                         ErrorSchema(), format_));
+    ARROW_ASSIGN_OR_RAISE(
+        auto file, ParquetFile::Create(TmpPath(std::string(kErrorsFile)), ErrorSchema(), format_));
     if (!errors_.empty()) {
       arrow::StringBuilder columns[3];
       for (const auto& error : errors_) {
@@ -327,8 +327,8 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
 
   ARROW_ASSIGN_OR_RAISE(auto row_group,
                         FeatureRowGroup::Make(feature_dim, format.rows_per_row_group));
-  auto writer = std::make_unique<ParquetDatasetWriter>(abs_dir, feature_dim, format,
-                                                       std::move(row_group));
+  auto writer =
+      std::make_unique<ParquetDatasetWriter>(abs_dir, feature_dim, format, std::move(row_group));
   if (entries.empty()) {
     ARROW_RETURN_NOT_OK(writer->OpenFresh(params_document));
   } else if (options.resume) {

@@ -1,5 +1,3 @@
-#include "imgfeat/dataset.h"
-
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <gtest/gtest.h>
@@ -14,6 +12,7 @@
 #include <sstream>
 
 #include "dataset/parquet_part.h"
+#include "imgfeat/dataset.h"
 #include "testing/test_util.h"
 
 namespace fs = std::filesystem;
@@ -95,8 +94,9 @@ void ExpectRows(const arrow::Table& table, int begin, int end) {
 class DatasetWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("imgfeat_dataset_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("imgfeat_dataset_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_);
     out_ = root_ / "out";
@@ -135,9 +135,9 @@ TEST_F(DatasetWriterTest, WritesPartsRowGroupsAndTheFinalFiles) {
   const std::string manifest = R"({"version": 1, "counts": {"rows": 12}})";
   ASSERT_OK(writer->Finish(manifest));
 
-  EXPECT_EQ(Entries(out_), (std::set<std::string>{"part-00000.parquet", "part-00001.parquet",
-                                                   "part-00002.parquet", "_errors.parquet",
-                                                   "_imgfeat.json", "_SUCCESS"}));
+  EXPECT_EQ(Entries(out_),
+            (std::set<std::string>{"part-00000.parquet", "part-00001.parquet", "part-00002.parquet",
+                                   "_errors.parquet", "_imgfeat.json", "_SUCCESS"}));
   EXPECT_EQ(ReadText(out_ / "_imgfeat.json"), manifest);
   EXPECT_EQ(fs::file_size(out_ / "_SUCCESS"), 0u);
   const int first_row[] = {0, 5, 10, 12};
@@ -230,7 +230,7 @@ TEST_F(DatasetWriterTest, OverwriteReplacesAnEarlierOutput) {
   ASSERT_OK(AppendRows(*writer, 0, 2));
   ASSERT_OK(writer->Finish("{}"));
   EXPECT_EQ(Entries(out_), (std::set<std::string>{"part-00000.parquet", "_errors.parquet",
-                                                   "_imgfeat.json", "_SUCCESS"}));
+                                                  "_imgfeat.json", "_SUCCESS"}));
   ExpectRows(*ReadParquet(out_ / "part-00000.parquet"), 0, 2);
 }
 
@@ -269,8 +269,8 @@ void CrashInChild(const fs::path& out, const DatasetOptions& options) {
 TEST_F(DatasetWriterTest, ResumeAfterACrashKeepsCommittedPartsAndContinuesNumbering) {
   CrashInChild(out_, options_);
   // Only complete parts under final names; the half part and no end files.
-  EXPECT_EQ(Entries(out_), (std::set<std::string>{"_temporary", "part-00000.parquet",
-                                                   "part-00001.parquet"}));
+  EXPECT_EQ(Entries(out_),
+            (std::set<std::string>{"_temporary", "part-00000.parquet", "part-00001.parquet"}));
   EXPECT_TRUE(Entries(out_ / "_temporary").contains("part-00002.parquet.tmp"));
   std::ofstream(out_ / "_temporary" / "reducer_state.bin") << "another stage's work file";
 
@@ -289,9 +289,9 @@ TEST_F(DatasetWriterTest, ResumeAfterACrashKeepsCommittedPartsAndContinuesNumber
   ASSERT_OK(writer->AddError("/in/bad.jpg", "decode", "not a JPEG"));
   EXPECT_EQ(writer->rows_written(), 12);
   ASSERT_OK(writer->Finish("{}"));
-  EXPECT_EQ(Entries(out_), (std::set<std::string>{"part-00000.parquet", "part-00001.parquet",
-                                                   "part-00002.parquet", "_errors.parquet",
-                                                   "_imgfeat.json", "_SUCCESS"}));
+  EXPECT_EQ(Entries(out_),
+            (std::set<std::string>{"part-00000.parquet", "part-00001.parquet", "part-00002.parquet",
+                                   "_errors.parquet", "_imgfeat.json", "_SUCCESS"}));
   ExpectRows(*ReadParquet(out_ / "part-00000.parquet"), 0, 5);
   ExpectRows(*ReadParquet(out_ / "part-00001.parquet"), 5, 10);
   ExpectRows(*ReadParquet(out_ / "part-00002.parquet"), 10, 12);
@@ -302,7 +302,8 @@ TEST_F(DatasetWriterTest, ResumeRefusesOtherRunParametersNamingTheKey) {
   CrashInChild(out_, options_);
   DatasetOptions options = options_;
   options.resume = true;
-  auto other_model = Open(options, R"({"model": {"name": "m", "sha256": "bb"}, "reducer": "none"})");
+  auto other_model =
+      Open(options, R"({"model": {"name": "m", "sha256": "bb"}, "reducer": "none"})");
   ASSERT_FALSE(other_model.ok());
   EXPECT_NE(other_model.status().message().find("'model.sha256'"), std::string::npos)
       << other_model.status().ToString();
@@ -373,8 +374,23 @@ TEST_F(DatasetWriterTest, RefusesBadOptions) {
   DatasetOptions codec = options_;
   codec.compression = "zip";
   EXPECT_FALSE(Open(codec).ok());
+  codec.compression = "snappy";
+  codec.compression_level = 3;
+  EXPECT_FALSE(Open(codec).ok());
   EXPECT_FALSE(Open(options_, "{not json").ok());
   EXPECT_FALSE(fs::exists(out_));
+}
+
+TEST_F(DatasetWriterTest, EveryCodecWritesReadableParts) {
+  for (const char* codec : {"none", "snappy", "gzip", "brotli", "lz4", "zstd"}) {
+    fs::remove_all(out_);
+    DatasetOptions options = options_;
+    options.compression = codec;
+    ASSERT_OK_AND_ASSIGN(auto writer, Open(options));
+    ASSERT_OK(AppendRows(*writer, 0, 3));
+    ASSERT_OK(writer->Finish("{}"));
+    ExpectRows(*ReadParquet(out_ / "part-00000.parquet"), 0, 3);
+  }
 }
 
 TEST_F(DatasetWriterTest, RefusesAManifestThatIsNotJson) {

@@ -14,9 +14,9 @@ TEST(OutputLayoutTest, PartNamesRoundTripAndSortByNumber) {
 }
 
 TEST(OutputLayoutTest, OtherNamesAreNotParts) {
-  for (const char* name : {"part-0001.parquet", "part-000001.parquet", "part-00001.parquet.tmp",
-                           "part-0000a.parquet", "part-00000-c000.snappy.parquet",
-                           "xpart-00000.parquet", "part-.parquet"}) {
+  for (const char* name :
+       {"part-0001.parquet", "part-000001.parquet", "part-00001.parquet.tmp", "part-0000a.parquet",
+        "part-00000-c000.snappy.parquet", "xpart-00000.parquet", "part-.parquet"}) {
     EXPECT_FALSE(ParsePartFileName(name).has_value()) << name;
   }
 }

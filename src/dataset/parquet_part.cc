@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "dataset/durable_file.h"
 
@@ -22,16 +23,25 @@ int64_t RowsFor(int64_t bytes, int64_t feature_dim) {
   return std::max<int64_t>(1, bytes / (std::max<int64_t>(1, feature_dim) * 4));
 }
 
+// The names users give, mapped to the codecs Parquet defines ("lz4" is
+// Parquet's LZ4_RAW: Arrow's own "lz4" means the LZ4 frame format, which
+// Parquet files cannot hold).
 Result<arrow::Compression::type> ParseCodec(const std::string& name) {
-  if (name == "none" || name == "uncompressed" || name.empty()) {
-    return arrow::Compression::UNCOMPRESSED;
+  using C = arrow::Compression;
+  static const std::pair<const char*, C::type> kCodecs[] = {
+      {"none", C::UNCOMPRESSED}, {"uncompressed", C::UNCOMPRESSED},
+      {"snappy", C::SNAPPY},     {"gzip", C::GZIP},
+      {"brotli", C::BROTLI},     {"lz4", C::LZ4},
+      {"zstd", C::ZSTD}};
+  for (const auto& [codec_name, codec] : kCodecs) {
+    if (name != codec_name) continue;
+    if (!arrow::util::Codec::IsAvailable(codec)) {
+      return Status::NotImplemented("compression '", name, "' is not available in this build");
+    }
+    return codec;
   }
-  auto codec = arrow::util::Codec::GetCompressionType(name);
-  if (!codec.ok()) return Status::Invalid("unknown compression '", name, "'");
-  if (!arrow::util::Codec::IsAvailable(*codec)) {
-    return Status::NotImplemented("compression '", name, "' is not available in this build");
-  }
-  return *codec;
+  return Status::Invalid("unknown compression '", name,
+                         "' (none, snappy, gzip, brotli, lz4 or zstd)");
 }
 
 std::shared_ptr<parquet::WriterProperties> WriterProperties(const PartFormat& format) {
@@ -89,9 +99,12 @@ Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature
   PartFormat format;
   ARROW_ASSIGN_OR_RAISE(format.codec, ParseCodec(options.compression));
   format.compression_level = options.compression_level;
-  format.rows_per_row_group = options.rows_per_row_group > 0
-                                  ? options.rows_per_row_group
-                                  : DefaultRowsPerRowGroup(feature_dim);
+  if (format.compression_level != 0 &&
+      !arrow::util::Codec::SupportsCompressionLevel(format.codec)) {
+    return Status::Invalid("compression '", options.compression, "' takes no level");
+  }
+  format.rows_per_row_group = options.rows_per_row_group > 0 ? options.rows_per_row_group
+                                                             : DefaultRowsPerRowGroup(feature_dim);
   format.rows_per_part =
       options.rows_per_part > 0 ? options.rows_per_part : DefaultRowsPerPart(feature_dim);
   if (options.rows_per_row_group < 0 || options.rows_per_part < 0) {
@@ -148,9 +161,9 @@ Status FeatureRowGroup::WriteTo(ParquetFile& file) {
   // synchronous write below, after which the buffer is reused.
   auto values = std::make_shared<arrow::FloatArray>(
       rows * feature_dim_, std::make_shared<arrow::Buffer>(features_->data(), features_->size()));
-  auto features_array = std::make_shared<arrow::ListArray>(
-      FeatureSchema()->field(4)->type(), rows, arrow::Buffer::FromVector(std::move(offsets)),
-      values);
+  auto features_array =
+      std::make_shared<arrow::ListArray>(FeatureSchema()->field(4)->type(), rows,
+                                         arrow::Buffer::FromVector(std::move(offsets)), values);
 
   auto table = arrow::Table::Make(
       FeatureSchema(), {path_array, label_array, time_array, length_array, features_array}, rows);
@@ -172,12 +185,11 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Create(const std::string& tmp_
   file->tmp_path_ = tmp_path;
   file->rows_per_row_group_ = format.rows_per_row_group;
   ARROW_ASSIGN_OR_RAISE(file->sink_, arrow::io::FileOutputStream::Open(tmp_path));
-  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(),
-                                                 file->sink_, WriterProperties(format),
-                                                 ArrowProperties());
+  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), file->sink_,
+                                                 WriterProperties(format), ArrowProperties());
   if (!writer.ok()) {
-    return writer.status().WithMessage("cannot write '", tmp_path, "': ",
-                                       writer.status().message());
+    return writer.status().WithMessage("cannot write '", tmp_path,
+                                       "': ", writer.status().message());
   }
   file->writer_ = std::move(*writer);
   return file;

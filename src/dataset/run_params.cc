@@ -1,7 +1,6 @@
 #include "dataset/run_params.h"
 
 #include <nlohmann/json.hpp>
-
 #include <set>
 
 namespace imgfeat::dataset {
@@ -46,8 +45,7 @@ std::optional<ParamDifference> Compare(const json& stored, const json& current,
 
 }  // namespace
 
-Result<std::string> MakeRunParamsDocument(const std::string& run_params_json,
-                                          int64_t feature_dim) {
+Result<std::string> MakeRunParamsDocument(const std::string& run_params_json, int64_t feature_dim) {
   ARROW_ASSIGN_OR_RAISE(json params, Parse(run_params_json, "the run parameters"));
   json doc = {{kFeatureDimKey, feature_dim}, {kParamsKey, std::move(params)}};
   return doc.dump(2) + "\n";

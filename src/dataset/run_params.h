@@ -13,8 +13,7 @@ namespace imgfeat::dataset {
 
 // The document stored in _temporary/run.json: the pipeline's parameters plus
 // the feature length, which is not visible in the Parquet schema.
-Result<std::string> MakeRunParamsDocument(const std::string& run_params_json,
-                                          int64_t feature_dim);
+Result<std::string> MakeRunParamsDocument(const std::string& run_params_json, int64_t feature_dim);
 
 // The first key (in sorted order, dotted for nested objects, e.g.
 // "model.sha256", or "feature_dim") whose value differs between two

@@ -50,17 +50,28 @@ int main(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--dim") dim = std::atoll(value().c_str());
-    else if (arg == "--records") records_path = value();
-    else if (arg == "--features") features_path = value();
-    else if (arg == "--errors") errors_path = value();
-    else if (arg == "--rows-per-part") options.rows_per_part = std::atoll(value().c_str());
-    else if (arg == "--rows-per-row-group") options.rows_per_row_group = std::atoll(value().c_str());
-    else if (arg == "--compression") options.compression = value();
-    else if (arg == "--overwrite") options.overwrite = true;
-    else if (arg == "--resume") options.resume = true;
-    else if (arg == "--crash-after-rows") crash_after = std::atoll(value().c_str());
-    else return Fail("unknown argument " + arg);
+    if (arg == "--dim")
+      dim = std::atoll(value().c_str());
+    else if (arg == "--records")
+      records_path = value();
+    else if (arg == "--features")
+      features_path = value();
+    else if (arg == "--errors")
+      errors_path = value();
+    else if (arg == "--rows-per-part")
+      options.rows_per_part = std::atoll(value().c_str());
+    else if (arg == "--rows-per-row-group")
+      options.rows_per_row_group = std::atoll(value().c_str());
+    else if (arg == "--compression")
+      options.compression = value();
+    else if (arg == "--overwrite")
+      options.overwrite = true;
+    else if (arg == "--resume")
+      options.resume = true;
+    else if (arg == "--crash-after-rows")
+      crash_after = std::atoll(value().c_str());
+    else
+      return Fail("unknown argument " + arg);
   }
 
   std::vector<imgfeat::FeatureRecord> records;
@@ -76,8 +87,7 @@ int main(int argc, char** argv) {
   std::ifstream in(features_path, std::ios::binary);
   if (!in.read(reinterpret_cast<char*>(features.data()),
                static_cast<std::streamsize>(features.size() * sizeof(float)))) {
-    return Fail("cannot read " + std::to_string(features.size()) + " floats from " +
-                features_path);
+    return Fail("cannot read " + std::to_string(features.size()) + " floats from " + features_path);
   }
 
   auto opened = imgfeat::DatasetWriter::Open(output, dim, R"({"tool": "dataset_write"})", options);
@@ -122,7 +132,6 @@ int main(int argc, char** argv) {
   if (auto st = writer->Finish(R"({"tool": "dataset_write"})"); !st.ok()) {
     return Fail(st.ToString());
   }
-  std::cout << "rows " << writer->rows_written() << " errors " << writer->errors_recorded()
-            << "\n";
+  std::cout << "rows " << writer->rows_written() << " errors " << writer->errors_recorded() << "\n";
   return 0;
 }
