@@ -51,6 +51,7 @@ struct RunOptions {
 struct RunSummary {
   int64_t images_listed = 0;
   int64_t images_skipped_as_done = 0;  // --resume
+  bool already_complete = false;       // --resume of an OUTPUT that had finished
   int64_t rows_written = 0;
   int64_t errors = 0;
   int64_t feature_dim = 0;

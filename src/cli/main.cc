@@ -39,7 +39,10 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   auto summary = imgfeat::RunJob(*options);
   if (!summary.ok()) return Fail(summary.status().message());
-  if (!options->quiet) {
+  if (summary->already_complete) {
+    std::fprintf(stderr, "imgfeat: %s is already complete: nothing to do\n",
+                 options->output.c_str());
+  } else if (!options->quiet) {
     std::fprintf(stderr,
                  "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
                  static_cast<long long>(summary->rows_written),

@@ -122,6 +122,17 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto writer,
                         DatasetWriter::Open(output_abs, out_dim, params.dump(), dataset_options));
 
+  if (writer->already_complete()) {  // --resume of a run that had finished
+    RunSummary done;
+    done.already_complete = true;
+    done.images_listed = n_images;
+    done.images_skipped_as_done = n_images;
+    done.rows_written = writer->rows_written();
+    done.feature_dim = feature_dim;
+    done.output_dim = out_dim;
+    return done;
+  }
+
   ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
   StreamConfig config;
   config.geometry.width = model.spec.input_width;
