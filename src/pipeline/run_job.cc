@@ -19,7 +19,9 @@ namespace imgfeat {
 namespace {
 
 using Json = nlohmann::ordered_json;
-constexpr int kDefaultBatch = 8;
+// Measured: the engine costs the same per image from 4 to 32 images a call
+// (docs/BENCHMARKS.md); 16 keeps the SRP transform on full blocks.
+constexpr int kDefaultBatch = 16;
 constexpr int kErrorsPrinted = 20;
 
 int Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
