@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine_internal.h"
@@ -167,6 +168,11 @@ class OpenVinoEngine : public InferenceEngine {
  public:
   OpenVinoEngine(ModelSpec spec, EngineOptions options, OpenVinoTuning tuning)
       : spec_(std::move(spec)), options_(options), tuning_(tuning) {
+    if (options_.streams <= 0) {
+      int threads = options_.threads;
+      if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+      options_.streams = std::max(1, threads);
+    }
     options_.streams = std::max(1, std::min(options_.streams, options_.max_batch));
   }
 

@@ -21,7 +21,7 @@ using namespace imgfeat;
 
 struct Args {
   std::string input, output, engine = kDefaultEngine, model = kDefaultModel, model_dir, pooling;
-  int batch = 8, threads = 0, streams = 1;
+  int batch = 8, threads = 0, streams = 0;
 };
 
 Status Main(const Args& args) {
