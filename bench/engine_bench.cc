@@ -106,12 +106,18 @@ Status Main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return Status::Invalid("missing value for ", flag);
     std::string value = argv[++i];
-    if (flag == "--engines") engines = Split(value);
-    else if (flag == "--threads") threads = SplitInts(value);
-    else if (flag == "--batches") batches = SplitInts(value);
-    else if (flag == "--rounds") rounds = std::stoi(value);
-    else if (flag == "--images") images = std::stoi(value);
-    else return Status::Invalid("unknown flag ", flag);
+    if (flag == "--engines")
+      engines = Split(value);
+    else if (flag == "--threads")
+      threads = SplitInts(value);
+    else if (flag == "--batches")
+      batches = SplitInts(value);
+    else if (flag == "--rounds")
+      rounds = std::stoi(value);
+    else if (flag == "--images")
+      images = std::stoi(value);
+    else
+      return Status::Invalid("unknown flag ", flag);
   }
 
   ARROW_ASSIGN_OR_RAISE(ModelSpec spec, FindRegisteredModel(kDefaultModel));
@@ -132,10 +138,14 @@ Status Main(int argc, char** argv) {
     for (int thread_count : threads) {
       std::vector<Config> configs;
       for (int batch : batches) {
-        configs.push_back({.engine = engine, .threads = thread_count, .batch = batch, .streams = 0});
+        configs.push_back(
+            {.engine = engine, .threads = thread_count, .batch = batch, .streams = 0});
         if (!variants || engine != "openvino") continue;
         auto variant = [&](const char* name, int streams, auto&& tune) {
-          Config c{.engine = engine, .variant = name, .threads = thread_count, .batch = batch,
+          Config c{.engine = engine,
+                   .variant = name,
+                   .threads = thread_count,
+                   .batch = batch,
                    .streams = streams};
           tune(c.tuning);
           configs.push_back(std::move(c));
