@@ -8,8 +8,10 @@
 // configurations of one engine and thread count are interleaved, so that a
 // busy machine slows them alike, and the median round is reported, with
 // the CPU time per image (less sensitive to other processes than wall time).
-// --variants adds other OpenVINO settings: one image per infer request, two
-// streams, one dynamic-batch compilation, CPU pinning off.
+// --variants adds other OpenVINO settings than imgfeat's (one stream per
+// thread, one image per infer request, unpinned, one compilation per batch
+// size): one stream for the whole batch, halves of the batch per stream, CPU
+// pinning, one dynamic-batch compilation.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -60,7 +62,7 @@ struct Config {
   std::string variant;  // "" for the engine's default settings
   int threads = 0;
   int batch = 0;
-  int streams = 1;
+  int streams = 0;  // 0: the engine's choice
   engine_internal::OpenVinoTuning tuning;
   std::unique_ptr<InferenceEngine> opened;
   std::vector<double> images_per_s;
@@ -104,12 +106,18 @@ Status Main(int argc, char** argv) {
     }
     if (i + 1 >= argc) return Status::Invalid("missing value for ", flag);
     std::string value = argv[++i];
-    if (flag == "--engines") engines = Split(value);
-    else if (flag == "--threads") threads = SplitInts(value);
-    else if (flag == "--batches") batches = SplitInts(value);
-    else if (flag == "--rounds") rounds = std::stoi(value);
-    else if (flag == "--images") images = std::stoi(value);
-    else return Status::Invalid("unknown flag ", flag);
+    if (flag == "--engines")
+      engines = Split(value);
+    else if (flag == "--threads")
+      threads = SplitInts(value);
+    else if (flag == "--batches")
+      batches = SplitInts(value);
+    else if (flag == "--rounds")
+      rounds = std::stoi(value);
+    else if (flag == "--images")
+      images = std::stoi(value);
+    else
+      return Status::Invalid("unknown flag ", flag);
   }
 
   ARROW_ASSIGN_OR_RAISE(ModelSpec spec, FindRegisteredModel(kDefaultModel));
@@ -130,28 +138,30 @@ Status Main(int argc, char** argv) {
     for (int thread_count : threads) {
       std::vector<Config> configs;
       for (int batch : batches) {
-        configs.push_back({.engine = engine, .threads = thread_count, .batch = batch});
+        configs.push_back(
+            {.engine = engine, .threads = thread_count, .batch = batch, .streams = 0});
         if (!variants || engine != "openvino") continue;
         auto variant = [&](const char* name, int streams, auto&& tune) {
-          Config c{.engine = engine, .variant = name, .threads = thread_count, .batch = batch,
+          Config c{.engine = engine,
+                   .variant = name,
+                   .threads = thread_count,
+                   .batch = batch,
                    .streams = streams};
           tune(c.tuning);
           configs.push_back(std::move(c));
         };
         using Tuning = engine_internal::OpenVinoTuning;
-        if (batch >= 2) {
-          variant("1 image/req", 1, [](Tuning& t) { t.images_per_request = 1; });
-        }
+        // The usual latency setting: one stream, the whole batch at once.
+        variant("1 stream", 1, [](Tuning& t) {
+          t.images_per_request = 0;
+          t.cpu_pinning = nullptr;
+        });
+        if (batch >= 2) variant("1 str, 1 img", 1, [](Tuning&) {});
         if (batch >= 2 && thread_count >= 2) {
-          variant("2 streams", 2, [](Tuning&) {});
-          variant("2 str, 1 img", 2, [](Tuning& t) { t.images_per_request = 1; });
-          variant("2 str, 1, unpin", 2, [](Tuning& t) {
-            t.images_per_request = 1;
-            t.cpu_pinning = "NO";
-          });
+          variant("2 str, halves", 2, [](Tuning& t) { t.images_per_request = 0; });
         }
-        variant("dynamic batch", 1, [](Tuning& t) { t.dynamic_batch = true; });
-        variant("no pinning", 1, [](Tuning& t) { t.cpu_pinning = "NO"; });
+        variant("pinned", 0, [](Tuning& t) { t.cpu_pinning = "YES"; });
+        variant("dynamic batch", 0, [](Tuning& t) { t.dynamic_batch = true; });
       }
       for (Config& c : configs) {
         ARROW_ASSIGN_OR_RAISE(c.opened, Open(c, model_path, spec));

@@ -18,11 +18,13 @@
 namespace imgfeat {
 
 struct EngineOptions {
-  int threads = 0;        // 0: all cores
-  int max_batch = 8;      // largest batch Run() will be given
-  // OpenVINO: a batch is split over this many streams run at once (1: one
-  // stream, latency mode). Ignored by engines without streams.
-  int streams = 1;
+  int threads = 0;    // 0: all cores
+  int max_batch = 8;  // largest batch Run() will be given
+  // OpenVINO: images of a batch run on this many streams at once, each with
+  // threads / streams threads. 0: one stream per thread, at most max_batch
+  // (the fastest setting measured, docs/BENCHMARKS.md). Ignored by engines
+  // without streams.
+  int streams = 0;
 };
 
 class InferenceEngine {

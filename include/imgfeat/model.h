@@ -18,17 +18,17 @@ namespace imgfeat {
 enum class TensorLayout { kNHWC, kNCHW };
 
 struct ModelSpec {
-  std::string name;            // registry name, e.g. "mobilenet_v2"
-  std::string file_name;       // relative to a model folder, e.g. "mobilenet_v2_1.0_224/x.onnx"
-  std::string url;             // where a missing file is fetched from
-  std::string sha256;          // lower-case hex of the file; empty: not checked
+  std::string name;       // registry name, e.g. "mobilenet_v2"
+  std::string file_name;  // relative to a model folder, e.g. "mobilenet_v2_1.0_224/x.onnx"
+  std::string url;        // where a missing file is fetched from
+  std::string sha256;     // lower-case hex of the file; empty: not checked
   int input_height = 224;
   int input_width = 224;
   int input_channels = 3;
   TensorLayout input_layout = TensorLayout::kNHWC;
   PreprocessMode preprocess = PreprocessMode::kTf;
-  std::string input_name;      // empty: the model's only input
-  std::string output_name;     // empty: the model's only output
+  std::string input_name;   // empty: the model's only input
+  std::string output_name;  // empty: the model's only output
   TensorLayout output_layout = TensorLayout::kNHWC;
   // Per-image output shape in HWC order, e.g. {7, 7, 1280}. Features are always
   // handed on in this order (Keras' flattening order).

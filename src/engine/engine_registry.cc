@@ -44,8 +44,8 @@ Result<std::unique_ptr<InferenceEngine>> OpenEngine(const std::string& engine_na
     known += (known.empty() ? "" : ", ") + std::string(entry.name);
   }
   if (!found) {
-    return Status::Invalid("unknown inference engine '", engine_name, "' (this build has: ",
-                           known, ")");
+    return Status::Invalid("unknown inference engine '", engine_name, "' (this build has: ", known,
+                           ")");
   }
   if (options.max_batch < 1) return Status::Invalid("engine max_batch must be at least 1");
   if (options.threads < 0) return Status::Invalid("engine threads must not be negative");

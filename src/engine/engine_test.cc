@@ -1,3 +1,5 @@
+#include "imgfeat/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "engine/engine_internal.h"
-#include "imgfeat/engine.h"
 #include "model/model_test_util.h"
 #include "testing/test_util.h"
 

@@ -3,12 +3,12 @@
 // call into it is wrapped so that nothing crosses imgfeat's API.
 #ifdef IMGFEAT_WITH_OPENCV
 
-#include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn.hpp>
 #include <string>
 #include <vector>
 
@@ -23,11 +23,24 @@ std::vector<int64_t> MatDims(const cv::Mat& mat) {
   return dims;
 }
 
+// OpenCV logs its failures to stderr as well as throwing them; imgfeat
+// reports them once, as a Status, so the log is off while OpenCV runs.
+class QuietOpenCvLog {
+ public:
+  QuietOpenCvLog()
+      : previous_(cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT)) {}
+  ~QuietOpenCvLog() { cv::utils::logging::setLogLevel(previous_); }
+
+ private:
+  cv::utils::logging::LogLevel previous_;
+};
+
 class OpenCvEngine : public InferenceEngine {
  public:
   OpenCvEngine(ModelSpec spec, EngineOptions options) : spec_(std::move(spec)), options_(options) {}
 
   Status Load(const std::string& model_path) {
+    QuietOpenCvLog quiet;
     try {
       if (options_.threads > 0) cv::setNumThreads(options_.threads);
       net_ = cv::dnn::readNetFromONNX(model_path);
@@ -70,8 +83,7 @@ class OpenCvEngine : public InferenceEngine {
     cv::Mat out;
     ARROW_RETURN_NOT_OK(Forward(model_input, batch, &out));
     const int64_t count = batch * spec_.feature_length();
-    if (MatDims(out) != OutputShape(spec_, batch) || !out.isContinuous() ||
-        out.type() != CV_32F) {
+    if (MatDims(out) != OutputShape(spec_, batch) || !out.isContinuous() || out.type() != CV_32F) {
       return Status::IOError("OpenCV gave output ", ShapeText(MatDims(out)), " for a batch of ",
                              batch);
     }
@@ -92,10 +104,10 @@ class OpenCvEngine : public InferenceEngine {
   Status Forward(const float* input, int64_t batch, cv::Mat* out) {
     std::vector<int> sizes;
     for (int64_t d : InputShape(spec_, batch)) sizes.push_back(static_cast<int>(d));
+    QuietOpenCvLog quiet;
     try {
       // OpenCV only reads the blob; it wraps the caller's floats without a copy.
-      cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F,
-                   const_cast<float*>(input));
+      cv::Mat blob(static_cast<int>(sizes.size()), sizes.data(), CV_32F, const_cast<float*>(input));
       net_.setInput(blob, spec_.input_name);
       *out = net_.forward(spec_.output_name);
     } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine_internal.h"
@@ -53,12 +54,12 @@ std::string LastOpenVinoError(ov_status_e status) {
   return OneLine(text);
 }
 
-#define IMGFEAT_OV_CALL(call, ...)                                                  \
-  do {                                                                              \
-    ov_status_e _ov_status = (call);                                                \
-    if (_ov_status != OK) {                                                         \
+#define IMGFEAT_OV_CALL(call, ...)                                                       \
+  do {                                                                                   \
+    ov_status_e _ov_status = (call);                                                     \
+    if (_ov_status != OK) {                                                              \
       return ::arrow::Status::IOError(__VA_ARGS__, ": ", LastOpenVinoError(_ov_status)); \
-    }                                                                               \
+    }                                                                                    \
   } while (false)
 
 Result<std::string> PortName(const ov_output_const_port_t* port) {
@@ -87,8 +88,9 @@ Result<ConstPortPtr> FindPort(const ov_model_t* model, bool input, const std::st
                               const std::string& model_path) {
   const char* what = input ? "input" : "output";
   size_t count = 0;
-  IMGFEAT_OV_CALL(input ? ov_model_inputs_size(model, &count) : ov_model_outputs_size(model, &count),
-                  "OpenVINO cannot count the model's ", what, "s");
+  IMGFEAT_OV_CALL(
+      input ? ov_model_inputs_size(model, &count) : ov_model_outputs_size(model, &count),
+      "OpenVINO cannot count the model's ", what, "s");
   ov_output_const_port_t* port = nullptr;
   ov_status_e status;
   if (name.empty()) {
@@ -119,9 +121,9 @@ bool DimsFit(const std::vector<int64_t>& model_dims, const std::vector<int64_t>&
 Status Reshape(ov_model_t* model, const std::string& input_name,
                const std::vector<ov_dimension_t>& dims) {
   PartialShapeHolder partial;
-  IMGFEAT_OV_CALL(ov_partial_shape_create(static_cast<int64_t>(dims.size()), dims.data(),
-                                          &partial.shape),
-                  "OpenVINO cannot make a shape");
+  IMGFEAT_OV_CALL(
+      ov_partial_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &partial.shape),
+      "OpenVINO cannot make a shape");
   IMGFEAT_OV_CALL(ov_model_reshape_input_by_name(model, input_name.c_str(), partial.shape),
                   "OpenVINO cannot reshape the model's input to ",
                   ShapeText({dims[0].max, dims[1].max, dims[2].max, dims[3].max}));
@@ -143,12 +145,12 @@ Result<CompiledPtr> CompileWithProperties(const ov_core_t* core, const ov_model_
   ov_status_e status;
   switch (p.size()) {
     case 6:
-      status = ov_core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3],
-                                     p[4], p[5]);
+      status = ov_core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3], p[4],
+                                     p[5]);
       break;
     case 8:
-      status = ov_core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3],
-                                     p[4], p[5], p[6], p[7]);
+      status = ov_core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3], p[4],
+                                     p[5], p[6], p[7]);
       break;
     case 10:
       status = ov_core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
@@ -167,6 +169,11 @@ class OpenVinoEngine : public InferenceEngine {
  public:
   OpenVinoEngine(ModelSpec spec, EngineOptions options, OpenVinoTuning tuning)
       : spec_(std::move(spec)), options_(options), tuning_(tuning) {
+    if (options_.streams <= 0) {
+      int threads = options_.threads;
+      if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+      options_.streams = std::max(1, threads);
+    }
     options_.streams = std::max(1, std::min(options_.streams, options_.max_batch));
   }
 
@@ -180,8 +187,8 @@ class OpenVinoEngine : public InferenceEngine {
     model_.reset(raw_model);
     ARROW_RETURN_NOT_OK(CheckShapes(model_path));
     if (tuning_.dynamic_batch) {
-      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_,
-                                  Dims(InputShape(spec_, options_.max_batch), 1)));
+      ARROW_RETURN_NOT_OK(
+          Reshape(model_.get(), input_name_, Dims(InputShape(spec_, options_.max_batch), 1)));
     }
     // Compiled now, so that a model OpenVINO cannot run fails here: the
     // requests a full batch uses.
@@ -239,8 +246,8 @@ class OpenVinoEngine : public InferenceEngine {
     }
     ARROW_RETURN_NOT_OK(status);
     if (spec_.output_layout == TensorLayout::kNCHW) {
-      NchwToNhwc(model_output, batch, spec_.output_hwc[0], spec_.output_hwc[1],
-                 spec_.output_hwc[2], output);
+      NchwToNhwc(model_output, batch, spec_.output_hwc[0], spec_.output_hwc[1], spec_.output_hwc[2],
+                 output);
     }
     return Status::OK();
   }
@@ -258,8 +265,8 @@ class OpenVinoEngine : public InferenceEngine {
   int64_t ChunkCount(int64_t batch) const {
     int64_t chunks = std::min<int64_t>(batch, options_.streams);
     if (tuning_.images_per_request > 0) {
-      chunks = std::max(chunks, (batch + tuning_.images_per_request - 1) /
-                                    tuning_.images_per_request);
+      chunks =
+          std::max(chunks, (batch + tuning_.images_per_request - 1) / tuning_.images_per_request);
     }
     return chunks;
   }
@@ -300,16 +307,19 @@ class OpenVinoEngine : public InferenceEngine {
     auto found = compiled_.find(key);
     if (found != compiled_.end()) return &found->second;
     if (!tuning_.dynamic_batch) {
-      ARROW_RETURN_NOT_OK(Reshape(model_.get(), input_name_, Dims(InputShape(spec_, count), count)));
+      ARROW_RETURN_NOT_OK(
+          Reshape(model_.get(), input_name_, Dims(InputShape(spec_, count), count)));
     }
     const std::string threads = std::to_string(options_.threads);
     const std::string streams = std::to_string(options_.streams);
     // f32 keeps results within the parity bound: on CPUs with bf16 or fp16
     // OpenVINO would otherwise pick the lower precision.
-    std::vector<const char*> properties = {
-        ov_property_key_hint_inference_precision, "f32",
-        ov_property_key_hint_performance_mode, options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
-        ov_property_key_num_streams, streams.c_str()};
+    std::vector<const char*> properties = {ov_property_key_hint_inference_precision,
+                                           "f32",
+                                           ov_property_key_hint_performance_mode,
+                                           options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
+                                           ov_property_key_num_streams,
+                                           streams.c_str()};
     if (options_.threads > 0) {
       properties.push_back(ov_property_key_inference_num_threads);
       properties.push_back(threads.c_str());
@@ -338,8 +348,7 @@ class OpenVinoEngine : public InferenceEngine {
     std::vector<int64_t> expected_input = InputShape(spec_, -1);
     if (!DimsFit(input_dims, expected_input)) {
       return Status::Invalid("model '", model_path, "' takes input ", ShapeText(input_dims),
-                             ", the spec of '", spec_.name, "' says ",
-                             ShapeText(expected_input));
+                             ", the spec of '", spec_.name, "' says ", ShapeText(expected_input));
     }
     // With the spec's input size, the output must have the spec's size.
     ARROW_RETURN_NOT_OK(Reshape(model, input_name_, Dims(InputShape(spec_, 1), 1)));

@@ -1,5 +1,6 @@
 #include "model/download.h"
 
+#include <curl/curl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <vector>
-
-#include <curl/curl.h>
 
 #include "imgfeat/model.h"
 

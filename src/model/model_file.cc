@@ -69,8 +69,8 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
     if (IsRegularFile(candidate)) return candidate.string();
   }
 
-  std::string missing = "model '" + spec.name + "': " + spec.file_name + " is not in " +
-                        JoinedDirs(dirs);
+  std::string missing =
+      "model '" + spec.name + "': " + spec.file_name + " is not in " + JoinedDirs(dirs);
   if (!search.allow_download) return Status::IOError(missing, " (downloads are off)");
   if (spec.url.empty()) return Status::IOError(missing, " and the spec has no url");
   std::string cache = model_internal::ModelCacheDir();

@@ -4,10 +4,9 @@
 #include <cctype>
 #include <fstream>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "imgfeat/model.h"
 #include "model/preprocess_names.h"
@@ -15,9 +14,9 @@
 namespace imgfeat {
 namespace {
 
-using nlohmann::json;
 using model_internal::NameOfPreprocessMode;
 using model_internal::PreprocessModeFromName;
+using nlohmann::json;
 
 Result<TensorLayout> ParseLayout(const std::string& text) {
   if (text == "NHWC") return TensorLayout::kNHWC;
@@ -51,7 +50,8 @@ Status CheckSha256(std::string* sha256) {
 
 Status CheckConsistent(const ModelSpec& spec) {
   if (spec.name.empty()) return Status::Invalid("model spec: 'name' is missing");
-  if (spec.file_name.empty()) return Status::Invalid("model spec '", spec.name, "': 'file' is missing");
+  if (spec.file_name.empty())
+    return Status::Invalid("model spec '", spec.name, "': 'file' is missing");
   if (spec.input_height <= 0 || spec.input_width <= 0 || spec.input_channels <= 0) {
     return Status::Invalid("model spec '", spec.name, "': input sizes must be positive");
   }
@@ -59,14 +59,15 @@ Status CheckConsistent(const ModelSpec& spec) {
     return Status::Invalid("model spec '", spec.name, "': output shape_hwc needs 3 values");
   }
   for (int64_t dim : spec.output_hwc) {
-    if (dim <= 0) return Status::Invalid("model spec '", spec.name, "': output sizes must be positive");
+    if (dim <= 0)
+      return Status::Invalid("model spec '", spec.name, "': output sizes must be positive");
   }
   return Status::OK();
 }
 
 Result<ModelSpec> ParseModelSpecJson(const json& root) {
-  ARROW_RETURN_NOT_OK(CheckKeys(root, "the spec",
-                                {"name", "file", "url", "sha256", "preprocess", "input", "output"}));
+  ARROW_RETURN_NOT_OK(CheckKeys(
+      root, "the spec", {"name", "file", "url", "sha256", "preprocess", "input", "output"}));
   ModelSpec spec;
   spec.name = root.value("name", "");
   spec.file_name = root.value("file", "");

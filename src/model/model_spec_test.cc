@@ -59,7 +59,8 @@ TEST(ModelSpecTest, JsonRoundTrip) {
 TEST(ModelSpecTest, MinimalSpecTakesDefaults) {
   ASSERT_OK_AND_ASSIGN(
       ModelSpec spec,
-      ParseModelSpec(R"({"name": "m", "file": "m.onnx", "sha256": "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789",
+      ParseModelSpec(
+          R"({"name": "m", "file": "m.onnx", "sha256": "ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789",
                          "output": {"shape_hwc": [1, 1, 8]}})"));
   EXPECT_EQ(spec.input_layout, TensorLayout::kNHWC);
   EXPECT_EQ(spec.preprocess, PreprocessMode::kTf);

@@ -1,8 +1,8 @@
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <memory>
 #include <vector>
-
-#include <openssl/evp.h>
 
 #include "imgfeat/model.h"
 

@@ -21,7 +21,7 @@ using namespace imgfeat;
 
 struct Args {
   std::string input, output, engine = kDefaultEngine, model = kDefaultModel, model_dir, pooling;
-  int batch = 8, threads = 0, streams = 1;
+  int batch = 8, threads = 0, streams = 0;
 };
 
 Status Main(const Args& args) {
@@ -31,10 +31,10 @@ Status Main(const Args& args) {
   ARROW_ASSIGN_OR_RAISE(tools::NpyArray input, tools::ReadNpy(args.input));
   const std::vector<int64_t> image_shape = {spec.input_height, spec.input_width,
                                             spec.input_channels};
-  if (input.shape.size() != 4 || !std::equal(image_shape.begin(), image_shape.end(),
-                                             input.shape.begin() + 1)) {
-    return Status::Invalid(args.input, ": expected (N, ", spec.input_height, ", ",
-                           spec.input_width, ", ", spec.input_channels, ") floats");
+  if (input.shape.size() != 4 ||
+      !std::equal(image_shape.begin(), image_shape.end(), input.shape.begin() + 1)) {
+    return Status::Invalid(args.input, ": expected (N, ", spec.input_height, ", ", spec.input_width,
+                           ", ", spec.input_channels, ") floats");
   }
   EngineOptions options{.threads = args.threads, .max_batch = args.batch, .streams = args.streams};
   ARROW_ASSIGN_OR_RAISE(auto engine, OpenEngine(args.engine, model_path, spec, options));
@@ -52,8 +52,8 @@ Status Main(const Args& args) {
     const int64_t c = spec.output_hwc[2];
     std::vector<float> pooled(n * c);
     for (int64_t i = 0; i < n; ++i) {
-      AveragePoolHwc(features.data() + i * out_per_image, spec.output_hwc[0], spec.output_hwc[1],
-                     c, pooled.data() + i * c);
+      AveragePoolHwc(features.data() + i * out_per_image, spec.output_hwc[0], spec.output_hwc[1], c,
+                     pooled.data() + i * c);
     }
     return tools::WriteNpy(args.output, {n, c}, pooled.data());
   }
@@ -68,15 +68,24 @@ int main(int argc, char** argv) {
   Args args;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--input") args.input = value;
-    else if (flag == "--output") args.output = value;
-    else if (flag == "--engine") args.engine = value;
-    else if (flag == "--model") args.model = value;
-    else if (flag == "--model-dir") args.model_dir = value;
-    else if (flag == "--batch") args.batch = std::stoi(value);
-    else if (flag == "--threads") args.threads = std::stoi(value);
-    else if (flag == "--streams") args.streams = std::stoi(value);
-    else if (flag == "--pooling") args.pooling = value;
+    if (flag == "--input")
+      args.input = value;
+    else if (flag == "--output")
+      args.output = value;
+    else if (flag == "--engine")
+      args.engine = value;
+    else if (flag == "--model")
+      args.model = value;
+    else if (flag == "--model-dir")
+      args.model_dir = value;
+    else if (flag == "--batch")
+      args.batch = std::stoi(value);
+    else if (flag == "--threads")
+      args.threads = std::stoi(value);
+    else if (flag == "--streams")
+      args.streams = std::stoi(value);
+    else if (flag == "--pooling")
+      args.pooling = value;
     else {
       std::fprintf(stderr, "imgfeat_infer: unknown flag %s\n", flag.c_str());
       return 2;

@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
       return Usage();
     }
   }
-  Result<ModelSpec> spec =
-      spec_file.empty() ? imgfeat::FindRegisteredModel(model) : imgfeat::ReadModelSpecFile(spec_file);
+  Result<ModelSpec> spec = spec_file.empty() ? imgfeat::FindRegisteredModel(model)
+                                             : imgfeat::ReadModelSpecFile(spec_file);
   if (!spec.ok()) return Fail(spec.status());
   if (set_url) spec->url = url;
   if (set_sha) spec->sha256 = sha256;

@@ -50,7 +50,8 @@ inline Result<NpyArray> ReadNpy(const std::string& path) {
   int64_t count = 1;
   for (size_t pos = 0; pos < dims.size();) {
     size_t comma = dims.find(',', pos);
-    std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    std::string item =
+        dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (item.find_first_of("0123456789") != std::string::npos) {
       array.shape.push_back(std::stoll(item));
       count *= array.shape.back();
