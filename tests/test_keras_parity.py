@@ -66,7 +66,7 @@ def make_photos(fruits, folder, count, seed=7):
 
 @pytest.fixture(scope="module")
 def images(tmp_path_factory):
-    """64 image paths: 48 sample fruits, then 16 generated photos."""
+    """64 image paths: 48 sample fruits, then 16 photos made from them."""
     fruits = []
     for i, cls in enumerate(sorted((SAMPLE / "Train").iterdir())):
         split = "Train" if i % 2 == 0 else "Test"

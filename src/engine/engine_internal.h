@@ -1,5 +1,5 @@
 // What the engine implementations share: their factories (for the registry)
-// and the layout and message helpers.
+// and the layout and message functions.
 #pragma once
 
 #include <cstdint>
