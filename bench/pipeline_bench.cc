@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       double checksum = 0;
       StreamCallbacks cb;
       cb.on_batch = [&](const std::vector<FeatureRecord>& recs, const float* f, int64_t dim) {
-        for (size_t i = 0; i < recs.size(); ++i) checksum += f[i * dim];
+        for (int64_t i = 0; i < static_cast<int64_t>(recs.size()) * dim; ++i) checksum += f[i];
         return Status::OK();
       };
       cb.on_error = [](const ImageFile& f, const std::string&, const Status& e) {
