@@ -115,6 +115,7 @@ def test_corrupt_model_fails_before_output(tmp_path):
                        "--model-spec", spec, check=False)
     assert proc.returncode != 0
     assert "broken.onnx" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not out.exists()
 
 

@@ -5,9 +5,12 @@
 // batch is split over `streams` infer requests run at once (one per OpenVINO
 // stream), each writing straight into the caller's output buffer when the
 // model's output is already NHWC.
+#include <fcntl.h>
 #include <openvino/c/openvino.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,6 +64,29 @@ std::string LastOpenVinoError(ov_status_e status) {
       return ::arrow::Status::IOError(__VA_ARGS__, ": ", LastOpenVinoError(_ov_status)); \
     }                                                                                    \
   } while (false)
+
+// Points stderr at /dev/null for its lifetime. Used only while the model is
+// read, before any other thread of imgfeat writes to stderr.
+class StderrSilencer {
+ public:
+  StderrSilencer() {
+    std::fflush(stderr);
+    saved_ = ::dup(STDERR_FILENO);
+    int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_ >= 0 && null_fd >= 0) ::dup2(null_fd, STDERR_FILENO);
+    if (null_fd >= 0) ::close(null_fd);
+  }
+  ~StderrSilencer() {
+    if (saved_ < 0) return;
+    ::dup2(saved_, STDERR_FILENO);
+    ::close(saved_);
+  }
+  StderrSilencer(const StderrSilencer&) = delete;
+  StderrSilencer& operator=(const StderrSilencer&) = delete;
+
+ private:
+  int saved_ = -1;
+};
 
 Result<std::string> PortName(const ov_output_const_port_t* port) {
   char* name = nullptr;
@@ -182,8 +208,17 @@ class OpenVinoEngine : public InferenceEngine {
     IMGFEAT_OV_CALL(ov_core_create(&core), "OpenVINO cannot start");
     core_.reset(core);
     ov_model_t* raw_model = nullptr;
-    IMGFEAT_OV_CALL(ov_core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model),
-                    "cannot read model '", model_path, "'");
+    ov_status_e read_status;
+    {
+      // OpenVINO tries every frontend on a file it cannot parse, and some of
+      // them print protobuf errors to stderr: the message below says it once.
+      StderrSilencer quiet;
+      read_status = ov_core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model);
+    }
+    if (read_status != OK) {
+      return Status::IOError("cannot read model '", model_path,
+                             "': not a valid ONNX model (or not a model at all)");
+    }
     model_.reset(raw_model);
     ARROW_RETURN_NOT_OK(CheckShapes(model_path));
     if (tuning_.dynamic_batch) {
