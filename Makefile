@@ -23,7 +23,7 @@ setup:
 	@scripts/setup.sh
 
 setup-test:
-	@IMGFEAT_EXTRA_REQUIREMENTS=requirements-keras.txt scripts/setup.sh
+	@IMGFEAT_EXTRA_REQUIREMENTS=requirements-test.txt scripts/setup.sh
 
 configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DIMGFEAT_WERROR=$(WERROR) \

@@ -4,7 +4,7 @@ Keras' own MobileNetV2, with the TF-slim weights from ../shared/models.
 Nothing is downloaded: `tf.keras.applications.MobileNetV2(weights=None)`
 gives the architecture and the trained tensors are loaded into its layers by
 the mapping in ../shared/models/README.md. TensorFlow comes from the venv
-(requirements-keras.txt; `make setup-test` installs it).
+(requirements-test.txt; `make setup-test` installs it).
 
     python tests/keras_oracle.py IMAGE... --out features.npy [--inputs-out x.npy]
 """

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import pytest
 
-import keras_oracle  # TensorFlow from requirements-keras.txt (make setup-test)
+import keras_oracle  # TensorFlow from requirements-test.txt (make setup-test)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("IMGFEAT_BUILD", ROOT / "build"))
