@@ -9,13 +9,10 @@
 #include <string_view>
 
 #include "imgfeat/model.h"
-#include "model/preprocess_names.h"
 
 namespace imgfeat {
 namespace {
 
-using model_internal::NameOfPreprocessMode;
-using model_internal::PreprocessModeFromName;
 using nlohmann::json;
 
 Result<TensorLayout> ParseLayout(const std::string& text) {
@@ -74,7 +71,7 @@ Result<ModelSpec> ParseModelSpecJson(const json& root) {
   spec.url = root.value("url", "");
   spec.sha256 = root.value("sha256", "");
   ARROW_RETURN_NOT_OK(CheckSha256(&spec.sha256));
-  ARROW_ASSIGN_OR_RAISE(spec.preprocess, PreprocessModeFromName(root.value("preprocess", "tf")));
+  ARROW_ASSIGN_OR_RAISE(spec.preprocess, ParsePreprocessMode(root.value("preprocess", "tf")));
 
   const json input = root.value("input", json::object());
   ARROW_RETURN_NOT_OK(CheckKeys(input, "input", {"name", "layout", "height", "width", "channels"}));
@@ -130,7 +127,7 @@ std::string ModelSpecToJson(const ModelSpec& spec) {
       {"file", spec.file_name},
       {"url", spec.url},
       {"sha256", spec.sha256},
-      {"preprocess", NameOfPreprocessMode(spec.preprocess)},
+      {"preprocess", PreprocessModeName(spec.preprocess)},
       {"input",
        {{"name", spec.input_name},
         {"layout", LayoutName(spec.input_layout)},
