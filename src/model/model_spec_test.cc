@@ -78,7 +78,7 @@ TEST(ModelSpecTest, BadSpecsAreClearErrors) {
       {R"({"name": "m", "file": "m.onnx", "prepocess": "tf", )" + std::string(ok_output) + "}",
        "unknown key 'prepocess'"},
       {R"({"name": "m", "file": "m.onnx", "preprocess": "keras", )" + std::string(ok_output) + "}",
-       "unknown preprocess mode 'keras'"},
+       "unknown preprocessing mode 'keras'"},
       {R"({"name": "m", "file": "m.onnx", "input": {"layout": "HWC"}, )" + std::string(ok_output) +
            "}",
        "unknown layout 'HWC'"},
