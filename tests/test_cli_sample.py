@@ -89,3 +89,46 @@ def test_progress_bar_on_a_terminal_and_silence_otherwise(tmp_path):
 
     proc = run_imgfeat("run", root, tmp_path / "pipe", "--reduce", "none", "--pooling", "avg")
     assert "img/s" not in proc.stderr and "\r" not in proc.stderr
+
+
+def test_every_output_file_reads_with_pandas_and_pyarrow(tmp_path):
+    import json
+
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=3))
+    (root / "x" / "y").mkdir(parents=True)
+    (root / "x" / "y" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    out = tmp_path / "out"
+    run_imgfeat("run", root, out, "--components", "32", "--quiet")
+
+    want = pa.schema([pa.field("path", pa.string(), nullable=False),
+                      pa.field("label", pa.string(), nullable=False),
+                      pa.field("modification_time", pa.timestamp("us", tz="UTC"), nullable=False),
+                      pa.field("length", pa.int64(), nullable=False),
+                      pa.field("features", pa.list_(pa.field("element", pa.float32(),
+                                                             nullable=False)), nullable=False)])
+    table = ds.dataset(out, format="parquet").to_table()
+    assert table.schema.remove_metadata().equals(want), table.schema
+    df = pd.read_parquet(out)
+    assert len(df) == 12 and set(df.columns) == {"path", "label", "modification_time", "length",
+                                                   "features"}
+    assert all(len(v) == 32 for v in df["features"])
+    for _, row in df.iterrows():
+        stat = os.stat(row["path"])
+        assert row["length"] == stat.st_size
+        assert int(row["modification_time"].value // 1000) == stat.st_mtime_ns // 1000
+
+    errors = pd.read_parquet(out / "_errors.parquet")
+    assert list(errors.columns) == ["path", "stage", "error"]
+    assert errors["path"].tolist() == [str(root / "x" / "y" / "broken.png")]
+
+    reducer = pq.read_table(out / "_reducer.parquet")
+    assert reducer.schema.metadata[b"imgfeat.reducer.kind"] == b"srp"
+    manifest = json.loads((out / "_imgfeat.json").read_text())
+    assert manifest["counts"]["rows_written"] == 12 and manifest["counts"]["errors"] == 1
+    assert manifest["reducer"]["n_components"] == 32 and manifest["reducer"]["seed"] == 42
+    assert manifest["model"]["sha256"] == manifest["parameters"]["model"]["sha256"]
+    assert {"version", "created", "parameters", "engine", "timings"} <= set(manifest)
+    assert (out / "_SUCCESS").exists() and not (out / "_temporary").exists()

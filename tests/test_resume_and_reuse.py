@@ -119,3 +119,21 @@ def test_reducer_from_puts_two_runs_in_the_same_space_as_one(tmp_path):
     for p, v in s2.items():
         k = p.rsplit("/", 2)[1] + "/" + p.rsplit("/", 1)[1]
         np.testing.assert_allclose(v, s1n[k], rtol=1e-5, atol=1e-5)
+
+
+def test_pca_resume_reuses_the_saved_fit(tmp_path):
+    files = sample_files("Train", per_class=30)
+    root = link_tree(tmp_path / "in", files)
+    args = ["--reduce", "pca", "--components", "6", "--pooling", "avg", "--rows-per-part", "8",
+            "--batch", "8", "--quiet"]
+    run_imgfeat("run", root, tmp_path / "reference", *args)
+    _, want = features_by_path(tmp_path / "reference")
+
+    out = tmp_path / "out"
+    kill_after_parts(root, out, args, parts=2)
+    assert (out / "_reducer.parquet").exists(), "the fit is saved before the first part"
+    run_imgfeat("run", root, out, *args, "--resume")
+    paths, got = features_by_path(out)
+    assert sorted(paths) == sorted(want) and len(paths) == len(set(paths))
+    for p, v in want.items():
+        np.testing.assert_allclose(got[p], v, rtol=1e-5, atol=1e-5, err_msg=p)
