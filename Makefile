@@ -30,13 +30,13 @@ configure:
 	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
 
 build: setup configure
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 run: build
 	$(BUILD)/imgfeat run "$(INPUT)" "$(OUTPUT)" $(RUN_FLAGS)
 
 test: setup-test configure
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	IMGFEAT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests
 
@@ -47,7 +47,7 @@ bench: build
 asan: setup
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined \
 	  -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
-	@cmake --build build-asan -j $(JOBS)
+	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
 format:
