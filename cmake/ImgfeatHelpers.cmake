@@ -27,3 +27,14 @@ function(imgfeat_tool name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tools)
 endfunction()
+
+# For tests that run OpenVINO, under the sanitizers: TBB opens its hwloc
+# binding with RTLD_DEEPBIND, which AddressSanitizer refuses unless TBB is told
+# not to, and OpenVINO's plugin loading leaves static allocations LeakSanitizer
+# would report (their stacks pass through unloaded plugins: only the slow
+# unwinder reaches libopenvino, where the suppression matches).
+function(imgfeat_openvino_test_environment test)
+  set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
+    "TBB_ENABLE_SANITIZERS=1" "ASAN_OPTIONS=fast_unwind_on_malloc=0"
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/src/engine/lsan_suppressions.txt")
+endfunction()
