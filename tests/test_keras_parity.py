@@ -16,12 +16,8 @@ import pytest
 
 import keras_oracle  # TensorFlow from requirements-test.txt (make setup-test)
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-BUILD = pathlib.Path(os.environ.get("IMGFEAT_BUILD", ROOT / "build"))
-SHARED = ROOT.parent / "shared"
-SAMPLE = SHARED / "datasets" / "fruits-360-sample"
-MODELS = SHARED / "models"
-IMGFEAT = BUILD / "imgfeat"
+from conftest import BUILD, IMGFEAT, SAMPLE, imgfeat_env
+
 INFER = BUILD / "tools" / "imgfeat_infer"
 BOUND = 1e-3
 FRUITS_PER_CLASS = 12  # x 4 classes = 48
@@ -29,9 +25,7 @@ PHOTOS = 16
 
 
 def tool_env():
-    env = dict(os.environ)
-    env.setdefault("IMGFEAT_MODEL_DIR", str(MODELS))
-    return env
+    return imgfeat_env()
 
 
 def make_photos(fruits, folder, count, seed=7):
