@@ -1,5 +1,6 @@
 """The CLI's promises about bad input: one clear message per bad file, every
 good file still processed, and one clear failure for a bad INPUT or model."""
+import os
 import shutil
 
 import pyarrow.parquet as pq
@@ -36,6 +37,7 @@ def mixed_tree(tmp_path):
     png = (bad / "whole.png").read_bytes()
     (bad / "cut.png").write_bytes(png[: len(png) // 2])
     (bad / "whole.png").unlink()
+    os.symlink(bad / "moved-away.jpg", bad / "ghost.jpg")  # a dangling link
     return root, expected
 
 
@@ -52,10 +54,11 @@ def test_bad_files_are_reported_and_good_ones_all_processed(mixed_tree, tmp_path
     errors = pq.read_table(out / "_errors.parquet").to_pydict()
     by_name = {p.rsplit("/", 1)[1]: (s, e) for p, s, e in
                zip(errors["path"], errors["stage"], errors["error"])}
-    assert set(by_name) == {"empty.jpg", "truncated.jpg", "text.jpg", "cut.png"}
+    assert set(by_name) == {"empty.jpg", "truncated.jpg", "text.jpg", "cut.png", "ghost.jpg"}
     for name, (stage, error) in by_name.items():
-        assert stage == "decode", (name, stage)
+        assert stage == ("list" if name == "ghost.jpg" else "decode"), (name, stage)
         assert error and "\n" not in error, (name, error)
+    assert "no such file" in by_name["ghost.jpg"][1].lower()
     assert "empty" in by_name["empty.jpg"][1].lower()
     assert "truncated" in by_name["truncated.jpg"][1].lower()
     assert "not" in by_name["text.jpg"][1].lower()

@@ -166,6 +166,14 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
     }
   }
   ARROW_RETURN_NOT_OK(run_batch());
+  // Entries the walk could not follow (a dangling link, an unreadable folder)
+  // are reported too, so that nothing under INPUT goes missing unnoticed. The
+  // listing thread has finished: the queues it closed order this read.
+  for (const auto& [path, reason] : lister->Skipped()) {
+    ++stats->failed;
+    ARROW_RETURN_NOT_OK(
+        callbacks.on_error(ImageFile{path, 0, 0}, "list", Status::IOError(reason)));
+  }
   stats->listed = listed;
   stats->skipped = skipped;
   stats->wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();

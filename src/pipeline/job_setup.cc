@@ -7,10 +7,6 @@
 namespace imgfeat {
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 bool FileExists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
@@ -20,7 +16,7 @@ bool FileExists(const std::string& path) {
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   ResolvedModel model;
-  const bool is_path = EndsWith(options.model, ".onnx") || options.model.find('/') != std::string::npos;
+  const bool is_path = options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
   if (!options.model_spec.empty()) {
     ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(options.model_spec));
   } else if (is_path) {
