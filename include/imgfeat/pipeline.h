@@ -37,7 +37,7 @@ struct RunOptions {
   double density = 0;       // SRP; <= 0: auto
   uint32_t seed = 42;
   int pca_power_iterations = 4;
-  int64_t pca_oversampling = 10;
+  int64_t pca_oversampling = -1;  // -1: auto (n_components, see PcaOptions)
   std::string reducer_from;  // apply an earlier run's reducer instead of fitting one
 
   bool overwrite = false;
