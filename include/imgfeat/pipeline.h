@@ -34,7 +34,7 @@ struct RunOptions {
   ReduceKind reduce = ReduceKind::kSrp;
   int64_t components = -1;  // -1: auto (Johnson-Lindenstrauss bound on the number of images)
   double eps = 0.1;
-  double density = 0;       // SRP; <= 0: auto
+  double density = 0;  // SRP; <= 0: auto
   uint32_t seed = 42;
   int pca_power_iterations = 4;
   int64_t pca_oversampling = 10;
@@ -44,6 +44,7 @@ struct RunOptions {
   bool resume = false;
   bool quiet = false;
   bool progress = true;  // shown only when stderr is a terminal
+  bool report = false;   // the CLI then writes the report (imgfeat/report.h)
   int64_t max_pixels = 178956970;
   int64_t rows_per_part = 0;  // 0: the writer's default
 };

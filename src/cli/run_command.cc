@@ -48,7 +48,8 @@ Setter Text(std::string RunOptions::*field) {
 
 const std::map<std::string, Setter>& ValueFlags() {
   static const std::map<std::string, Setter> flags = {
-      {"--glob", [](RunOptions* o, const std::string& v) {
+      {"--glob",
+       [](RunOptions* o, const std::string& v) {
          o->list.glob = v;
          return Status::OK();
        }},
@@ -59,15 +60,18 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"--model-spec", Text(&RunOptions::model_spec)},
       {"--model-dir", Text(&RunOptions::model_dir)},
       {"--engine", Text(&RunOptions::engine)},
-      {"--pooling", [](RunOptions* o, const std::string& v) -> Status {
+      {"--pooling",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->pooling, ParsePooling(v));
          return Status::OK();
        }},
-      {"--reduce", [](RunOptions* o, const std::string& v) -> Status {
+      {"--reduce",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->reduce, ParseReduceKind(v));
          return Status::OK();
        }},
-      {"--components", [](RunOptions* o, const std::string& v) -> Status {
+      {"--components",
+       [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->components = -1;
            return Status::OK();
@@ -76,12 +80,14 @@ const std::map<std::string, Setter>& ValueFlags() {
          if (o->components < 1) return Status::Invalid("--components must be auto or >= 1");
          return Status::OK();
        }},
-      {"--eps", [](RunOptions* o, const std::string& v) -> Status {
+      {"--eps",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->eps, ParseDouble("--eps", v));
          if (!(o->eps > 0 && o->eps < 1)) return Status::Invalid("--eps must be in (0, 1)");
          return Status::OK();
        }},
-      {"--density", [](RunOptions* o, const std::string& v) -> Status {
+      {"--density",
+       [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->density = 0;
            return Status::OK();
@@ -107,6 +113,7 @@ const std::map<std::string, bool RunOptions::*>& SwitchFlags() {
       {"--overwrite", &RunOptions::overwrite},
       {"--resume", &RunOptions::resume},
       {"--quiet", &RunOptions::quiet},
+      {"--report", &RunOptions::report},
   };
   return flags;
 }
@@ -145,6 +152,8 @@ Output
   --resume               finish an interrupted run in OUTPUT
   --rows-per-part N      rows per part file
   --quiet                no progress bar, no per-file messages
+  --report               then write OUTPUT/_report.html and _report.png
+                         (see 'imgfeat report --help')
 )";
 }
 
