@@ -34,9 +34,8 @@ Result<DistortionSample> DistortionSample::Make(int64_t expected_rows, int64_t m
   const int64_t n = std::min(expected_rows, max_rows);
   if (n > 0) {
     reduce::LegacyRandomState rng(seed);
-    ARROW_ASSIGN_OR_RAISE(sample.wanted_,
-                          reduce::SampleWithoutReplacement(expected_rows, n,
-                                                           reduce::SampleMethod::kAuto, &rng));
+    ARROW_ASSIGN_OR_RAISE(sample.wanted_, reduce::SampleWithoutReplacement(
+                                              expected_rows, n, reduce::SampleMethod::kAuto, &rng));
     std::sort(sample.wanted_.begin(), sample.wanted_.end());
   }
   return sample;
@@ -86,15 +85,16 @@ Status DistortionSample::Write(const std::string& tmp_path, const std::string& f
   ARROW_RETURN_NOT_OK(input_distance.Finish(&columns[2]));
   ARROW_RETURN_NOT_OK(output_distance.Finish(&columns[3]));
   auto metadata = arrow::key_value_metadata({"imgfeat.distortion"}, {metadata_json});
-  auto schema = arrow::schema({arrow::field("path_a", arrow::utf8(), false),
-                               arrow::field("path_b", arrow::utf8(), false),
-                               arrow::field("input_distance", arrow::float64(), false),
-                               arrow::field("output_distance", arrow::float64(), false)},
-                              metadata);
+  auto schema = arrow::schema(
+      {arrow::field("path_a", arrow::utf8(), false), arrow::field("path_b", arrow::utf8(), false),
+       arrow::field("input_distance", arrow::float64(), false),
+       arrow::field("output_distance", arrow::float64(), false)},
+      metadata);
   auto table = arrow::Table::Make(schema, {columns[0], columns[1], columns[2], columns[3]});
   {
     ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::FileOutputStream::Open(tmp_path));
-    auto props = parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
+    auto props =
+        parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
     auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
     ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
                                                    64 * 1024, props, arrow_props));

@@ -65,7 +65,8 @@ TEST(DistortionSampleTest, FewerRowsThanTheSampleKeepsThemAll) {
 
 TEST(DistortionSampleTest, WritesAParquetFileWithItsMetadata) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("imgfeat_distortion_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("imgfeat_distortion_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   ASSERT_OK_AND_ASSIGN(auto sample, DistortionSample::Make(4, 128, 42, 3, 2));
   Offer(&sample, 0, 4);

@@ -99,6 +99,7 @@ function drawMap() {
   }
   ctx.globalAlpha = 1;
   cv.dataset.points = n;
+  cv.points = {px, py};  // screen positions, for the hover and for tests
   const tip = $("tip");
   cv.addEventListener("mousemove", e => {
     const b = cv.getBoundingClientRect(), mx = (e.clientX - b.left) * cv.width / b.width, my = (e.clientY - b.top) * cv.height / b.height;
@@ -143,7 +144,7 @@ function distortionSection() {
     s += `<line x1="${x(v)}" x2="${x(v)}" y1="10" y2="${h - pad}" stroke="${v === 1 ? "#999" : "#2a2"}" stroke-dasharray="4 3"/>` +
       `<text x="${x(v)}" y="${h - pad + 14}" text-anchor="middle" font-size="11">${name} = ${fmt(v, 3)}</text>`;
   }
-  s += `<text x="${pad}" y="${h - 2}" font-size="11">${fmt(H.low, 3)}</text><text x="${w - pad}" y="${h - 2}" font-size="11" text-anchor="end">${fmt(H.high, 3)}</text>`;
+  s += `<text x="${w / 2}" y="${h - 2}" text-anchor="middle" font-size="11">distance after / distance before, ${fmt(H.low, 3)} to ${fmt(H.high, 3)}; bars: pairs, tallest ${fmt(max)}</text>`;
   const promise = T.reducer === "srp" ? "" : T.reducer === "pca" ? " PCA keeps the directions of most variance and makes no Johnson-Lindenstrauss promise: its ratios are at most 1 and may fall below the band." : " Without a reduction every ratio is 1.";
   $("distortion").innerHTML = `<p><span class="big" id="distortion-share">${pct(T.within)}</span> of ${fmt(T.pairs)} pairs keep their distance within the ` +
     `Johnson-Lindenstrauss bound for \u03b5 = ${T.eps}: the ratio of the Euclidean distance after the reduction (${esc(T.reducer)}, ${fmt(D.dim)} components) to the distance before it ` +
@@ -163,9 +164,12 @@ document.body.dataset.rendered = "1";
 std::string RenderHtmlPage(const std::string& title, const std::string& data_json) {
   std::string escaped_title;
   for (char c : title) {
-    if (c == '<') escaped_title += "&lt;";
-    else if (c == '&') escaped_title += "&amp;";
-    else escaped_title += c;
+    if (c == '<')
+      escaped_title += "&lt;";
+    else if (c == '&')
+      escaped_title += "&amp;";
+    else
+      escaped_title += c;
   }
   return std::string(kHead) + escaped_title + kStyle + data_json + kScript;
 }

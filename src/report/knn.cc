@@ -22,8 +22,8 @@ std::vector<float> InverseNorms(const float* features, int64_t rows, int64_t dim
   std::vector<float> inv(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     double sum = 0;
-    for (int64_t j = 0; j < dim; ++j) sum += static_cast<double>(features[r * dim + j]) *
-                                             features[r * dim + j];
+    for (int64_t j = 0; j < dim; ++j)
+      sum += static_cast<double>(features[r * dim + j]) * features[r * dim + j];
     // A zero vector is at cosine distance 1 from everything, as in scikit-learn.
     inv[r] = sum > 0 ? static_cast<float>(1.0 / std::sqrt(sum)) : 0.0f;
   }

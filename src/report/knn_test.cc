@@ -43,7 +43,7 @@ TEST(KnnAccuracyTest, LeaveOneOutUsesDirectionsNotLengths) {
   Data d;
   for (int i = 1; i <= 4; ++i) d.Add(10.0f * i, 1.0f, "apple");  // near the x axis
   for (int i = 1; i <= 4; ++i) d.Add(1.0f, 0.1f * i, "apple");
-  for (int i = 1; i <= 4; ++i) d.Add(0.1f * i, 5.0f, "lemon");   // near the y axis
+  for (int i = 1; i <= 4; ++i) d.Add(0.1f * i, 5.0f, "lemon");  // near the y axis
   // Far from the apples in Euclidean distance, next to them in direction.
   d.Add(1000.0f, 10.0f, "lemon");
   ASSERT_OK_AND_ASSIGN(auto r, KnnAccuracy(d.features.data(), d.rows(), 3, d.labels, d.splits, 3));

@@ -36,12 +36,24 @@ Rgb HsvColor(double hue) {
   const double p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
   double r, g, b;
   switch (static_cast<int>(h)) {
-    case 0: r = v, g = t, b = p; break;
-    case 1: r = q, g = v, b = p; break;
-    case 2: r = p, g = v, b = t; break;
-    case 3: r = p, g = q, b = v; break;
-    case 4: r = t, g = p, b = v; break;
-    default: r = v, g = p, b = q; break;
+    case 0:
+      r = v, g = t, b = p;
+      break;
+    case 1:
+      r = q, g = v, b = p;
+      break;
+    case 2:
+      r = p, g = v, b = t;
+      break;
+    case 3:
+      r = p, g = q, b = v;
+      break;
+    case 4:
+      r = t, g = p, b = v;
+      break;
+    default:
+      r = v, g = p, b = q;
+      break;
   }
   return {static_cast<uint8_t>(r * 255), static_cast<uint8_t>(g * 255),
           static_cast<uint8_t>(b * 255)};
@@ -65,10 +77,9 @@ Result<Projection> ProjectTo2d(const float* features, int64_t rows, int64_t dim,
 }
 
 std::vector<Rgb> Palette(size_t n) {
-  static constexpr Rgb kTableau[] = {{78, 121, 167},  {242, 142, 43}, {225, 87, 89},
-                                     {118, 183, 178}, {89, 161, 79},  {237, 201, 72},
-                                     {176, 122, 161}, {255, 157, 167}, {156, 117, 95},
-                                     {186, 176, 172}};
+  static constexpr Rgb kTableau[] = {
+      {78, 121, 167}, {242, 142, 43},  {225, 87, 89},   {118, 183, 178}, {89, 161, 79},
+      {237, 201, 72}, {176, 122, 161}, {255, 157, 167}, {156, 117, 95},  {186, 176, 172}};
   std::vector<Rgb> colors;
   for (size_t i = 0; i < n; ++i) {
     // Beyond ten labels: hues spread by the golden ratio, which never repeat.
@@ -93,19 +104,23 @@ std::vector<uint8_t> DrawMap(const std::vector<float>& xy, const std::vector<int
     min_x = i ? std::min(min_x, x) : x, max_x = i ? std::max(max_x, x) : x;
     min_y = i ? std::min(min_y, y) : y, max_y = i ? std::max(max_y, y) : y;
   }
-  const float span_x = max_x > min_x ? max_x - min_x : 1, span_y = max_y > min_y ? max_y - min_y : 1;
+  const float span_x = max_x > min_x ? max_x - min_x : 1,
+              span_y = max_y > min_y ? max_y - min_y : 1;
   const Rgb frame = {200, 200, 200};
   for (int x = kMargin / 2; x < width - kMargin / 2; ++x) {
-    Blend(&rgb, width, x, kMargin / 2, frame, 1), Blend(&rgb, width, x, height - kMargin / 2, frame, 1);
+    Blend(&rgb, width, x, kMargin / 2, frame, 1),
+        Blend(&rgb, width, x, height - kMargin / 2, frame, 1);
   }
   for (int y = kMargin / 2; y <= height - kMargin / 2; ++y) {
-    Blend(&rgb, width, kMargin / 2, y, frame, 1), Blend(&rgb, width, width - kMargin / 2, y, frame, 1);
+    Blend(&rgb, width, kMargin / 2, y, frame, 1),
+        Blend(&rgb, width, width - kMargin / 2, y, frame, 1);
   }
   // Smaller, fainter points when there are many, so that 100,000 stay readable.
   const int radius = n > 20000 ? 1 : n > 2000 ? 2 : 3;
   const float alpha = n > 20000 ? 0.35f : 0.75f;
   for (size_t i = 0; i < n; ++i) {
-    const int cx = kMargin + static_cast<int>((xy[2 * i] - min_x) / span_x * (width - 2 * kMargin - 1));
+    const int cx =
+        kMargin + static_cast<int>((xy[2 * i] - min_x) / span_x * (width - 2 * kMargin - 1));
     // Screen y grows downwards; the map's second axis grows upwards.
     const int cy = height - 1 - kMargin -
                    static_cast<int>((xy[2 * i + 1] - min_y) / span_y * (height - 2 * kMargin - 1));

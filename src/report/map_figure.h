@@ -14,7 +14,7 @@
 namespace imgfeat::report {
 
 struct Projection {
-  std::vector<float> xy;  // rows x 2
+  std::vector<float> xy;         // rows x 2
   double explained[2] = {0, 0};  // share of the variance on each axis
 };
 

@@ -71,7 +71,8 @@ TEST(DrawMapTest, PointsLandInTheirColours) {
 
 TEST(WriteMapPngTest, WritesAPngAndNoTemporaryFile) {
   namespace fs = std::filesystem;
-  const fs::path path = fs::temp_directory_path() / ("imgfeat_map_" + std::to_string(::getpid()) + ".png");
+  const fs::path path =
+      fs::temp_directory_path() / ("imgfeat_map_" + std::to_string(::getpid()) + ".png");
   ASSERT_OK(WriteMapPng(path.string(), {0, 0, 1, 1, 2, 0}, {0, 1, 0}, Palette(2), 64, 48));
   std::ifstream in(path, std::ios::binary);
   char signature[8];

@@ -1,15 +1,15 @@
 // WriteReport: scan the output (report/output_scan.h), compute the figures'
 // data (map, k-NN, distortion), then write the page and the PNG, each under
 // a temporary name first.
-#include <nlohmann/json.hpp>
+#include "imgfeat/report.h"
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "dataset/durable_file.h"
 #include "dataset/output_layout.h"
-#include "imgfeat/report.h"
 #include "io/path_util.h"
 #include "report/html_page.h"
 #include "report/knn.h"
@@ -41,9 +41,8 @@ Json At(const Json& j, std::initializer_list<const char*> keys) {
 
 Json RunSummaryJson(const Json& m) {
   if (!m.is_object()) return nullptr;
-  std::string reduction = At(m, {"reducer", "kind"}).is_string()
-                              ? At(m, {"reducer", "kind"}).get<std::string>()
-                              : "?";
+  std::string reduction =
+      At(m, {"reducer", "kind"}).is_string() ? At(m, {"reducer", "kind"}).get<std::string>() : "?";
   if (At(m, {"reducer", "n_components"}).is_number()) {
     reduction += ", " + At(m, {"reducer", "n_components"}).dump() + " components";
   }
@@ -85,8 +84,8 @@ Json ErrorGroups(const std::vector<report::ErrorRow>& errors) {
                    [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
   Json out = Json::array();
   for (const auto& [key, g] : sorted) {
-    out.push_back({{"stage", key.first}, {"reason", key.second}, {"count", g.count},
-                   {"paths", g.paths}});
+    out.push_back(
+        {{"stage", key.first}, {"reason", key.second}, {"count", g.count}, {"paths", g.paths}});
   }
   return out;
 }
@@ -138,8 +137,11 @@ Json DistortionJson(const ScannedOutput& scan, const Json& manifest, ReportSumma
     const int bin = static_cast<int>((r - h_low) / (h_high - h_low) * kHistogramBins);
     ++counts[std::clamp(bin, 0, kHistogramBins - 1)];
   }
-  std::nth_element(ratios.begin(), ratios.begin() + ratios.size() / 2, ratios.end());
-  j["median"] = ratios[ratios.size() / 2];
+  const auto middle = ratios.begin() + ratios.size() / 2;
+  std::nth_element(ratios.begin(), middle, ratios.end());
+  // Of an even count, the mean of the two middle values (as NumPy and pandas).
+  j["median"] =
+      ratios.size() % 2 ? *middle : (*middle + *std::max_element(ratios.begin(), middle)) / 2;
   j["histogram"] = {{"low", h_low}, {"high", h_high}, {"counts", counts}};
   return j;
 }
@@ -166,8 +168,8 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   const auto colors = report::Palette(class_of.size());
   Json labels = Json::array();
   for (const auto& [label, count] : scan.label_counts) {
-    labels.push_back({{"name", label}, {"count", count},
-                      {"color", report::CssColor(colors[class_of[label]])}});
+    labels.push_back(
+        {{"name", label}, {"count", count}, {"color", report::CssColor(colors[class_of[label]])}});
   }
   std::vector<int> classes(n);
   std::vector<report::Split> splits(n);
@@ -178,8 +180,11 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
 
   ARROW_ASSIGN_OR_RAISE(auto projection,
                         report::ProjectTo2d(scan.features.data(), n, scan.dim, options.seed));
-  Json map = {{"x", Json::array()}, {"y", Json::array()}, {"c", classes},
-              {"name", Json::array()}, {"thumbs", Json::object()},
+  Json map = {{"x", Json::array()},
+              {"y", Json::array()},
+              {"c", classes},
+              {"name", Json::array()},
+              {"thumbs", Json::object()},
               {"explained", {projection.explained[0], projection.explained[1]}}};
   for (int64_t i = 0; i < n; ++i) {
     map["x"].push_back(projection.xy[2 * i]);
@@ -207,11 +212,11 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   if (n >= 2) {
     ARROW_ASSIGN_OR_RAISE(auto result, report::KnnAccuracy(scan.features.data(), n, scan.dim,
                                                            scan.labels, splits, options.k));
-    knn = {{"method", result.method}, {"k", options.k}, {"queries", result.queries},
-           {"references", result.references}, {"correct", result.correct},
-           {"accuracy", result.accuracy}, {"low", result.interval.low},
-           {"high", result.interval.high}, {"classes", result.classes},
-           {"confusion", result.confusion}};
+    knn = {{"method", result.method},    {"k", options.k},
+           {"queries", result.queries},  {"references", result.references},
+           {"correct", result.correct},  {"accuracy", result.accuracy},
+           {"low", result.interval.low}, {"high", result.interval.high},
+           {"classes", result.classes},  {"confusion", result.confusion}};
     summary.knn_method = result.method;
     summary.knn_queries = result.queries;
     summary.knn_accuracy = result.accuracy;
@@ -220,11 +225,18 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   }
   scan.features = {};  // the largest buffer: free it before the page is built
 
-  Json data = {{"output", options.output}, {"rows", scan.rows}, {"dim", scan.dim},
-               {"analysed", n}, {"sampled", n < scan.rows}, {"seed", options.seed},
-               {"run", RunSummaryJson(manifest)}, {"labels", labels},
-               {"errors_total", scan.errors.size()}, {"error_groups", ErrorGroups(scan.errors)},
-               {"map", map}, {"knn", knn},
+  Json data = {{"output", options.output},
+               {"rows", scan.rows},
+               {"dim", scan.dim},
+               {"analysed", n},
+               {"sampled", n < scan.rows},
+               {"seed", options.seed},
+               {"run", RunSummaryJson(manifest)},
+               {"labels", labels},
+               {"errors_total", scan.errors.size()},
+               {"error_groups", ErrorGroups(scan.errors)},
+               {"map", map},
+               {"knn", knn},
                {"distortion", DistortionJson(scan, manifest, &summary)}};
   std::string text = data.dump(-1, ' ', false, Json::error_handler_t::replace);
   // "<" as \u003c: the JSON can never close its <script> element.
@@ -234,8 +246,8 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   ARROW_RETURN_NOT_OK(dataset::WriteFileAtomically(
       summary.html + ".tmp", summary.html,
       report::RenderHtmlPage("imgfeat report: " + options.output, safe)));
-  ARROW_RETURN_NOT_OK(report::WriteMapPng(summary.png, projection.xy, classes, colors, kPngWidth,
-                                          kPngHeight));
+  ARROW_RETURN_NOT_OK(
+      report::WriteMapPng(summary.png, projection.xy, classes, colors, kPngWidth, kPngHeight));
   return summary;
 }
 

@@ -54,8 +54,9 @@ class ReportTest : public ::testing::Test {
       const int label = i % 3;
       FeatureRecord r;
       r.label = labels[label];
-      r.file.path = (root_ / "images" / (i % 2 ? "Test" : "Train") / r.label /
-                     (std::to_string(i) + ".png")).string();
+      r.file.path =
+          (root_ / "images" / (i % 2 ? "Test" : "Train") / r.label / (std::to_string(i) + ".png"))
+              .string();
       records.push_back(r);
       for (int j = 0; j < kDim; ++j) {
         features.push_back(j == label ? 5.0f + i % 4 : 0.1f * ((i * 7 + j) % 5));
