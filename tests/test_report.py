@@ -153,6 +153,9 @@ def test_the_png_is_the_map(outputs):
     data = page_data(outputs["out"] / "_report.html")
     png = Image.open(outputs["out"] / "_report.png")
     assert png.format == "PNG" and png.size == (960, 600)
+    legend = png.info["Description"]
+    for label in data["labels"]:
+        assert f"{label['color']} {label['name']}" in legend
     pixels = np.asarray(png.convert("RGB")).astype(int)
     assert (pixels.sum(axis=2) < 3 * 250).mean() > 0.005, "not blank"
     for label in data["labels"]:

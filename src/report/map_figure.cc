@@ -137,7 +137,7 @@ std::vector<uint8_t> DrawMap(const std::vector<float>& xy, const std::vector<int
 
 Status WriteMapPng(const std::string& path, const std::vector<float>& xy,
                    const std::vector<int>& classes, const std::vector<Rgb>& colors, int width,
-                   int height) {
+                   int height, const std::string& description) {
   const std::vector<uint8_t> rgb = DrawMap(xy, classes, colors, width, height);
   const std::string tmp = path + ".tmp";
   {
@@ -162,6 +162,13 @@ Status WriteMapPng(const std::string& path, const std::vector<float>& xy,
     png_init_io(png, file.get());
     png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_text text[2] = {};
+    text[0].compression = text[1].compression = PNG_TEXT_COMPRESSION_NONE;
+    text[0].key = const_cast<char*>("Software");
+    text[0].text = const_cast<char*>("imgfeat report");
+    text[1].key = const_cast<char*>("Description");
+    text[1].text = const_cast<char*>(description.c_str());
+    png_set_text(png, info, text, description.empty() ? 1 : 2);
     png_set_rows(png, info, row_pointers.data());
     png_write_png(png, info, PNG_TRANSFORM_IDENTITY, nullptr);
     png_destroy_write_struct(&png, &info);
