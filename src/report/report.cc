@@ -242,12 +242,24 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   // "<" as \u003c: the JSON can never close its <script> element.
   std::string safe;
   safe.reserve(text.size());
-  for (char c : text) safe += c == '<' ? std::string("\\u003c") : std::string(1, c);
+  for (char c : text) {
+    if (c == '<') {
+      safe.append("\\u003c");
+    } else {
+      safe.push_back(c);
+    }
+  }
   ARROW_RETURN_NOT_OK(dataset::WriteFileAtomically(
       summary.html + ".tmp", summary.html,
       report::RenderHtmlPage("imgfeat report: " + options.output, safe)));
-  ARROW_RETURN_NOT_OK(
-      report::WriteMapPng(summary.png, projection.xy, classes, colors, kPngWidth, kPngHeight));
+  std::string legend = "imgfeat map of " + options.output + " (PCA, " + std::to_string(n) +
+                       " of " + std::to_string(scan.rows) + " rows). Colours:";
+  for (const auto& [label, index] : class_of) {
+    legend.append(" ").append(report::CssColor(colors[index])).append(" ");
+    legend.append(label.empty() ? std::string("(no label)") : label);
+  }
+  ARROW_RETURN_NOT_OK(report::WriteMapPng(summary.png, projection.xy, classes, colors, kPngWidth,
+                                          kPngHeight, legend));
   return summary;
 }
 
