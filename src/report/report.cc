@@ -252,8 +252,8 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   ARROW_RETURN_NOT_OK(dataset::WriteFileAtomically(
       summary.html + ".tmp", summary.html,
       report::RenderHtmlPage("imgfeat report: " + options.output, safe)));
-  std::string legend = "imgfeat map of " + options.output + " (PCA, " + std::to_string(n) +
-                       " of " + std::to_string(scan.rows) + " rows). Colours:";
+  std::string legend = "imgfeat map of " + options.output + " (PCA, " + std::to_string(n) + " of " +
+                       std::to_string(scan.rows) + " rows). Colours:";
   for (const auto& [label, index] : class_of) {
     legend.append(" ").append(report::CssColor(colors[index])).append(" ");
     legend.append(label.empty() ? std::string("(no label)") : label);

@@ -133,6 +133,20 @@ TEST_F(ReportTest, SamplesBeyondMaxRowsAndWritesWhereItIsTold) {
   EXPECT_NE(ReadText(root_ / "r.html").find("\"sampled\":true"), std::string::npos);
 }
 
+TEST_F(ReportTest, AnOutputWithoutRowsStillGetsAPage) {
+  auto writer = DatasetWriter::Open(out_.string(), kDim, "{}", {}).ValueOrDie();
+  ASSERT_OK(writer->AddError("/in/bad.jpg", "decode", "not an image"));
+  ASSERT_OK(writer->Finish("{}"));
+  ReportOptions options;
+  options.output = out_.string();
+  ASSERT_OK_AND_ASSIGN(auto summary, WriteReport(options));
+  EXPECT_EQ(summary.rows, 0);
+  EXPECT_TRUE(std::isnan(summary.knn_accuracy));
+  EXPECT_EQ(summary.distortion_pairs, 0);
+  EXPECT_NE(ReadText(summary.html).find("\"errors_total\":1"), std::string::npos);
+  EXPECT_TRUE(fs::exists(summary.png));
+}
+
 TEST_F(ReportTest, RefusesAFolderThatIsNotAnOutput) {
   ReportOptions options;
   options.output = (root_ / "images").string();
