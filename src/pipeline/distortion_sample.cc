@@ -2,6 +2,7 @@
 
 #include <arrow/api.h>
 #include <arrow/io/file.h>
+#include <cblas.h>
 #include <parquet/arrow/writer.h>
 
 #include <algorithm>
@@ -14,13 +15,35 @@
 namespace imgfeat {
 namespace {
 
-double Distance(const float* x, const float* y, int64_t dim) {
-  double sum = 0;
-  for (int64_t i = 0; i < dim; ++i) {
-    const double d = static_cast<double>(x[i]) - static_cast<double>(y[i]);
-    sum += d * d;
+// Columns converted to double at a time: 128 rows x 4,096 columns, 4 MiB.
+constexpr int64_t kGramColumns = 4096;
+
+// The Gram matrix (n x n, upper triangle) of the rows with their mean
+// removed, in double: distances come from it as G_ii + G_jj - 2 G_ij, in one
+// BLAS pass instead of n^2 / 2 walks over rows that do not fit in a cache.
+// Removing the mean first keeps the subtraction from cancelling digits.
+std::vector<double> CenteredGram(const std::vector<float>& rows, int64_t n, int64_t dim) {
+  std::vector<double> mean(static_cast<size_t>(dim), 0.0);
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < dim; ++c) mean[c] += rows[r * dim + c];
   }
-  return std::sqrt(sum);
+  for (double& m : mean) m /= static_cast<double>(n);
+  std::vector<double> gram(static_cast<size_t>(n * n), 0.0), block;
+  for (int64_t c0 = 0; c0 < dim; c0 += kGramColumns) {
+    const int64_t w = std::min(kGramColumns, dim - c0);
+    block.resize(static_cast<size_t>(n * w));
+    for (int64_t r = 0; r < n; ++r) {
+      for (int64_t c = 0; c < w; ++c) block[r * w + c] = rows[r * dim + c0 + c] - mean[c0 + c];
+    }
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<blasint>(n),
+                static_cast<blasint>(w), 1.0, block.data(), static_cast<blasint>(w), 1.0,
+                gram.data(), static_cast<blasint>(n));
+  }
+  return gram;
+}
+
+double Distance(const std::vector<double>& gram, int64_t n, int64_t i, int64_t j) {
+  return std::sqrt(std::max(0.0, gram[i * n + i] + gram[j * n + j] - 2 * gram[i * n + j]));
 }
 
 }  // namespace
@@ -55,14 +78,17 @@ void DistortionSample::Offer(const std::vector<FeatureRecord>& records, const fl
 DistortionSample::Pairs DistortionSample::ComputePairs() const {
   Pairs pairs;
   const int32_t n = static_cast<int32_t>(paths_.size());
+  const std::vector<double> input_gram = CenteredGram(input_, n, input_dim_);
+  const std::vector<double> output_gram = CenteredGram(output_, n, output_dim_);
   for (int32_t i = 0; i < n; ++i) {
     for (int32_t j = i + 1; j < n; ++j) {
       pairs.a.push_back(i);
       pairs.b.push_back(j);
-      pairs.input_distance.push_back(
-          Distance(&input_[i * input_dim_], &input_[j * input_dim_], input_dim_));
-      pairs.output_distance.push_back(
-          Distance(&output_[i * output_dim_], &output_[j * output_dim_], output_dim_));
+      // Identical images are exactly 0 apart, whatever the rounding above.
+      const bool same = std::equal(&input_[i * input_dim_], &input_[(i + 1) * input_dim_],
+                                   &input_[j * input_dim_]);
+      pairs.input_distance.push_back(same ? 0.0 : Distance(input_gram, n, i, j));
+      pairs.output_distance.push_back(same ? 0.0 : Distance(output_gram, n, i, j));
     }
   }
   return pairs;

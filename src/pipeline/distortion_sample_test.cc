@@ -56,6 +56,35 @@ TEST(DistortionSampleTest, KeepsTheDrawnRowsAcrossBatchesAndMeasuresEveryPair) {
   }));
 }
 
+TEST(DistortionSampleTest, DistancesOfWideRowsMatchADirectSumAndIdenticalRowsAreZero) {
+  // Rows of 10,000 floats far from the origin: where a Gram matrix without
+  // the mean removed would cancel digits.
+  const int64_t dim = 10000;
+  ASSERT_OK_AND_ASSIGN(auto sample, DistortionSample::Make(4, 4, 42, dim, 1));
+  std::vector<float> in(4 * dim), out = {0, 1, 2, 3};
+  for (int64_t j = 0; j < dim; ++j) {
+    in[j] = 1000.0f + 0.001f * static_cast<float>(j % 7);
+    in[dim + j] = in[j] + 0.01f * static_cast<float>(j % 3);
+    in[2 * dim + j] = in[j];  // row 2 repeats row 0
+    in[3 * dim + j] = 1000.0f - 0.5f * static_cast<float>(j % 5);
+  }
+  sample.Offer(Records(0, 4), in.data(), out.data());
+  auto pairs = sample.ComputePairs();
+  ASSERT_EQ(pairs.a.size(), 6u);
+  for (size_t p = 0; p < 6; ++p) {
+    const float* x = &in[pairs.a[p] * dim];
+    const float* y = &in[pairs.b[p] * dim];
+    double sum = 0;
+    for (int64_t j = 0; j < dim; ++j) sum += (double(x[j]) - y[j]) * (double(x[j]) - y[j]);
+    if (pairs.a[p] == 0 && pairs.b[p] == 2) {
+      EXPECT_EQ(pairs.input_distance[p], 0.0);
+      EXPECT_EQ(pairs.output_distance[p], 0.0);
+    } else {
+      EXPECT_NEAR(pairs.input_distance[p], std::sqrt(sum), 1e-9 * std::sqrt(sum)) << p;
+    }
+  }
+}
+
 TEST(DistortionSampleTest, FewerRowsThanTheSampleKeepsThemAll) {
   ASSERT_OK_AND_ASSIGN(auto sample, DistortionSample::Make(5, 128, 42, 3, 2));
   Offer(&sample, 0, 5);
@@ -82,7 +111,7 @@ TEST(DistortionSampleTest, WritesAParquetFileWithItsMetadata) {
             (std::vector<std::string>{"path_a", "path_b", "input_distance", "output_distance"}));
   EXPECT_EQ(table->schema()->metadata()->Get("imgfeat.distortion").ValueOrDie(), R"({"eps": 0.1})");
   auto first = std::static_pointer_cast<arrow::DoubleArray>(table->column(2)->chunk(0));
-  EXPECT_DOUBLE_EQ(first->Value(0), std::sqrt(1.0 + 1.0));  // rows 0 and 1: (0,0,1), (1,1,1)
+  EXPECT_NEAR(first->Value(0), std::sqrt(1.0 + 1.0), 1e-12);  // rows 0 and 1: (0,0,1), (1,1,1)
   fs::remove_all(dir);
 }
 
