@@ -22,7 +22,10 @@ struct FileCloser {
 
 // Blends `color` over the pixel at (x, y) with `alpha`, so dense clusters
 // darken instead of hiding each other.
+// Pixels outside the image are dropped.
 void Blend(std::vector<uint8_t>* rgb, int width, int x, int y, const Rgb& color, float alpha) {
+  const int height = static_cast<int>(rgb->size() / 3 / width);
+  if (x < 0 || y < 0 || x >= width || y >= height) return;
   uint8_t* p = rgb->data() + (static_cast<size_t>(y) * width + x) * 3;
   for (int c = 0; c < 3; ++c) {
     p[c] = static_cast<uint8_t>(std::lround(p[c] * (1 - alpha) + color[c] * alpha));
@@ -98,37 +101,44 @@ std::vector<uint8_t> DrawMap(const std::vector<float>& xy, const std::vector<int
                              const std::vector<Rgb>& colors, int width, int height) {
   std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3, 255);
   const size_t n = classes.size();
-  float min_x = 0, max_x = 0, min_y = 0, max_y = 0;
+  auto finite = [&](size_t i) { return std::isfinite(xy[2 * i]) && std::isfinite(xy[2 * i + 1]); };
+  float min_x = INFINITY, max_x = -INFINITY, min_y = INFINITY, max_y = -INFINITY;
   for (size_t i = 0; i < n; ++i) {
-    const float x = xy[2 * i], y = xy[2 * i + 1];
-    min_x = i ? std::min(min_x, x) : x, max_x = i ? std::max(max_x, x) : x;
-    min_y = i ? std::min(min_y, y) : y, max_y = i ? std::max(max_y, y) : y;
+    if (!finite(i)) continue;
+    min_x = std::min(min_x, xy[2 * i]);
+    max_x = std::max(max_x, xy[2 * i]);
+    min_y = std::min(min_y, xy[2 * i + 1]);
+    max_y = std::max(max_y, xy[2 * i + 1]);
   }
-  const float span_x = max_x > min_x ? max_x - min_x : 1,
-              span_y = max_y > min_y ? max_y - min_y : 1;
+  const float span_x = max_x > min_x ? max_x - min_x : 1;
+  const float span_y = max_y > min_y ? max_y - min_y : 1;
   const Rgb frame = {200, 200, 200};
-  for (int x = kMargin / 2; x < width - kMargin / 2; ++x) {
-    Blend(&rgb, width, x, kMargin / 2, frame, 1),
-        Blend(&rgb, width, x, height - kMargin / 2, frame, 1);
+  const int left = kMargin / 2, top = kMargin / 2;
+  const int right = width - 1 - kMargin / 2, bottom = height - 1 - kMargin / 2;
+  for (int x = left; x <= right; ++x) {
+    Blend(&rgb, width, x, top, frame, 1);
+    Blend(&rgb, width, x, bottom, frame, 1);
   }
-  for (int y = kMargin / 2; y <= height - kMargin / 2; ++y) {
-    Blend(&rgb, width, kMargin / 2, y, frame, 1),
-        Blend(&rgb, width, width - kMargin / 2, y, frame, 1);
+  for (int y = top; y <= bottom; ++y) {
+    Blend(&rgb, width, left, y, frame, 1);
+    Blend(&rgb, width, right, y, frame, 1);
   }
   // Smaller, fainter points when there are many, so that 100,000 stay readable.
   const int radius = n > 20000 ? 1 : n > 2000 ? 2 : 3;
   const float alpha = n > 20000 ? 0.35f : 0.75f;
+  const int plot_w = std::max(1, width - 2 * kMargin - 1);
+  const int plot_h = std::max(1, height - 2 * kMargin - 1);
   for (size_t i = 0; i < n; ++i) {
-    const int cx =
-        kMargin + static_cast<int>((xy[2 * i] - min_x) / span_x * (width - 2 * kMargin - 1));
+    if (!finite(i)) continue;
+    const int cx = kMargin + static_cast<int>((xy[2 * i] - min_x) / span_x * plot_w);
     // Screen y grows downwards; the map's second axis grows upwards.
-    const int cy = height - 1 - kMargin -
-                   static_cast<int>((xy[2 * i + 1] - min_y) / span_y * (height - 2 * kMargin - 1));
+    const int cy =
+        height - 1 - kMargin - static_cast<int>((xy[2 * i + 1] - min_y) / span_y * plot_h);
     const Rgb& color = colors[classes[i] % colors.size()];
     for (int dy = -radius; dy <= radius; ++dy) {
       for (int dx = -radius; dx <= radius; ++dx) {
-        if (dx * dx + dy * dy > radius * radius) continue;
-        Blend(&rgb, width, cx + dx, cy + dy, color, alpha);
+        if (dx * dx + dy * dy <= radius * radius)
+          Blend(&rgb, width, cx + dx, cy + dy, color, alpha);
       }
     }
   }

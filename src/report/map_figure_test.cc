@@ -69,6 +69,11 @@ TEST(DrawMapTest, PointsLandInTheirColours) {
   EXPECT_EQ(pixel(50, 40), (Rgb{255, 255, 255}));
 }
 
+TEST(DrawMapTest, NonFinitePointsAndTinyImagesAreSafe) {
+  const auto rgb = DrawMap({NAN, 0, 1, INFINITY, 2, 2, 3, 3}, {0, 1, 0, 1}, Palette(2), 8, 6);
+  EXPECT_EQ(rgb.size(), 8u * 6 * 3);
+}
+
 TEST(WriteMapPngTest, WritesAPngAndNoTemporaryFile) {
   namespace fs = std::filesystem;
   const fs::path path =
