@@ -2,8 +2,10 @@
 // a synthetic output (ROWS rows of DIM floats, ten labels in Train/Test
 // folders, default 100,000 x 9,468, about 3.8 GB), `report_bench report DIR`
 // times WriteReport on it and prints its peak memory (run it as a process of
-// its own, so that the peak is the report's alone). docs/BENCHMARKS.md,
-// "Report", has the figures.
+// its own, so that the peak is the report's alone), `report_bench pairs`
+// times what a run adds at its end: the distances of the pairs of its
+// distortion sample (128 rows of 62,720 raw and 6,747 reduced floats).
+// docs/BENCHMARKS.md, "Report", has the figures.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -92,6 +94,27 @@ int Report(const std::string& dir) {
   return 0;
 }
 
+int Pairs() {
+  constexpr int64_t kRaw = 62720, kReduced = 6747, kRows = imgfeat::kDistortionRows;
+  auto sample = imgfeat::DistortionSample::Make(kRows, kRows, 42, kRaw, kReduced);
+  Random random;
+  std::vector<float> raw(kRows * kRaw), reduced(kRows * kReduced);
+  for (float& v : raw) v = std::max(0.0f, random.Uniform());
+  for (float& v : reduced) v = random.Uniform();
+  std::vector<imgfeat::FeatureRecord> records(kRows);
+  for (int64_t i = 0; i < kRows; ++i) records[i].file.path = std::to_string(i);
+  sample->Offer(records, raw.data(), reduced.data());
+  for (int round = 0; round < 3; ++round) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto pairs = sample->ComputePairs();
+    std::printf("%zu pairs of %lld rows (%lld and %lld floats): %.3f s\n", pairs.a.size(),
+                static_cast<long long>(kRows), static_cast<long long>(kRaw),
+                static_cast<long long>(kReduced),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -100,6 +123,9 @@ int main(int argc, char** argv) {
                  argc > 4 ? std::stoll(argv[4]) : 9468);
   }
   if (argc == 3 && std::strcmp(argv[1], "report") == 0) return Report(argv[2]);
-  std::fprintf(stderr, "usage: report_bench write DIR [ROWS] [DIM] | report_bench report DIR\n");
+  if (argc == 2 && std::strcmp(argv[1], "pairs") == 0) return Pairs();
+  std::fprintf(stderr,
+               "usage: report_bench write DIR [ROWS] [DIM] | report_bench report DIR | "
+               "report_bench pairs\n");
   return 2;
 }

@@ -177,7 +177,8 @@ Result<ScannedOutput> ScanOutput(const std::string& dir, int64_t max_rows, uint3
     ARROW_ASSIGN_OR_RAISE(int path_col, ColumnIndex(*schema, "path", parts[p]));
     ARROW_ASSIGN_OR_RAISE(int label_col, ColumnIndex(*schema, "label", parts[p]));
     ARROW_ASSIGN_OR_RAISE(int features_col, ColumnIndex(*schema, "features", parts[p]));
-    // The features' leaf column: after the flat columns before it.
+    // ReadRowGroup takes Parquet leaf columns; in imgfeat's schema every
+    // column before `features` is flat, so field and leaf indices agree.
     for (int g = 0; g < reader->num_row_groups(); ++g) {
       const int64_t n = reader->parquet_reader()->metadata()->RowGroup(g)->num_rows();
       const bool sampled = next < wanted.size() && wanted[next] < first_row + n;
