@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 from scipy.stats import binomtest
 from sklearn.metrics import confusion_matrix
+from sklearn.model_selection import LeaveOneOut, cross_val_predict
 from sklearn.neighbors import KNeighborsClassifier
 
 from conftest import SAMPLE, run_imgfeat
@@ -36,20 +37,32 @@ def features(folder):
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory, imgfeat_bin):
-    """An input of links to 64 sample images in their Train/Test folders plus
-    one broken file; its reduced output (with the report) and its raw features."""
+    """Links to 64 sample images in their Train/Test folders plus one broken
+    file: its reduced output (with the report). The same images without the
+    split (flat/<class>/<split>_<name>): their raw features (--reduce none)."""
     root = tmp_path_factory.mktemp("report")
-    data = root / "fruits"
+    data, flat = root / "fruits", root / "flat"
     for split in ("Train", "Test"):
         for cls in sorted((SAMPLE / split).iterdir()):
             (data / split / cls.name).mkdir(parents=True)
+            (flat / cls.name).mkdir(parents=True, exist_ok=True)
             for f in sorted(cls.glob("*.jpg"))[:PER_CLASS]:
                 (data / split / cls.name / f.name).symlink_to(f)
+                (flat / cls.name / f"{split}_{f.name}").symlink_to(f)
     (data / "Train" / "apple" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not a jpeg")
     out, raw = root / "out", root / "raw"
     run_imgfeat("run", data, out, "--report", "--quiet", "--threads", "2")
-    run_imgfeat("run", data, raw, "--reduce", "none", "--quiet", "--threads", "2")
+    run_imgfeat("run", flat, raw, "--reduce", "none", "--report", "--quiet", "--threads", "2")
     return {"root": root, "out": out, "raw": raw}
+
+
+def image_key(path):
+    """The same image in both trees: (class, split, name)."""
+    parts = path.split("/")
+    if parts[-3] in ("Train", "Test"):
+        return parts[-2], parts[-3], parts[-1]
+    split, name = parts[-1].split("_", 1)
+    return parts[-2], split, name
 
 
 @pytest.fixture
@@ -95,10 +108,11 @@ def test_run_writes_the_report_and_its_numbers_match_pandas_and_sklearn(outputs)
     assert len(pairs) == len(df) * (len(df) - 1) // 2
     reduced = dict(zip(df["path"], X))
     raw_df, raw_X = features(outputs["raw"])
-    raw = dict(zip(raw_df["path"], raw_X))
+    raw = dict(zip(map(image_key, raw_df["path"]), raw_X))
     for a, b, d_in, d_out in pairs.itertuples(index=False):
         assert d_out == pytest.approx(np.linalg.norm(reduced[a] - reduced[b]), rel=1e-5)
-        assert d_in == pytest.approx(np.linalg.norm(raw[a] - raw[b]), rel=1e-4)
+        assert d_in == pytest.approx(np.linalg.norm(raw[image_key(a)] - raw[image_key(b)]),
+                                     rel=1e-4)
     ratio = pairs["output_distance"] / pairs["input_distance"]
     eps = json.loads((out / "_imgfeat.json").read_text())["parameters"]["reduce"]["eps"]
     within = ((ratio >= math.sqrt(1 - eps)) & (ratio <= math.sqrt(1 + eps))).mean()
@@ -106,6 +120,22 @@ def test_run_writes_the_report_and_its_numbers_match_pandas_and_sklearn(outputs)
     assert (t["eps"], t["pairs"], t["identical"]) == (eps, len(pairs), 0)
     assert t["within"] == pytest.approx(within, abs=1e-12)
     assert t["median"] == pytest.approx(ratio.median(), rel=1e-12)
+
+
+def test_without_a_split_the_accuracy_is_leave_one_out_as_sklearn(outputs):
+    raw = outputs["raw"]
+    data = page_data(raw / "_report.html")
+    df, X = features(raw)
+    knn = KNeighborsClassifier(n_neighbors=5, metric="cosine", algorithm="brute")
+    predicted = cross_val_predict(knn, X, df["label"], cv=LeaveOneOut())
+    correct = int((predicted == df["label"]).sum())
+    k = data["knn"]
+    assert (k["method"], k["queries"], k["correct"]) == ("leave-one-out", len(df), correct)
+    expected = confusion_matrix(df["label"], predicted, labels=k["classes"])
+    assert np.array_equal(np.array(k["confusion"]).reshape(expected.shape), expected)
+    # Without a reduction every distance is kept: all pairs inside the band.
+    t = data["distortion"]
+    assert (t["reducer"], t["pairs"], t["within"]) == ("none", len(df) * (len(df) - 1) // 2, 1.0)
 
 
 def test_the_page_renders_in_chromium_without_errors_or_network(outputs, browser):
