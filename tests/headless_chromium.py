@@ -27,7 +27,8 @@ class Chromium:
         for fd in (to_browser_r, from_browser_w):
             os.close(fd)
         args = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
+                "--disable-extensions",
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", f"--user-data-dir={self.profile}",
                 f"--window-size={width},{height}", "about:blank"]
