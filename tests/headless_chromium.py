@@ -44,9 +44,18 @@ class Chromium:
         self.session = None
 
     def close(self):
+        """Asks the browser to quit (it then ends its own child processes),
+        and kills it by its process id if it has not within 10 s."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
+            try:
+                self.send("Browser.close", session=False, timeout=10)
+            except (OSError, RuntimeError, TimeoutError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=30)
         for fd in (self._to_browser, self._from_browser):
             try:
                 os.close(fd)
