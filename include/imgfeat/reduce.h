@@ -76,10 +76,10 @@ class FeatureSpill : public RowSource {
 
 struct PcaOptions {
   int64_t n_components = 0;
-  int64_t oversampling = 10;  // extra random directions of the range finder
-  int power_iterations = 4;   // passes that sharpen the range (each reads the data twice)
+  int64_t oversampling = 10;    // extra random directions of the range finder
+  int power_iterations = 4;     // passes that sharpen the range (each reads the data twice)
   uint32_t seed = 0;
-  int64_t block_rows = 256;  // rows read at once
+  int64_t block_rows = 256;     // rows read at once
 };
 
 // Randomized PCA (Halko, Martinsson & Tropp) over the rows of `source`, with the
@@ -90,9 +90,9 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
 
 // Fitted state, for tests and for --reducer-from.
 struct PcaState {
-  std::vector<float> mean;                 // cols
-  std::vector<float> components;           // k x cols, row-major, unit rows
-  std::vector<double> explained_variance;  // k
+  std::vector<float> mean;                  // cols
+  std::vector<float> components;            // k x cols, row-major, unit rows
+  std::vector<double> explained_variance;   // k
   std::vector<double> explained_variance_ratio;
   double total_variance = 0;
   int64_t n_samples = 0;

@@ -21,9 +21,10 @@ TEST(RunCommandTest, DefaultsAreTheNotebooksChoices) {
 
 TEST(RunCommandTest, ParsesEveryKindOfFlag) {
   ASSERT_OK_AND_ASSIGN(
-      RunOptions o, ParseRunArgs({"--glob", "*.jpg", "in", "--components=9468", "--reduce", "pca",
-                                  "out", "--pooling", "avg", "--threads", "3", "--resume",
-                                  "--density", "0.5", "--label-regex", "/(\\w+)/[^/]+$"}));
+      RunOptions o,
+      ParseRunArgs({"--glob", "*.jpg", "in", "--components=9468", "--reduce", "pca", "out",
+                    "--pooling", "avg", "--threads", "3", "--resume", "--density", "0.5",
+                    "--label-regex", "/(\\w+)/[^/]+$"}));
   EXPECT_EQ(o.list.glob, "*.jpg");
   EXPECT_EQ(o.components, 9468);
   EXPECT_EQ(o.reduce, ReduceKind::kPca);
@@ -35,12 +36,13 @@ TEST(RunCommandTest, ParsesEveryKindOfFlag) {
 }
 
 TEST(RunCommandTest, BadValuesNameTheFlag) {
-  for (auto args : std::vector<std::vector<std::string>>{{"in", "out", "--components", "x"},
-                                                         {"in", "out", "--eps", "1.5"},
-                                                         {"in", "out", "--reduce", "tsne"},
-                                                         {"in", "out", "--batch"},
-                                                         {"in", "out", "--overwrite=yes"},
-                                                         {"in", "out", "--nope"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"in", "out", "--components", "x"},
+           {"in", "out", "--eps", "1.5"},
+           {"in", "out", "--reduce", "tsne"},
+           {"in", "out", "--batch"},
+           {"in", "out", "--overwrite=yes"},
+           {"in", "out", "--nope"}}) {
     auto r = ParseRunArgs(args);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("--"), std::string::npos) << r.status().message();

@@ -2,8 +2,9 @@
 // rows, compared on --resume) and the manifest `_imgfeat.json` (docs/FORMAT.md).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "imgfeat/pipeline.h"
 #include "pipeline/feature_stream.h"
