@@ -44,6 +44,7 @@ struct RunOptions {
   bool resume = false;
   bool quiet = false;
   bool progress = true;  // shown only when stderr is a terminal
+  bool report = false;   // the CLI then writes the report (imgfeat/report.h)
   int64_t max_pixels = 178956970;
   int64_t rows_per_part = 0;  // 0: the writer's default
 };

@@ -118,6 +118,7 @@ const std::map<std::string, bool RunOptions::*>& SwitchFlags() {
       {"--overwrite", &RunOptions::overwrite},
       {"--resume", &RunOptions::resume},
       {"--quiet", &RunOptions::quiet},
+      {"--report", &RunOptions::report},
   };
   return flags;
 }
@@ -159,6 +160,8 @@ Output
   --resume               finish an interrupted run in OUTPUT
   --rows-per-part N      rows per part file
   --quiet                no progress bar, no per-file messages
+  --report               then write OUTPUT/_report.html and _report.png
+                         (see 'imgfeat report --help')
 )";
 }
 
