@@ -258,13 +258,6 @@ def test_broken_files_fail_like_pillow(tmp_path):
     assert "truncated" in results["truncated_progressive.jpg"].error
 
 
-def test_gif_is_reported_unsupported(tmp_path):
-    path = tmp_path / "image.gif"
-    Image.fromarray(photo(20, 10, 16)).convert("P").save(path)
-    (result,) = run_pixels([str(path)], SIZE)
-    assert not result.ok and "unsupported format" in result.error
-
-
 # --- preprocessing -------------------------------------------------------------
 
 
