@@ -19,7 +19,10 @@ SIZE = (224, 224)
 
 
 def pillow_pixels(path):
-    with Image.open(path) as im:
+    # From bytes, as the notebook opens Spark's binary content: Pillow maps
+    # files it opens by name, and its mapped TIFF path rotates Orientation
+    # 5-8 pages from a misread buffer.
+    with Image.open(io.BytesIO(Path(path).read_bytes())) as im:
         rgb = im.convert("RGB")
     return rgb.size, rgb.tobytes(), rgb.resize(SIZE).tobytes()
 

@@ -116,6 +116,13 @@ Result<TiffLayout> ClassifyTiff(TIFF* tiff) {
   if (layout.planar && t.bits != 8 && t.bits != 16) {
     return Status::Invalid("bad TIFF: planes of ", t.bits, "-bit samples");
   }
+  if (layout.planar && t.bits == 16 && t.compression == COMPRESSION_NONE) {
+    // Pillow reads uncompressed planes without libtiff, one character of the
+    // raw mode per plane ("R" of "RGB;16L"): 8-bit unpackers over 16-bit
+    // samples, which are not the picture.
+    return Status::NotImplemented(
+        "unsupported TIFF: uncompressed planes of 16-bit samples (Pillow unpacks them as 8-bit)");
+  }
   switch (t.photometric) {
     case PHOTOMETRIC_MINISWHITE:
     case PHOTOMETRIC_MINISBLACK: {
