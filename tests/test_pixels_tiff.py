@@ -168,6 +168,8 @@ def make_tiffs(folder):
     cp(folder / "rgba8_associated.tif", "rgba8_associated_planar_lzw.tif", "-p", "separate",
        "-c", "lzw")
     cp(folder / "la.tif", "la_planar_lzw.tif", "-p", "separate", "-c", "lzw")
+    cp(folder / "cmyk.tif", "cmyk_planar.tif", "-p", "separate")
+    cp(folder / "cmyk.tif", "cmyk_planar_lzw.tif", "-p", "separate", "-c", "lzw")
     # Tiles of every depth, and strips of a few rows.
     for source in ("grey1_p1.tif", "grey4_p0.tif", "palette2.tif", "grey8_min_is_white.tif",
                    "rgba16_le.tif", "f32.tif"):
@@ -190,6 +192,13 @@ def make_tiffs(folder):
     ycc_raw = hand("ycbcr_raw_11.tif", W, H, [8] * 3, 6, ycc.tobytes(), ycbcr_subsampling=(1, 1))
     files.remove(ycc_raw)  # Pillow reads uncompressed YCbCr as RGBX bytes: refused
     cp(ycc_raw, "ycbcr_lzw_11.tif", "-c", "lzw")
+
+    # CIE L*a*b* (Pillow converts it through LittleCMS).
+    lab = save("lab.tif", Image.fromarray(photo(W, H, 12)).convert("LAB"))
+    cp(lab, "lab_lzw.tif", "-c", "lzw")
+    hand("lab_random.tif", W, H, [8] * 3, 8, rng.integers(0, 256, (H, W, 3), dtype=np.uint8).tobytes())
+    cp(folder / "lab_random.tif", "lab_planar_lzw.tif", "-p", "separate", "-c", "lzw")
+    cp(folder / "lab_random.tif", "lab_planar.tif", "-p", "separate")
 
     # The Orientation tag: Pillow 12 applies it (ImageOps.exif_transpose).
     for orientation in range(1, 9):
@@ -218,7 +227,8 @@ def test_generated_tiffs_are_in_the_modes_they_claim(tiffs):
                 "i32.tif": "I", "u32.tif": "I", "f32.tif": "F", "f32_be.tif": "F",
                 "la.tif": "LA", "rgb16_le.tif": "RGB", "rgba16_be.tif": "RGBA",
                 "palette1.tif": "P", "pa.tif": "PA", "cmyk16.tif": "CMYK",
-                "ycbcr_jpeg.tif": "RGB", "bigtiff.tif": "RGB", "planar_lzw.tif": "RGB"}
+                "ycbcr_jpeg.tif": "RGB", "bigtiff.tif": "RGB", "planar_lzw.tif": "RGB",
+                "lab_random.tif": "LAB"}
     for name, mode in expected.items():
         assert modes[name][0] == mode, (name, modes[name])
     assert modes["ycbcr_jpeg.tif"][1] == "jpeg" and modes["ycbcr_lzw_11.tif"][1] == "tiff_lzw"
@@ -226,7 +236,7 @@ def test_generated_tiffs_are_in_the_modes_they_claim(tiffs):
         assert im.size == (H, W)  # rotated
 
 
-def test_tiffs_pillow_refuses_or_imgfeat_cannot_match_are_refused(tmp_path):
+def test_tiffs_pillow_refuses_or_cannot_be_matched_are_refused(tmp_path):
     rng = np.random.default_rng(5)
     data = rng.integers(0, 256, H * W * 6, dtype=np.uint8).tobytes()
     cases = {
@@ -242,14 +252,24 @@ def test_tiffs_pillow_refuses_or_imgfeat_cannot_match_are_refused(tmp_path):
         with pytest.raises(Exception):
             pillow_pixels(path)
         assert not ours.ok and "TIFF" in ours.error, (path, ours.error)
-    # Pillow decodes these, imgfeat refuses them with the reason (docs/PARITY.md).
-    lab = tmp_path / "lab.tif"
-    Image.fromarray(photo(W, H, 2)).convert("LAB").save(lab)
+    # Pillow refuses these too, for its own reasons (docs/PARITY.md).
     ycc = write_tiff(tmp_path / "ycbcr_raw.tif", W, H, [8] * 3, 6, data[: H * W * 3],
                      ycbcr_subsampling=(1, 1))
     planar16 = write_tiff(tmp_path / "rgb16_planar.tif", W, H, [16] * 3, 2, None,
                           planar_data=[data[: H * W * 2]] * 3)
-    results = run_pixels([str(lab), ycc, planar16], SIZE)
-    assert not results[0].ok and "L*a*b*" in results[0].error
-    assert not results[1].ok and "uncompressed YCbCr" in results[1].error
-    assert not results[2].ok and "uncompressed planes of 16-bit" in results[2].error
+    # Uncompressed planes whose raw mode has no one-band unpacker in Pillow.
+    rgba = np.random.default_rng(6).integers(0, 256, (H, W, 4), dtype=np.uint8)
+    no_unpacker = [
+        write_tiff(tmp_path / f"planar_{name}.tif", W, H, [8] * n, photometric, None,
+                   planar_data=[rgba[..., i].tobytes() for i in range(n)], extra=extra)
+        for name, n, photometric, extra in [("rgbx", 4, 2, (0,)), ("rgba_associated", 4, 2, (1,)),
+                                           ("la", 2, 1, (2,))]]
+    for path, ours in zip(no_unpacker, run_pixels(no_unpacker, SIZE)):
+        with pytest.raises(Exception):
+            pillow_pixels(path)
+        assert not ours.ok and "planes" in ours.error, (path, ours.error)
+    results = run_pixels([ycc, planar16], SIZE)
+    with pytest.raises(Exception):
+        pillow_pixels(ycc)  # "image file is truncated": it reads 4 bytes a pixel
+    assert not results[0].ok and "uncompressed YCbCr" in results[0].error
+    assert not results[1].ok and "uncompressed planes of 16-bit" in results[1].error

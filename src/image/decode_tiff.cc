@@ -3,14 +3,17 @@
 // libtiff has), are laid out contiguously a band of rows at a time, then
 // become RGB with Pillow's arithmetic for the page's mode (tiff_layout.h).
 // YCbCr outside JPEG goes through libtiff's TIFFRGBAImage, as in Pillow's
-// TiffDecode.c. Pillow 12 then applies the Orientation tag
+// TiffDecode.c; L*a*b* goes through LittleCMS as in Image.convert. Pillow
+// 12 then applies the Orientation tag
 // (ImageOps.exif_transpose in TiffImageFile.load_end), and so does this.
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "image/decoders.h"
+#include "image/lab_convert.h"
 #include "image/pixel_convert.h"
 #include "image/tiff_io.h"
 #include "image/tiff_layout.h"
@@ -187,8 +190,30 @@ Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions&
   const size_t out_stride = static_cast<size_t>(g.width) * 3;
   const size_t in_stride =
       layout.row == TiffRow::kRgbaRaster ? static_cast<size_t>(g.width) * 4 : g.row_bytes;
+  std::optional<LabToRgb> lab;
+  std::vector<uint8_t> lab_row;
+  if (layout.row == TiffRow::kLab) {
+    ARROW_ASSIGN_OR_RAISE(LabToRgb converter, LabToRgb::Make());
+    lab.emplace(std::move(converter));
+    lab_row.resize(static_cast<size_t>(g.width) * 4);
+  }
   const BandSink sink = [&](uint32_t y, uint32_t rows, const uint8_t* band) {
     for (uint32_t r = 0; r < rows; ++r) {
+      if (lab) {
+        // Unpack.c's "LAB" offsets the signed a and b by 128; Pillow's
+        // per-plane unpackers copy them as they are.
+        const uint8_t flip = layout.planar ? 0 : 128;
+        const uint8_t* in = band + r * in_stride;
+        for (uint32_t x = 0; x < g.width; ++x) {
+          lab_row[4 * x + 0] = in[3 * x];
+          lab_row[4 * x + 1] = in[3 * x + 1] ^ flip;
+          lab_row[4 * x + 2] = in[3 * x + 2] ^ flip;
+          lab_row[4 * x + 3] = 255;
+        }
+        lab->Convert(lab_row.data(), static_cast<int>(g.width),
+                     image.pixels.data() + (y + r) * out_stride);
+        continue;
+      }
       TiffRowToRgb(band + r * in_stride, static_cast<int>(g.width), rows_layout, palette,
                    scratch.data(), image.pixels.data() + (y + r) * out_stride);
     }

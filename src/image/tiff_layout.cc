@@ -94,34 +94,33 @@ Result<TiffRow> RgbRow(const Tags& t) {
 
 }  // namespace
 
-Result<TiffLayout> ClassifyTiff(TIFF* tiff) {
-  Tags t;
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &t.bits);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLESPERPIXEL, &t.samples);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLEFORMAT, &t.sample_format);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_FILLORDER, &t.fill);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &t.planar);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &t.compression);
-  TIFFGetField(tiff, TIFFTAG_PHOTOMETRIC, &t.photometric);  // Pillow's default: 0
-  TIFFGetField(tiff, TIFFTAG_EXTRASAMPLES, &t.extra_count, &t.extra);
-  t.big_endian = TIFFIsBigEndian(tiff) != 0;
-  // Old-style JPEG is YCbCr to Pillow whatever the tag says.
-  if (t.compression == COMPRESSION_OJPEG) t.photometric = PHOTOMETRIC_YCBCR;
-  if (t.samples > 1 && t.sample_format != SAMPLEFORMAT_UINT) return Unknown(t);
+namespace {
 
+// Pillow reads uncompressed planes without libtiff, each with the one-band
+// unpacker named by one character of the raw mode ("R", "G", "B" of "RGB"):
+// only RGB, RGBA and CMYK planes have one for every character.
+Status CheckRawPlanes(const Tags& t, TiffRow row) {
+  if (t.bits == 16) {
+    // "R" of "RGB;16L": 8-bit unpackers over 16-bit samples, not the picture.
+    return Status::NotImplemented(
+        "unsupported TIFF: uncompressed planes of 16-bit samples (Pillow unpacks them as 8-bit)");
+  }
+  const bool rgb =
+      row == TiffRow::kRgb8 && (t.samples == 3 || (t.samples == 4 && !t.ExtrasAre({0})));
+  const bool cmyk = row == TiffRow::kCmyk8 && t.samples == 4;
+  if (rgb || cmyk || row == TiffRow::kLab) return Status::OK();
+  return Status::NotImplemented(
+      "unsupported TIFF: uncompressed planes of this mode (Pillow: unknown raw mode for given "
+      "image mode)");
+}
+
+Result<TiffLayout> ClassifyTags(const Tags& t) {
   TiffLayout layout;
   layout.bits = t.bits;
   layout.samples = t.samples;
   layout.planar = t.planar == PLANARCONFIG_SEPARATE && t.samples > 1;
   if (layout.planar && t.bits != 8 && t.bits != 16) {
     return Status::Invalid("bad TIFF: planes of ", t.bits, "-bit samples");
-  }
-  if (layout.planar && t.bits == 16 && t.compression == COMPRESSION_NONE) {
-    // Pillow reads uncompressed planes without libtiff, one character of the
-    // raw mode per plane ("R" of "RGB;16L"): 8-bit unpackers over 16-bit
-    // samples, which are not the picture.
-    return Status::NotImplemented(
-        "unsupported TIFF: uncompressed planes of 16-bit samples (Pillow unpacks them as 8-bit)");
   }
   switch (t.photometric) {
     case PHOTOMETRIC_MINISWHITE:
@@ -183,12 +182,38 @@ Result<TiffLayout> ClassifyTiff(TIFF* tiff) {
       return layout;
     }
     case PHOTOMETRIC_CIELAB:
-      return Status::NotImplemented(
-          "unsupported TIFF: CIE L*a*b* (Pillow converts it to RGB through LittleCMS's "
-          "profile transform, which imgfeat does not reproduce)");
+      if (t.sample_format != SAMPLEFORMAT_UINT || t.fill != FILLORDER_MSB2LSB || t.bits != 8 ||
+          t.samples != 3 || t.extra_count != 0) {
+        return Unknown(t);
+      }
+      layout.row = TiffRow::kLab;
+      return layout;
     default:
       return Unknown(t);
   }
+}
+
+}  // namespace
+
+Result<TiffLayout> ClassifyTiff(TIFF* tiff) {
+  Tags t;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &t.bits);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLESPERPIXEL, &t.samples);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLEFORMAT, &t.sample_format);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_FILLORDER, &t.fill);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &t.planar);
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_COMPRESSION, &t.compression);
+  TIFFGetField(tiff, TIFFTAG_PHOTOMETRIC, &t.photometric);  // Pillow's default: 0
+  TIFFGetField(tiff, TIFFTAG_EXTRASAMPLES, &t.extra_count, &t.extra);
+  t.big_endian = TIFFIsBigEndian(tiff) != 0;
+  // Old-style JPEG is YCbCr to Pillow whatever the tag says.
+  if (t.compression == COMPRESSION_OJPEG) t.photometric = PHOTOMETRIC_YCBCR;
+  if (t.samples > 1 && t.sample_format != SAMPLEFORMAT_UINT) return Unknown(t);
+  ARROW_ASSIGN_OR_RAISE(TiffLayout layout, ClassifyTags(t));
+  if (layout.planar && t.compression == COMPRESSION_NONE) {
+    ARROW_RETURN_NOT_OK(CheckRawPlanes(t, layout.row));
+  }
+  return layout;
 }
 
 namespace {
@@ -302,6 +327,8 @@ void TiffRowToRgb(const uint8_t* raw, int width, const TiffLayout& layout, const
       return;
     case TiffRow::kCmyk8:
       CmykToRgb(raw, width, n, rgb);
+      return;
+    case TiffRow::kLab:  // DecodeTiff converts these rows itself
       return;
     case TiffRow::kRgbaRaster:
       for (int x = 0; x < width; ++x) {

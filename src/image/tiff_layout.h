@@ -33,6 +33,7 @@ enum class TiffRow {
   kCmyk8,
   kCmyk16,
   kRgbaRaster,  // libtiff's TIFFRGBAImage (YCbCr not in JPEG): alpha dropped
+  kLab,         // CIE L*a*b*, signed a and b: converted by LabToRgb, not TiffRowToRgb
 };
 
 struct TiffLayout {
