@@ -232,6 +232,12 @@ def test_generated_tiffs_are_in_the_modes_they_claim(tiffs):
     for name, mode in expected.items():
         assert modes[name][0] == mode, (name, modes[name])
     assert modes["ycbcr_jpeg.tif"][1] == "jpeg" and modes["ycbcr_lzw_11.tif"][1] == "tiff_lzw"
+    for name in ("ycbcr_jpeg.tif", "ycbcr_lzw_11.tif", "ycbcr_jpeg_tiled.tif"):
+        with Image.open([p for p in tiffs if p.endswith("/" + name)][0]) as im:
+            assert im.tag_v2[262] == 6, name  # YCbCr
+    for name in ("planar_tiled.tif", "rgb16_planar_lzw.tif", "bigtiff_planar_tiled.tif"):
+        with Image.open([p for p in tiffs if p.endswith("/" + name)][0]) as im:
+            assert im.tag_v2[284] == 2, name  # separate planes
     with Image.open([p for p in tiffs if p.endswith("orientation_6.tif")][0]) as im:
         assert im.size == (H, W)  # rotated
 
