@@ -185,3 +185,14 @@ def test_truncated_gif_is_refused_like_pillow(tmp_path):
             pillow_pixels(path)
         assert not ours.ok, f"{path}: imgfeat decoded what Pillow refuses"
         assert "GIF" in ours.error, ours.error
+
+
+def test_gif_with_lzw_codes_wider_than_the_format_is_refused(tmp_path):
+    # Pillow decodes minimum code sizes up to 12; giflib, and the GIF
+    # format, stop at 8 (docs/PARITY.md).
+    idx = np.random.default_rng(4).integers(0, 256, (5, 7), dtype=np.uint8)
+    path = write_gif(tmp_path / "code_size_9.gif", (7, 5), [dict(indices=idx, min_code_size=9)],
+                     global_palette=bytes(range(256)) * 3)
+    pillow_pixels(path)
+    (ours,) = run_pixels([path], SIZE)
+    assert not ours.ok and "LZW code size 9" in ours.error, ours.error

@@ -112,7 +112,15 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
       if (DGifGetExtensionNext(gif.get(), &block) == GIF_ERROR) return GifError(gif->Error);
     }
   }
-  if (DGifGetImageDesc(gif.get()) == GIF_ERROR) return GifError(gif->Error);
+  if (DGifGetImageDesc(gif.get()) == GIF_ERROR) {
+    // giflib reads the LZW code size last and stops above 8, where Pillow
+    // reads up to 12 (outside the GIF format, and no writer makes them).
+    if (input.offset > 0 && input.offset <= bytes.size() && bytes[input.offset - 1] > 8) {
+      return Status::NotImplemented("unsupported GIF: LZW code size ", int{bytes[input.offset - 1]},
+                                    " (the format allows 2 to 8)");
+    }
+    return GifError(gif->Error);
+  }
 
   const GifImageDesc& frame = gif->Image;
   const int64_t x1 = int64_t{frame.Left} + frame.Width, y1 = int64_t{frame.Top} + frame.Height;

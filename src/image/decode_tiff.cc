@@ -74,10 +74,14 @@ Status ReadStrips(TIFF* tiff, const TiffFile& file, const Geometry& g, const Ban
 }
 
 Status ReadTiles(TIFF* tiff, const TiffFile& file, const Geometry& g, int bits_per_pixel,
-                 const BandSink& sink) {
+                 int64_t max_pixels, const BandSink& sink) {
   uint32_t tile_width = 0, tile_height = 0;
   TIFFGetField(tiff, TIFFTAG_TILEWIDTH, &tile_width);
   TIFFGetField(tiff, TIFFTAG_TILELENGTH, &tile_height);
+  // A tile far larger than the image would be allocated whole.
+  if (int64_t{tile_width} * tile_height > std::max<int64_t>(max_pixels, 1 << 24)) {
+    return Status::Invalid("bad TIFF: tiles of ", tile_width, "x", tile_height, " pixels");
+  }
   const tmsize_t tile_bytes = TIFFTileSize(tiff);
   const tmsize_t tile_row = TIFFTileRowSize(tiff);
   const size_t row_needs = g.planes == 1
@@ -221,7 +225,7 @@ Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions&
   if (layout.row == TiffRow::kRgbaRaster) {
     ARROW_RETURN_NOT_OK(ReadRgbaRaster(tiff, g, sink));
   } else if (TIFFIsTiled(tiff)) {
-    ARROW_RETURN_NOT_OK(ReadTiles(tiff, file, g, bits_per_pixel, sink));
+    ARROW_RETURN_NOT_OK(ReadTiles(tiff, file, g, bits_per_pixel, options.max_pixels, sink));
   } else {
     ARROW_RETURN_NOT_OK(ReadStrips(tiff, file, g, sink));
   }
