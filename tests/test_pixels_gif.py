@@ -5,6 +5,7 @@ layouts Pillow never writes (frames offset on or past the logical screen,
 no palette, grey-ramp palettes, indices past the palette, an early end code)."""
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,6 +133,11 @@ def make_gifs(folder):
         global_palette=bytes(v for i in range(8) for v in (i, i, i)))
     gif("code_size_2.gif", (31, 23), [dict(indices=idx % 4, min_code_size=2)],
         global_palette=random_palette(rng, 4))
+    # Cut after the last pixel's data: Pillow stops at the last pixel.
+    cut = write_gif(folder / "cut_after_last_pixel.gif", (31, 23), [dict(indices=idx)],
+                    global_palette=pal)
+    Path(cut).write_bytes(Path(cut).read_bytes()[:-2])
+    files.append(cut)
     gif("two_frames_hand.gif", (31, 23),
         [dict(indices=idx, transparent=5), dict(indices=idx[::-1], palette=random_palette(rng, 256))],
         global_palette=pal)
@@ -175,6 +181,13 @@ def test_truncated_gif_is_refused_like_pillow(tmp_path):
     for name, body in cases.items():
         (tmp_path / name).write_bytes(body)
         paths.append(str(tmp_path / name))
+    # A code past the next free table entry (clear, 1, then 7 > 6).
+    codes = [4, 1, 7, 1, 1, 1, 5]
+    packed = sum(c << (3 * i) for i, c in enumerate(codes)).to_bytes(3, "little")
+    broken = (b"GIF89a" + struct.pack("<HHBBB", 3, 2, 0x81, 0, 0) + bytes(12) +
+              b"," + struct.pack("<HHHHB", 0, 0, 3, 2, 0) + b"\2\3" + packed + b"\0;")
+    (tmp_path / "broken_code.gif").write_bytes(broken)
+    paths.append(str(tmp_path / "broken_code.gif"))
     # An end code before the last pixel: Pillow waits for more data.
     idx = np.random.default_rng(3).integers(0, 256, (23, 31), dtype=np.uint8)
     paths.append(write_gif(tmp_path / "early_end_code.gif", (31, 23),

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "image/decoders.h"
+#include "image/gif_lzw_check.h"
 #include "image/pixel_convert.h"
 
 namespace imgfeat::image_internal {
@@ -23,10 +24,21 @@ namespace {
 struct GifInput {
   std::span<const uint8_t> bytes;
   size_t offset = 0;
+  bool past_end = false;
 };
 
+// A read that starts at the end of the file gets zeros, which giflib takes
+// for the sub-block terminator: it then ends a frame whose last pixel is
+// already decoded, as Pillow does (it stops at the last pixel), instead of
+// failing on the missing terminator. A read that crosses the end is short
+// and fails.
 int ReadGif(GifFileType* gif, GifByteType* out, int size) {
   auto* input = static_cast<GifInput*>(gif->UserData);
+  if (input->offset >= input->bytes.size()) {
+    input->past_end = true;
+    std::memset(out, 0, static_cast<size_t>(size));
+    return size;
+  }
   const size_t n = std::min<size_t>(static_cast<size_t>(size), input->bytes.size() - input->offset);
   std::memcpy(out, input->bytes.data() + input->offset, n);
   input->offset += n;
@@ -40,9 +52,9 @@ struct GifCloser {
   }
 };
 
-Status GifError(int code) {
+Status GifError(int code, const GifInput& input) {
   const char* text = GifErrorString(code);
-  if (code == D_GIF_ERR_READ_FAILED) {
+  if (code == D_GIF_ERR_READ_FAILED || input.past_end) {
     return Status::Invalid("bad GIF: image file is truncated (", text ? text : "read failed", ")");
   }
   return Status::Invalid("bad GIF: ", text ? text : "unknown error");
@@ -93,35 +105,41 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
   GifInput input{bytes};
   int error = 0;
   std::unique_ptr<GifFileType, GifCloser> gif(DGifOpen(&input, ReadGif, &error));
-  if (!gif) return GifError(error);
+  if (!gif) return GifError(error, input);
 
   std::optional<int> transparent;  // from the last graphic control block with the flag set
   GifRecordType record = UNDEFINED_RECORD_TYPE;
   while (true) {
-    if (DGifGetRecordType(gif.get(), &record) == GIF_ERROR) return GifError(gif->Error);
+    if (DGifGetRecordType(gif.get(), &record) == GIF_ERROR) return GifError(gif->Error, input);
     if (record == TERMINATE_RECORD_TYPE) return Status::Invalid("bad GIF: no image in the file");
     if (record == IMAGE_DESC_RECORD_TYPE) break;
     if (record != EXTENSION_RECORD_TYPE) continue;
     int code = 0;
     GifByteType* block = nullptr;
-    if (DGifGetExtension(gif.get(), &code, &block) == GIF_ERROR) return GifError(gif->Error);
+    if (DGifGetExtension(gif.get(), &code, &block) == GIF_ERROR) return GifError(gif->Error, input);
     if (code == GRAPHICS_EXT_FUNC_CODE && block != nullptr && block[0] >= 4 && (block[1] & 1)) {
       transparent = block[4];
     }
     while (block != nullptr) {
-      if (DGifGetExtensionNext(gif.get(), &block) == GIF_ERROR) return GifError(gif->Error);
+      if (DGifGetExtensionNext(gif.get(), &block) == GIF_ERROR) return GifError(gif->Error, input);
     }
   }
-  if (DGifGetImageDesc(gif.get()) == GIF_ERROR) {
+  const bool described = DGifGetImageDesc(gif.get()) != GIF_ERROR;
+  if (input.past_end) return Status::Invalid("bad GIF: image file is truncated");
+  if (!described) {
     // giflib reads the LZW code size last and stops above 8, where Pillow
     // reads up to 12 (outside the GIF format, and no writer makes them).
     if (input.offset > 0 && input.offset <= bytes.size() && bytes[input.offset - 1] > 8) {
       return Status::NotImplemented("unsupported GIF: LZW code size ", int{bytes[input.offset - 1]},
                                     " (the format allows 2 to 8)");
     }
-    return GifError(gif->Error);
+    return GifError(gif->Error, input);
   }
 
+  // The LZW minimum code size is the byte giflib read last.
+  ARROW_RETURN_NOT_OK(CheckGifLzw(bytes.subspan(std::min(input.offset, bytes.size())),
+                                  bytes[input.offset - 1],
+                                  int64_t{gif->Image.Width} * gif->Image.Height));
   const GifImageDesc& frame = gif->Image;
   const int64_t x1 = int64_t{frame.Left} + frame.Width, y1 = int64_t{frame.Top} + frame.Height;
   const int64_t width = std::max<int64_t>(gif->SWidth, x1);
@@ -143,10 +161,10 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
     if (DGifGetLine(gif.get(), line.data(), frame.Width) == GIF_ERROR) {
       // An end code before the last pixel leaves Pillow's decoder waiting
       // for data that never comes: "image file is truncated".
-      if (gif->Error == D_GIF_ERR_EOF_TOO_SOON) {
+      if (gif->Error == D_GIF_ERR_EOF_TOO_SOON && !input.past_end) {
         return Status::Invalid("bad GIF: image file is truncated (end code before the last pixel)");
       }
-      return GifError(gif->Error);
+      return GifError(gif->Error, input);
     }
     std::memcpy(out, line.data(), line.size());
   }
