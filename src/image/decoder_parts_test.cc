@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "image/bmp_rle.h"
+#include "image/gif_lzw_check.h"
 #include "image/pixel_convert.h"
 #include "image/png_chunks.h"
 #include "image/tiff_layout.h"
@@ -99,6 +100,35 @@ TEST(PngChunks, CutOffChunkFailsUnlessItIsImageData) {
   auto cut_data = Png({Chunk("IDAT", "pixels")});
   cut_data.resize(cut_data.size() - 6);
   EXPECT_OK(CheckPngChunks(cut_data));
+}
+
+// Packs 3-bit LZW codes (minimum code size 2: clear 4, end 5) into one
+// sub-block.
+std::vector<uint8_t> Codes3(std::initializer_list<int> codes) {
+  uint32_t bits = 0;
+  int count = 0;
+  std::vector<uint8_t> data;
+  for (int code : codes) {
+    bits |= static_cast<uint32_t>(code) << count;
+    count += 3;
+    while (count >= 8) {
+      data.push_back(static_cast<uint8_t>(bits));
+      bits >>= 8;
+      count -= 8;
+    }
+  }
+  if (count > 0) data.push_back(static_cast<uint8_t>(bits));
+  data.insert(data.begin(), static_cast<uint8_t>(data.size()));
+  data.push_back(0);
+  return data;
+}
+
+TEST(GifLzw, CodesPillowCallsBrokenFail) {
+  EXPECT_OK(CheckGifLzw(Codes3({4, 1, 6, 1, 5}), 2, 4));          // 6 == next: allowed
+  EXPECT_FALSE(CheckGifLzw(Codes3({4, 1, 7, 1, 5}), 2, 4).ok());  // 7 > next
+  EXPECT_FALSE(CheckGifLzw(Codes3({4, 6, 1, 5}), 2, 2).ok());     // not a literal after clear
+  // Past the last pixel nothing is checked.
+  EXPECT_OK(CheckGifLzw(Codes3({4, 1, 1, 7, 5}), 2, 2));
 }
 
 RgbImage Numbered(int width, int height) {
