@@ -15,8 +15,6 @@ from pixels_tool import run_pixels
 from test_pixels_pillow import SIZE, assert_same_as_pillow, pack_bits, photo, pillow_pixels
 from tiff_writer import tiffcp, write_tiff
 
-pytestmark = pytest.mark.skipif(shutil.which("tiffcp") is None,
-                                reason="libtiff-tools (tiffcp) is not installed")
 
 W, H = 37, 23  # odd, so that bit-packed rows end mid-byte
 
@@ -210,6 +208,7 @@ def make_tiffs(folder):
 
 @pytest.fixture(scope="module")
 def tiffs(tmp_path_factory):
+    assert shutil.which("tiffcp"), "tiffcp is missing: install libtiff-tools (make setup)"
     return make_tiffs(tmp_path_factory.mktemp("tiffs"))
 
 
