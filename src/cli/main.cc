@@ -6,6 +6,7 @@
 #include "cli/run_command.h"
 #include "imgfeat/model.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/storage.h"
 
 namespace {
 
@@ -19,10 +20,19 @@ Commands
 'imgfeat run --help' lists run's options.
 )";
 
-int Fail(const std::string& message) {
+int Fail(std::string message) {
+  // Some S3 errors carry line breaks; the error stays one line.
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
   std::fprintf(stderr, "imgfeat: %s\n", message.c_str());
   return 1;
 }
+
+// Releases the AWS SDK (if an s3:// path started it) however main returns.
+struct StorageShutdown {
+  ~StorageShutdown() { imgfeat::ShutdownStorage(); }
+};
 
 int RunCommand(const std::vector<std::string>& args) {
   for (const auto& a : args) {
@@ -43,13 +53,12 @@ int RunCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "imgfeat: %s is already complete: nothing to do\n",
                  options->output.c_str());
   } else if (!options->quiet) {
-    std::fprintf(stderr,
-                 "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
-                 static_cast<long long>(summary->rows_written),
-                 static_cast<long long>(summary->output_dim), options->output.c_str(),
-                 summary->seconds, static_cast<long long>(summary->errors),
-                 summary->errors ? ": see " : "",
-                 summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
+    std::fprintf(
+        stderr, "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
+        static_cast<long long>(summary->rows_written), static_cast<long long>(summary->output_dim),
+        options->output.c_str(), summary->seconds, static_cast<long long>(summary->errors),
+        summary->errors ? ": see " : "",
+        summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
     if (summary->images_skipped_as_done > 0) {
       std::fprintf(stderr, "imgfeat: %lld images were already done before --resume\n",
                    static_cast<long long>(summary->images_skipped_as_done));
@@ -61,6 +70,7 @@ int RunCommand(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  StorageShutdown storage_shutdown;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

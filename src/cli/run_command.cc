@@ -48,7 +48,8 @@ Setter Text(std::string RunOptions::*field) {
 
 const std::map<std::string, Setter>& ValueFlags() {
   static const std::map<std::string, Setter> flags = {
-      {"--glob", [](RunOptions* o, const std::string& v) {
+      {"--glob",
+       [](RunOptions* o, const std::string& v) {
          o->list.glob = v;
          return Status::OK();
        }},
@@ -59,15 +60,18 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"--model-spec", Text(&RunOptions::model_spec)},
       {"--model-dir", Text(&RunOptions::model_dir)},
       {"--engine", Text(&RunOptions::engine)},
-      {"--pooling", [](RunOptions* o, const std::string& v) -> Status {
+      {"--pooling",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->pooling, ParsePooling(v));
          return Status::OK();
        }},
-      {"--reduce", [](RunOptions* o, const std::string& v) -> Status {
+      {"--reduce",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->reduce, ParseReduceKind(v));
          return Status::OK();
        }},
-      {"--components", [](RunOptions* o, const std::string& v) -> Status {
+      {"--components",
+       [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->components = -1;
            return Status::OK();
@@ -76,12 +80,14 @@ const std::map<std::string, Setter>& ValueFlags() {
          if (o->components < 1) return Status::Invalid("--components must be auto or >= 1");
          return Status::OK();
        }},
-      {"--eps", [](RunOptions* o, const std::string& v) -> Status {
+      {"--eps",
+       [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->eps, ParseDouble("--eps", v));
          if (!(o->eps > 0 && o->eps < 1)) return Status::Invalid("--eps must be in (0, 1)");
          return Status::OK();
        }},
-      {"--density", [](RunOptions* o, const std::string& v) -> Status {
+      {"--density",
+       [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->density = 0;
            return Status::OK();
@@ -98,6 +104,22 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"--reducer-from", Text(&RunOptions::reducer_from)},
       {"--max-pixels", Int<int64_t>(&RunOptions::max_pixels, 1)},
       {"--rows-per-part", Int<int64_t>(&RunOptions::rows_per_part, 1)},
+      {"--s3-endpoint",
+       [](RunOptions* o, const std::string& v) {
+         o->storage.s3_endpoint = v;
+         return Status::OK();
+       }},
+      {"--s3-region",
+       [](RunOptions* o, const std::string& v) {
+         o->storage.s3_region = v;
+         return Status::OK();
+       }},
+      {"--s3-attempts",
+       [](RunOptions* o, const std::string& v) -> Status {
+         ARROW_ASSIGN_OR_RAISE(o->storage.s3_max_attempts, ParseNumber<int>("--s3-attempts", v));
+         if (o->storage.s3_max_attempts < 1) return Status::Invalid("--s3-attempts must be >= 1");
+         return Status::OK();
+       }},
   };
   return flags;
 }
@@ -111,13 +133,22 @@ const std::map<std::string, bool RunOptions::*>& SwitchFlags() {
   return flags;
 }
 
+// Switches of the nested storage options.
+const std::map<std::string, bool StorageOptions::*>& StorageSwitchFlags() {
+  static const std::map<std::string, bool StorageOptions::*> flags = {
+      {"--s3-anonymous", &StorageOptions::s3_anonymous},
+  };
+  return flags;
+}
+
 }  // namespace
 
 const char* RunUsage() {
   return R"(usage: imgfeat run INPUT OUTPUT [options]
 
 Featurizes every image under INPUT (a folder, searched recursively, or one file)
-and writes a Parquet dataset to the folder OUTPUT (see docs/FORMAT.md).
+and writes a Parquet dataset to the folder OUTPUT (see docs/FORMAT.md). INPUT,
+OUTPUT, --model-dir and --reducer-from may be s3://bucket/prefix (docs/S3.md).
 
 Input
   --glob PATTERN         only files whose name matches (e.g. '*.jpg'); default:
@@ -145,6 +176,12 @@ Output
   --resume               finish an interrupted run in OUTPUT
   --rows-per-part N      rows per part file
   --quiet                no progress bar, no per-file messages
+S3 (credentials, region: the standard AWS chain)
+  --s3-endpoint URL      S3-compatible store, e.g. http://127.0.0.1:9000
+                         (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)
+  --s3-region REGION     default: AWS_REGION, AWS_DEFAULT_REGION, the profile
+  --s3-anonymous         no credentials (public buckets)
+  --s3-attempts N        tries per request, with backoff (default 10)
 )";
 }
 
@@ -162,6 +199,11 @@ Result<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
     if (auto sw = SwitchFlags().find(arg); sw != SwitchFlags().end()) {
       if (has_value) return Status::Invalid(arg, " takes no value");
       options.*(sw->second) = true;
+      continue;
+    }
+    if (auto sw = StorageSwitchFlags().find(arg); sw != StorageSwitchFlags().end()) {
+      if (has_value) return Status::Invalid(arg, " takes no value");
+      options.storage.*(sw->second) = true;
       continue;
     }
     if (auto vf = ValueFlags().find(arg); vf != ValueFlags().end()) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "imgfeat/listing.h"
+#include "imgfeat/storage.h"
 
 namespace imgfeat {
 namespace {
@@ -16,7 +17,8 @@ bool FileExists(const std::string& path) {
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   ResolvedModel model;
-  const bool is_path = options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
+  const bool is_path =
+      options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
   if (!options.model_spec.empty()) {
     ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(options.model_spec));
   } else if (is_path) {
@@ -43,18 +45,30 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   return model;
 }
 
+bool NeedsImageCount(const RunOptions& options) {
+  // Listing a local folder costs little and gives the progress bar its total.
+  // On S3 it costs a request per 1,000 objects and the time to make them, so
+  // it is made only when the number of images decides the output.
+  if (!IsS3Uri(options.input)) return true;
+  if (!options.reducer_from.empty()) return false;
+  return options.reduce == ReduceKind::kPca ||
+         (options.reduce == ReduceKind::kSrp && options.components <= 0);
+}
+
 Result<int64_t> CountImages(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
+  const int64_t stop_after = NeedsImageCount(options) ? -1 : 1;
   int64_t n = 0;
-  while (true) {
+  while (n != stop_after) {
     ARROW_ASSIGN_OR_RAISE(auto next, lister->Next());
     if (!next) break;
     ++n;
   }
   if (n == 0) {
     return Status::Invalid("input ", options.input, " holds no image",
-                           options.list.glob.empty() ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
-                                                     : " matching --glob " + options.list.glob);
+                           options.list.glob.empty()
+                               ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
+                               : " matching --glob " + options.list.glob);
   }
   return n;
 }
@@ -85,8 +99,11 @@ Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim
 Result<std::unique_ptr<Reducer>> MakeReducer(const RunOptions& options, int64_t feature_dim,
                                              int64_t n_images, const std::string& saved_path) {
   std::string from = options.reducer_from;
-  if (from.empty() && options.resume && options.reduce == ReduceKind::kPca &&
-      FileExists(saved_path)) {
+  bool saved_exists = false;
+  if (from.empty() && options.resume && options.reduce == ReduceKind::kPca) {
+    ARROW_ASSIGN_OR_RAISE(saved_exists, StorageFileExists(saved_path));
+  }
+  if (saved_exists) {
     from = saved_path;  // the fit finished before the interruption: reuse it
   }
   if (!from.empty()) {

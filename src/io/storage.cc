@@ -1,0 +1,148 @@
+// Local paths and s3:// URIs as Arrow file systems (see imgfeat/storage.h).
+#include "imgfeat/storage.h"
+
+#include <arrow/buffer.h>
+#include <arrow/filesystem/localfs.h>
+#include <arrow/filesystem/s3fs.h>
+#include <arrow/io/interfaces.h>
+#include <arrow/io/memory.h>
+
+#include <cstdlib>
+#include <mutex>
+
+#include "io/path_util.h"
+
+namespace imgfeat {
+namespace {
+
+constexpr std::string_view kS3Scheme = "s3://";
+// GETs in flight at once: enough to hide 100 ms of latency at a few hundred
+// images per second (the fetch-ahead bounds what is really outstanding).
+constexpr int kIoThreads = 32;
+
+struct StorageState {
+  std::mutex mutex;
+  StorageOptions options;
+  std::shared_ptr<arrow::fs::FileSystem> s3;
+  std::shared_ptr<arrow::fs::FileSystem> local = std::make_shared<arrow::fs::LocalFileSystem>();
+  bool s3_initialized = false;
+};
+
+StorageState& State() {
+  static StorageState* state = new StorageState();  // lives until exit, used by atexit paths
+  return *state;
+}
+
+std::string Getenv(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+Result<arrow::fs::S3Options> MakeS3Options(const StorageOptions& in) {
+  arrow::fs::S3Options options =
+      in.s3_anonymous ? arrow::fs::S3Options::Anonymous() : arrow::fs::S3Options::Defaults();
+  std::string endpoint = in.s3_endpoint;
+  if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL_S3");
+  if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL");
+  if (!endpoint.empty()) {
+    auto sep = endpoint.find("://");
+    if (sep != std::string::npos) {
+      options.scheme = endpoint.substr(0, sep);
+      endpoint = endpoint.substr(sep + 3);
+      if (options.scheme != "http" && options.scheme != "https") {
+        return Status::Invalid("S3 endpoint '", in.s3_endpoint.empty() ? endpoint : in.s3_endpoint,
+                               "' must start with http:// or https://");
+      }
+    }
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    options.endpoint_override = endpoint;
+  }
+  options.region = in.s3_region;
+  if (options.region.empty()) options.region = Getenv("AWS_REGION");
+  if (options.region.empty()) options.region = Getenv("AWS_DEFAULT_REGION");
+  // A store behind an endpoint rarely cares about regions; without one the SDK
+  // would ask the instance metadata service, which is slow to fail off EC2.
+  if (options.region.empty() && !options.endpoint_override.empty()) options.region = "us-east-1";
+  options.connect_timeout = in.s3_connect_timeout_seconds;
+  options.retry_strategy =
+      arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(std::max(1, in.s3_max_attempts));
+  // Objects under 10 MiB go up in one PUT when the stream closes, so nothing,
+  // not even an unfinished multipart upload, exists before they are complete.
+  options.allow_delayed_open = true;
+  return options;
+}
+
+Result<std::shared_ptr<arrow::fs::FileSystem>> S3FileSystem() {
+  StorageState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (state.s3) return state.s3;
+  if (!state.s3_initialized) {
+    arrow::fs::S3GlobalOptions global = arrow::fs::S3GlobalOptions::Defaults();
+    if (Getenv("ARROW_S3_LOG_LEVEL").empty()) global.log_level = arrow::fs::S3LogLevel::Fatal;
+    ARROW_RETURN_NOT_OK(arrow::fs::InitializeS3(global));
+    state.s3_initialized = true;
+    ARROW_RETURN_NOT_OK(arrow::io::SetIOThreadPoolCapacity(kIoThreads));
+  }
+  ARROW_ASSIGN_OR_RAISE(arrow::fs::S3Options options, MakeS3Options(state.options));
+  ARROW_ASSIGN_OR_RAISE(auto fs, arrow::fs::S3FileSystem::Make(options));
+  state.s3 = fs;
+  return state.s3;
+}
+
+}  // namespace
+
+bool IsS3Uri(std::string_view path) { return path.starts_with(kS3Scheme); }
+
+Status ConfigureStorage(const StorageOptions& options) {
+  StorageState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  state.options = options;
+  state.s3.reset();  // made again with the new options on first use
+  return Status::OK();
+}
+
+Result<StoragePath> ResolveStorage(const std::string& path_or_uri) {
+  StoragePath out;
+  if (!IsS3Uri(path_or_uri)) {
+    out.fs = State().local;
+    ARROW_ASSIGN_OR_RAISE(out.path, AbsolutePath(path_or_uri));
+    out.uri = out.path;
+    return out;
+  }
+  std::string path = path_or_uri.substr(kS3Scheme.size());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (path.empty() || path.front() == '/') {
+    return Status::Invalid("'", path_or_uri, "' names no bucket (s3://BUCKET/PREFIX)");
+  }
+  ARROW_ASSIGN_OR_RAISE(out.fs, S3FileSystem());
+  out.path = path;
+  out.uri = std::string(kS3Scheme) + path;
+  out.is_s3 = true;
+  return out;
+}
+
+std::string JoinUri(std::string_view uri, std::string_view name) { return JoinPath(uri, name); }
+
+Result<std::string> ReadStorageFile(const std::string& path_or_uri) {
+  ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(path_or_uri));
+  ARROW_ASSIGN_OR_RAISE(auto file, where.fs->OpenInputFile(where.path));
+  ARROW_ASSIGN_OR_RAISE(int64_t size, file->GetSize());
+  ARROW_ASSIGN_OR_RAISE(auto buffer, file->ReadAt(0, size));
+  return buffer->ToString();
+}
+
+Result<bool> StorageFileExists(const std::string& path_or_uri) {
+  ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(path_or_uri));
+  ARROW_ASSIGN_OR_RAISE(auto info, where.fs->GetFileInfo(where.path));
+  return info.type() == arrow::fs::FileType::File;
+}
+
+void ShutdownStorage() {
+  StorageState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  state.s3.reset();
+  if (state.s3_initialized) (void)arrow::fs::FinalizeS3();
+  state.s3_initialized = false;
+}
+
+}  // namespace imgfeat
