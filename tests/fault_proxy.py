@@ -91,16 +91,19 @@ class Relay(socketserver.BaseRequestHandler):
             if cfg.delay:
                 time.sleep(cfg.delay)
             if roll < cfg.p503:
+                print("fault 503", flush=True, file=sys.stderr)
                 client.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(SLOWDOWN) + SLOWDOWN)
                 continue
             if roll < cfg.p503 + cfg.pdrop:
+                print("fault drop", flush=True, file=sys.stderr)
                 client.close()  # the connection resets with no answer
                 return
             response = self.forward(head, body)
             if method == b"GET" and roll < cfg.p503 + cfg.pdrop + cfg.ptruncate:
                 resp_head, _, resp_body = response.partition(b"\r\n\r\n")
                 if resp_head.split(b" ")[1] == b"200" and len(resp_body) > 1:
+                    print("fault truncate", flush=True, file=sys.stderr)
                     client.sendall(resp_head + b"\r\n\r\n" + resp_body[: len(resp_body) // 2])
                     client.close()
                     return
@@ -125,10 +128,7 @@ class Relay(socketserver.BaseRequestHandler):
                 if not chunk:
                     break
                 chunks.append(chunk)
-        response = b"".join(chunks)
-        # The server closes after each answer: tell the client so when it gave
-        # no length, so that it does not wait for more.
-        return response
+        return b"".join(chunks)
 
 
 class Server(socketserver.ThreadingTCPServer):

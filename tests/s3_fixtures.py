@@ -6,6 +6,7 @@ import pathlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -58,22 +59,36 @@ def moto_server(auth=False):
         stop(proc)
 
 
+class Proxy:
+    def __init__(self, url, log):
+        self.url, self._log = url, log
+
+    def faults(self):
+        """{'503': n, 'drop': n, 'truncate': n} injected so far."""
+        counts = {"503": 0, "drop": 0, "truncate": 0}
+        for line in pathlib.Path(self._log.name).read_text().split("\n"):
+            if line.startswith("fault "):
+                counts[line.split()[1]] += 1
+        return counts
+
+
 @contextlib.contextmanager
 def fault_proxy(upstream, **faults):
-    """Yields the endpoint URL of tests/fault_proxy.py in front of `upstream`;
-    faults: p503, pdrop, ptruncate, delay, seed."""
+    """Yields a Proxy (tests/fault_proxy.py) in front of `upstream`; faults:
+    p503, pdrop, ptruncate, delay, seed."""
     args = [sys.executable, str(HERE / "fault_proxy.py"), "--upstream-port",
             upstream.rsplit(":", 1)[1], "--port", "0"]
     for k, v in faults.items():
         args += [f"--{k}", str(v)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = proc.stdout.readline().split()
-        if len(line) != 2 or line[0] != "listening":
-            raise RuntimeError("fault proxy did not start")
-        yield f"http://127.0.0.1:{line[1]}"
-    finally:
-        stop(proc)
+    with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
+        try:
+            line = proc.stdout.readline().split()
+            if len(line) != 2 or line[0] != "listening":
+                raise RuntimeError("fault proxy did not start")
+            yield Proxy(f"http://127.0.0.1:{line[1]}", log)
+        finally:
+            stop(proc)
 
 
 def s3_client(endpoint):

@@ -171,9 +171,11 @@ def test_faults_end_in_an_equal_output(server, dataset, local_run):
     """503 SlowDown, dropped connections, bodies cut short and delays on every
     kind of request: retries make the run complete and equal."""
     root, _ = dataset
-    with fault_proxy(server, p503=0.15, pdrop=0.05, ptruncate=0.1, delay=0.01) as flaky:
+    with fault_proxy(server, p503=0.15, pdrop=0.05, ptruncate=0.15, delay=0.01) as flaky:
         run_imgfeat("run", "s3://images/sample", "s3://features/faults", *RUN_FLAGS,
-                    env=s3_env(flaky), timeout=600)
+                    env=s3_env(flaky.url), timeout=600)
+        injected = flaky.faults()
+    assert all(n >= 1 for n in injected.values()), injected
     assert_same(local_run, root, "s3://features/faults", "s3://images/sample/", server)
     assert_no_uploads(server, "features")
 
@@ -216,7 +218,7 @@ def test_unreachable_endpoint_is_one_line_in_bounded_time(tmp_path):
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     line, took = one_line_failure(["s3://images/sample", tmp_path / "o"], s3_env(dead), 120)
     assert "s3://images/sample" in line
-    assert took < 90, took
+    assert took < 30, took
 
 
 def test_kill_during_upload_then_resume(server, dataset, local_run):
@@ -225,7 +227,7 @@ def test_kill_during_upload_then_resume(server, dataset, local_run):
     root, _ = dataset
     loc, prefix = "s3://features/killed", "killed/"
     with fault_proxy(server, delay=0.05) as slow:
-        env = imgfeat_env(s3_env(slow))
+        env = imgfeat_env(s3_env(slow.url))
         proc = subprocess.Popen([str(IMGFEAT), "run", "s3://images/sample", loc, *RUN_FLAGS,
                                  "--rows-per-part", "2"], env=env, stderr=subprocess.PIPE)
         try:

@@ -31,7 +31,8 @@ struct StorageOptions {
   // environment, ~/.aws profiles, web identity, ECS/EC2 instance metadata.
   bool s3_anonymous = false;
   // Attempts per request (throttling, 5xx, resets and timeouts are retried
-  // with exponential backoff); 1: no retry.
+  // with exponential backoff, 0.1 s doubling up to 5 s); 1: no retry. A
+  // refused connection or an unknown host is tried 3 times at most.
   int s3_max_attempts = 10;
   double s3_connect_timeout_seconds = 5;
 };

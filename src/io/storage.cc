@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <mutex>
+#include <random>
 
 #include "io/path_util.h"
 
@@ -32,6 +33,42 @@ StorageState& State() {
   static StorageState* state = new StorageState();  // lives until exit, used by atexit paths
   return *state;
 }
+
+// Retries what S3 says may be retried (throttling, 5xx, resets, timeouts)
+// with capped exponential backoff and jitter. A server that refuses the
+// connection or a name that does not resolve gets few tries: that is a
+// wrong endpoint far more often than a passing fault, and the user waits.
+class BackoffRetryStrategy final : public arrow::fs::S3RetryStrategy {
+ public:
+  explicit BackoffRetryStrategy(int max_attempts) : max_attempts_(max_attempts) {}
+
+  bool ShouldRetry(const AWSErrorDetail& error, int64_t attempted_retries) override {
+    if (!error.should_retry) return false;
+    const int64_t attempts = attempted_retries + 1;
+    if (IsUnreachable(error)) return attempts < std::min(max_attempts_, kUnreachableAttempts);
+    return attempts < max_attempts_;
+  }
+
+  int64_t CalculateDelayBeforeNextRetry(const AWSErrorDetail&, int64_t attempted_retries) override {
+    const int64_t ceiling =
+        std::min<int64_t>(kMaxDelayMs, kBaseDelayMs << std::min<int64_t>(attempted_retries, 16));
+    thread_local std::mt19937 rng(std::random_device{}());
+    return std::uniform_int_distribution<int64_t>(ceiling / 2, ceiling)(rng);
+  }
+
+ private:
+  static constexpr int kUnreachableAttempts = 3;
+  static constexpr int64_t kBaseDelayMs = 100;
+  static constexpr int64_t kMaxDelayMs = 5000;
+
+  static bool IsUnreachable(const AWSErrorDetail& error) {
+    // curl's "could not resolve host" (6) and "could not connect" (7).
+    return error.message.find("curlCode: 6,") != std::string::npos ||
+           error.message.find("curlCode: 7,") != std::string::npos;
+  }
+
+  const int max_attempts_;
+};
 
 std::string Getenv(const char* name) {
   const char* value = std::getenv(name);
@@ -64,8 +101,7 @@ Result<arrow::fs::S3Options> MakeS3Options(const StorageOptions& in) {
   // would ask the instance metadata service, which is slow to fail off EC2.
   if (options.region.empty() && !options.endpoint_override.empty()) options.region = "us-east-1";
   options.connect_timeout = in.s3_connect_timeout_seconds;
-  options.retry_strategy =
-      arrow::fs::S3RetryStrategy::GetAwsStandardRetryStrategy(std::max(1, in.s3_max_attempts));
+  options.retry_strategy = std::make_shared<BackoffRetryStrategy>(std::max(1, in.s3_max_attempts));
   // Objects under 10 MiB go up in one PUT when the stream closes, so nothing,
   // not even an unfinished multipart upload, exists before they are complete.
   options.allow_delayed_open = true;
