@@ -256,3 +256,26 @@ def test_kill_during_upload_then_resume(server, dataset, local_run):
     assert_same(local_run, root, loc, "s3://images/sample/", server)
     assert "_SUCCESS" in s3_keys(server, "features", prefix)
     assert_no_uploads(server, "features")
+
+
+def test_model_dir_on_s3(server, dataset, local_run, tmp_path):
+    """--model-dir s3://...: the model is copied to the cache once and gives
+    the same features."""
+    root, _ = dataset
+    from conftest import MODELS
+    name = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx"
+    s3_client(server).upload_file(str(MODELS / name), "features", f"models/{name}")
+    env = dict(s3_env(server), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    run_imgfeat("run", root / "Train" / "apple", out, *RUN_FLAGS, "--components", "32",
+                "--model-dir", "s3://features/models", env=env)
+    copy = tmp_path / "cache" / "imgfeat" / "models" / "s3" / "features" / "models" / name
+    assert copy.read_bytes() == (MODELS / name).read_bytes()
+    ref = tmp_path / "ref"
+    run_imgfeat("run", root / "Train" / "apple", ref, *RUN_FLAGS, "--components", "32")
+    a, b = read_output(str(ref))[0], read_output(str(out))[0]
+    assert a.column("path").to_pylist() == b.column("path").to_pylist()
+    assert a.column("features").to_pylist() == b.column("features").to_pylist()
+    proc = run_imgfeat("run", root, tmp_path / "o2", *RUN_FLAGS, "--model-dir",
+                       "s3://features/no-models", check=False, env=env)
+    assert proc.returncode != 0 and "s3://features/no-models" in proc.stderr

@@ -61,6 +61,11 @@ Result<std::string> ReadStorageFile(const std::string& path_or_uri);
 // Whether the object or file exists (errors other than "not found" fail).
 Result<bool> StorageFileExists(const std::string& path_or_uri);
 
+// A local copy of the object `uri` (s3://bucket/key) at local_dir/bucket/key,
+// for readers that need a file (the inference engine). An existing copy of
+// the object's size is reused; a new one appears under its name only whole.
+Result<std::string> CopyToLocal(const std::string& uri, const std::string& local_dir);
+
 void ShutdownStorage();
 
 }  // namespace imgfeat

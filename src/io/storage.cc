@@ -8,6 +8,8 @@
 #include <arrow/io/memory.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 
@@ -171,6 +173,33 @@ Result<bool> StorageFileExists(const std::string& path_or_uri) {
   ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(path_or_uri));
   ARROW_ASSIGN_OR_RAISE(auto info, where.fs->GetFileInfo(where.path));
   return info.type() == arrow::fs::FileType::File;
+}
+
+Result<std::string> CopyToLocal(const std::string& uri, const std::string& local_dir) {
+  ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(uri));
+  ARROW_ASSIGN_OR_RAISE(auto info, where.fs->GetFileInfo(where.path));
+  if (info.type() != arrow::fs::FileType::File) {
+    return Status::IOError("'", uri, "' does not exist");
+  }
+  const std::filesystem::path local = std::filesystem::path(local_dir) / where.path;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(local, ec) &&
+      static_cast<int64_t>(std::filesystem::file_size(local, ec)) == info.size()) {
+    return local.string();
+  }
+  std::filesystem::create_directories(local.parent_path(), ec);
+  if (ec)
+    return Status::IOError("cannot create ", local.parent_path().string(), ": ", ec.message());
+  ARROW_ASSIGN_OR_RAISE(std::string bytes, ReadStorageFile(uri));
+  const std::string tmp = local.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) return Status::IOError("cannot write ", tmp);
+  }
+  std::filesystem::rename(tmp, local, ec);
+  if (ec) return Status::IOError("cannot rename ", tmp, ": ", ec.message());
+  return local.string();
 }
 
 void ShutdownStorage() {

@@ -2,8 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "imgfeat/listing.h"
 #include "imgfeat/storage.h"
+#include "io/path_util.h"
+#include "model/model_dirs.h"
 
 namespace imgfeat {
 namespace {
@@ -13,6 +17,16 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// Model files on S3 are copied to the model cache once: the engine reads files.
+Result<std::string> LocalFile(const std::string& path) {
+  if (!IsS3Uri(path)) return path;
+  std::string cache = model_internal::ModelCacheDir();
+  if (cache.empty()) cache = "/tmp/imgfeat-models";
+  auto local = CopyToLocal(path, JoinPath(cache, "s3"));
+  if (!local.ok()) return Status::IOError("model ", path, ": ", local.status().message());
+  return local;
+}
+
 }  // namespace
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options) {
@@ -20,7 +34,8 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   const bool is_path =
       options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
   if (!options.model_spec.empty()) {
-    ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(options.model_spec));
+    ARROW_ASSIGN_OR_RAISE(std::string spec_file, LocalFile(options.model_spec));
+    ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(spec_file));
   } else if (is_path) {
     return Status::Invalid("--model ", options.model,
                            " is a file: give its --model-spec (see docs/FORMAT.md)");
@@ -28,13 +43,18 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
     ARROW_ASSIGN_OR_RAISE(model.spec, FindRegisteredModel(options.model));
   }
   if (is_path) {
-    if (!FileExists(options.model)) {
+    ARROW_ASSIGN_OR_RAISE(model.path, LocalFile(options.model));
+    if (!FileExists(model.path)) {
       return Status::IOError("model file ", options.model, " does not exist");
     }
-    model.path = options.model;
   } else {
     ModelSearch search;
     search.model_dir = options.model_dir;
+    if (IsS3Uri(options.model_dir)) {
+      ARROW_ASSIGN_OR_RAISE(std::string local,
+                            LocalFile(JoinUri(options.model_dir, model.spec.file_name)));
+      search.model_dir = std::filesystem::path(local).parent_path().string();
+    }
     ARROW_ASSIGN_OR_RAISE(model.path, ResolveModelFile(model.spec, search));
   }
   ARROW_ASSIGN_OR_RAISE(model.sha256, Sha256File(model.path));

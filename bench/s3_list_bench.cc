@@ -1,0 +1,69 @@
+// Lists an s3:// prefix through imgfeat's lister, as a run does, and prints
+// the number of objects, the time and the peak resident memory.
+//   s3_list_bench s3://bucket/prefix [--s3-endpoint URL]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "imgfeat/listing.h"
+#include "imgfeat/storage.h"
+
+namespace {
+
+long PeakRssKib() {
+  struct rusage usage {};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+int Bench(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: s3_list_bench s3://bucket/prefix [--s3-endpoint URL]\n");
+    return 2;
+  }
+  imgfeat::StorageOptions storage;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--s3-endpoint") storage.s3_endpoint = argv[i + 1];
+  }
+  if (!imgfeat::ConfigureStorage(storage).ok()) return 1;
+  imgfeat::ListOptions options;
+  options.glob = "*";
+  const long rss_before = PeakRssKib();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto lister = imgfeat::ImageLister::Open(argv[1], options);
+  if (!lister.ok()) {
+    std::fprintf(stderr, "%s\n", lister.status().ToString().c_str());
+    return 1;
+  }
+  long n = 0;
+  double first_seconds = -1;
+  while (true) {
+    auto next = (*lister)->Next();
+    if (!next.ok()) {
+      std::fprintf(stderr, "%s\n", next.status().ToString().c_str());
+      return 1;
+    }
+    if (!next->has_value()) break;
+    if (n++ == 0) {
+      first_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "listed %ld objects in %.1f s (first after %.2f s); peak RSS %.1f MiB (%.1f MiB before "
+      "listing)\n",
+      n, seconds, first_seconds, PeakRssKib() / 1024.0, rss_before / 1024.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rc = Bench(argc, argv);
+  imgfeat::ShutdownStorage();
+  return rc;
+}
