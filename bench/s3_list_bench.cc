@@ -2,7 +2,9 @@
 // the number of objects, the time and the peak resident memory.
 //   s3_list_bench s3://bucket/prefix [--s3-endpoint URL]
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -18,6 +20,16 @@ long PeakRssKib() {
   return usage.ru_maxrss;
 }
 
+// Resident memory now (the peak above includes start-up transients).
+double RssMib() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * (::sysconf(_SC_PAGESIZE) / 1024.0) / 1024.0;
+}
+
 int Bench(int argc, char** argv) {
   if (argc < 2) {
     std::fprintf(stderr, "usage: s3_list_bench s3://bucket/prefix [--s3-endpoint URL]\n");
@@ -30,13 +42,14 @@ int Bench(int argc, char** argv) {
   if (!imgfeat::ConfigureStorage(storage).ok()) return 1;
   imgfeat::ListOptions options;
   options.glob = "*";
-  const long rss_before = PeakRssKib();
   const auto t0 = std::chrono::steady_clock::now();
   auto lister = imgfeat::ImageLister::Open(argv[1], options);
   if (!lister.ok()) {
     std::fprintf(stderr, "%s\n", lister.status().ToString().c_str());
     return 1;
   }
+  const double rss_open = RssMib();
+  double rss_max = rss_open;
   long n = 0;
   double first_seconds = -1;
   while (true) {
@@ -46,6 +59,7 @@ int Bench(int argc, char** argv) {
       return 1;
     }
     if (!next->has_value()) break;
+    if (n % 1000 == 0) rss_max = std::max(rss_max, RssMib());
     if (n++ == 0) {
       first_seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -54,9 +68,10 @@ int Bench(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf(
-      "listed %ld objects in %.1f s (first after %.2f s); peak RSS %.1f MiB (%.1f MiB before "
-      "listing)\n",
-      n, seconds, first_seconds, PeakRssKib() / 1024.0, rss_before / 1024.0);
+      "listed %ld objects in %.1f s (first after %.2f s); resident memory %.1f MiB when the "
+      "listing opened, at most %.1f MiB during it (+%.1f MiB); peak RSS of the process %.1f "
+      "MiB\n",
+      n, seconds, first_seconds, rss_open, rss_max, rss_max - rss_open, PeakRssKib() / 1024.0);
   return 0;
 }
 
