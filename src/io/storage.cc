@@ -14,6 +14,7 @@
 #include <random>
 
 #include "io/path_util.h"
+#include "io/storage_internal.h"
 
 namespace imgfeat {
 namespace {
@@ -84,17 +85,10 @@ Result<arrow::fs::S3Options> MakeS3Options(const StorageOptions& in) {
   if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL_S3");
   if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL");
   if (!endpoint.empty()) {
-    auto sep = endpoint.find("://");
-    if (sep != std::string::npos) {
-      options.scheme = endpoint.substr(0, sep);
-      endpoint = endpoint.substr(sep + 3);
-      if (options.scheme != "http" && options.scheme != "https") {
-        return Status::Invalid("S3 endpoint '", in.s3_endpoint.empty() ? endpoint : in.s3_endpoint,
-                               "' must start with http:// or https://");
-      }
-    }
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    options.endpoint_override = endpoint;
+    ARROW_ASSIGN_OR_RAISE(storage_internal::Endpoint parsed,
+                          storage_internal::ParseEndpoint(endpoint));
+    options.scheme = parsed.scheme;
+    options.endpoint_override = parsed.host;
   }
   options.region = in.s3_region;
   if (options.region.empty()) options.region = Getenv("AWS_REGION");
@@ -129,6 +123,37 @@ Result<std::shared_ptr<arrow::fs::FileSystem>> S3FileSystem() {
 
 }  // namespace
 
+namespace storage_internal {
+
+Result<Endpoint> ParseEndpoint(const std::string& url) {
+  Endpoint out;
+  std::string rest = url;
+  if (auto sep = rest.find("://"); sep != std::string::npos) {
+    out.scheme = rest.substr(0, sep);
+    rest = rest.substr(sep + 3);
+    if (out.scheme != "http" && out.scheme != "https") {
+      return Status::Invalid("S3 endpoint '", url, "' must start with http:// or https://");
+    }
+  }
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find('/') != std::string::npos) {
+    return Status::Invalid("S3 endpoint '", url, "' is not SCHEME://HOST[:PORT]");
+  }
+  out.host = rest;
+  return out;
+}
+
+Result<std::string> S3PathOf(const std::string& uri) {
+  std::string path = uri.substr(kS3Scheme.size());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (!IsS3Uri(uri) || path.empty() || path.front() == '/') {
+    return Status::Invalid("'", uri, "' names no bucket (s3://BUCKET/PREFIX)");
+  }
+  return path;
+}
+
+}  // namespace storage_internal
+
 bool IsS3Uri(std::string_view path) { return path.starts_with(kS3Scheme); }
 
 Status ConfigureStorage(const StorageOptions& options) {
@@ -147,11 +172,7 @@ Result<StoragePath> ResolveStorage(const std::string& path_or_uri) {
     out.uri = out.path;
     return out;
   }
-  std::string path = path_or_uri.substr(kS3Scheme.size());
-  while (!path.empty() && path.back() == '/') path.pop_back();
-  if (path.empty() || path.front() == '/') {
-    return Status::Invalid("'", path_or_uri, "' names no bucket (s3://BUCKET/PREFIX)");
-  }
+  ARROW_ASSIGN_OR_RAISE(std::string path, storage_internal::S3PathOf(path_or_uri));
   ARROW_ASSIGN_OR_RAISE(out.fs, S3FileSystem());
   out.path = path;
   out.uri = std::string(kS3Scheme) + path;
