@@ -86,10 +86,12 @@ def listing(args):
             list(pool.map(lambda i: s3.put_object(Bucket="many", Key=f"p/d{i % 100:02d}/{i:07d}.jpg",
                                                   Body=b"x"), range(args.list)))
         print(f"uploaded {args.list} objects in {time.time() - start:.0f} s")
-        for prefix in ["p/d00", "p"]:  # 1% of them, then all
+        # 1% of them, then all; then all again, holding after the first object
+        # for longer than the listing takes (a consumer slower than the lister).
+        for prefix, hold in [("p/d00", 0), ("p", 0), ("p", args.hold)]:
             subprocess.run([str(BUILD / "bench" / "s3_list_bench"), f"s3://many/{prefix}",
-                            "--s3-endpoint", endpoint], env=dict(os.environ, **CREDENTIALS),
-                           check=True)
+                            "--s3-endpoint", endpoint, "--hold", str(hold)],
+                           env=dict(os.environ, **CREDENTIALS), check=True)
 
 
 def main():
@@ -97,6 +99,7 @@ def main():
     ap.add_argument("--images", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--list", type=int, default=0, help="objects to list (0: skip)")
+    ap.add_argument("--hold", type=float, default=240, help="seconds (see s3_list_bench)")
     ap.add_argument("--skip-throughput", action="store_true")
     args = ap.parse_args()
     if not args.skip_throughput:

@@ -1,13 +1,17 @@
 // Lists an s3:// prefix through imgfeat's lister, as a run does, and prints
 // the number of objects, the time and the peak resident memory.
-//   s3_list_bench s3://bucket/prefix [--s3-endpoint URL]
+//   s3_list_bench s3://bucket/prefix [--s3-endpoint URL] [--hold SECONDS]
+// --hold waits that long after the first object, as a run whose featurizing
+// is slower than the listing does, so that the listing runs ahead.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "imgfeat/listing.h"
 #include "imgfeat/storage.h"
@@ -36,8 +40,10 @@ int Bench(int argc, char** argv) {
     return 2;
   }
   imgfeat::StorageOptions storage;
+  double hold_seconds = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--s3-endpoint") storage.s3_endpoint = argv[i + 1];
+    if (std::string(argv[i]) == "--hold") hold_seconds = std::atof(argv[i + 1]);
   }
   if (!imgfeat::ConfigureStorage(storage).ok()) return 1;
   imgfeat::ListOptions options;
@@ -61,8 +67,9 @@ int Bench(int argc, char** argv) {
     if (!next->has_value()) break;
     if (n % 1000 == 0) rss_max = std::max(rss_max, RssMib());
     if (n++ == 0) {
-      first_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      first_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::this_thread::sleep_for(std::chrono::duration<double>(hold_seconds));
+      rss_max = std::max(rss_max, RssMib());
     }
   }
   const double seconds =

@@ -107,12 +107,16 @@ class Relay(socketserver.BaseRequestHandler):
                     client.sendall(resp_head + b"\r\n\r\n" + resp_body[: len(resp_body) // 2])
                     client.close()
                     return
-            client.sendall(response)
-            resp_head = response.partition(b"\r\n\r\n")[0]
-            if header(resp_head + b"\r\n", b"connection") == b"close" or (
-                    header(resp_head + b"\r\n", b"content-length") is None
-                    and header(resp_head + b"\r\n", b"transfer-encoding") is None
-                    and method != b"HEAD"):
+            resp_head, _, resp_body = response.partition(b"\r\n\r\n")
+            delimited = (header(resp_head + b"\r\n", b"content-length") is not None
+                         or method == b"HEAD")
+            if delimited:
+                # The server closed because it was asked to; the client may
+                # keep its connection (a new one per request costs it dearly).
+                resp_head = b"\r\n".join(l for l in resp_head.split(b"\r\n")
+                                          if not l.lower().startswith(b"connection:"))
+            client.sendall(resp_head + b"\r\n\r\n" + resp_body)
+            if not delimited:
                 client.close()
                 return
 
