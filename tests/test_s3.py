@@ -279,3 +279,20 @@ def test_model_dir_on_s3(server, dataset, local_run, tmp_path):
     proc = run_imgfeat("run", root, tmp_path / "o2", *RUN_FLAGS, "--model-dir",
                        "s3://features/no-models", check=False, env=env)
     assert proc.returncode != 0 and "s3://features/no-models" in proc.stderr
+
+
+def test_pca_to_s3_saves_its_reducer_there(server, dataset, tmp_path):
+    """PCA on S3 output: the spill stays local, the fitted reducer is saved to
+    the bucket, and the rows equal a local PCA run's."""
+    root, _ = dataset
+    flags = [*RUN_FLAGS, "--reduce", "pca", "--components", "4", "--glob", "*.jpg"]
+    ref = tmp_path / "ref"
+    run_imgfeat("run", root, ref, *flags)
+    run_imgfeat("run", "s3://images/sample", "s3://features/pca", *flags, env=s3_env(server))
+    keys = s3_keys(server, "features", "pca/")
+    assert "_reducer.parquet" in keys and "_SUCCESS" in keys
+    a, b = read_output(str(ref))[0], read_output("s3://features/pca", server)[0]
+    ra, rb = rows(a, str(root) + "/"), rows(b, "s3://images/sample/")
+    assert ra.keys() == rb.keys() and len(ra) == 4 * PER_CLASS
+    for rel, v in ra.items():
+        np.testing.assert_allclose(rb[rel][2], v[2], rtol=1e-5, atol=1e-4, err_msg=rel)
