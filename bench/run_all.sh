@@ -19,3 +19,5 @@ echo "== end to end, features in memory"
 "$build/bench/pipeline_bench" --images 2000
 echo "== end to end, imgfeat run vs the notebook's pipeline"
 $py bench/end_to_end.py --images 1000
+echo "== S3: images/s from a local S3 server against the local disk (--list 100000: listing memory)"
+IMGFEAT_BUILD="$build" $py bench/s3_bench.py --images 1000
