@@ -319,3 +319,13 @@ def test_pca_to_s3_saves_its_reducer_there(server, dataset, tmp_path):
     assert ra.keys() == rb.keys() and len(ra) == 4 * PER_CLASS
     for rel, v in ra.items():
         np.testing.assert_allclose(rb[rel][2], v[2], rtol=1e-5, atol=1e-4, err_msg=rel)
+
+
+def test_a_stalled_server_is_one_line_in_bounded_time(server, tmp_path):
+    """A server that accepts and never answers: each try gives up after 3 s
+    without a byte, so the run ends with one line instead of hanging."""
+    with fault_proxy(server, delay=120) as stalled:
+        line, took = one_line_failure(["s3://images/sample", tmp_path / "o", "--s3-attempts",
+                                       "2"], s3_env(stalled.url), 100)
+    assert "s3://images/sample" in line and "Timeout" in line, line
+    assert took < 30, took
