@@ -36,7 +36,7 @@ struct RunOptions {
   ReduceKind reduce = ReduceKind::kSrp;
   int64_t components = -1;  // -1: auto (Johnson-Lindenstrauss bound on the number of images)
   double eps = 0.1;
-  double density = 0;  // SRP; <= 0: auto
+  double density = 0;       // SRP; <= 0: auto
   uint32_t seed = 42;
   int pca_power_iterations = 4;
   int64_t pca_oversampling = 10;

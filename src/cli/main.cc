@@ -53,12 +53,13 @@ int RunCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr, "imgfeat: %s is already complete: nothing to do\n",
                  options->output.c_str());
   } else if (!options->quiet) {
-    std::fprintf(
-        stderr, "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
-        static_cast<long long>(summary->rows_written), static_cast<long long>(summary->output_dim),
-        options->output.c_str(), summary->seconds, static_cast<long long>(summary->errors),
-        summary->errors ? ": see " : "",
-        summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
+    std::fprintf(stderr,
+                 "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
+                 static_cast<long long>(summary->rows_written),
+                 static_cast<long long>(summary->output_dim), options->output.c_str(),
+                 summary->seconds, static_cast<long long>(summary->errors),
+                 summary->errors ? ": see " : "",
+                 summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
     if (summary->images_skipped_as_done > 0) {
       std::fprintf(stderr, "imgfeat: %lld images were already done before --resume\n",
                    static_cast<long long>(summary->images_skipped_as_done));

@@ -52,12 +52,13 @@ TEST(RunCommandTest, ParsesEveryKindOfFlag) {
 }
 
 TEST(RunCommandTest, BadValuesNameTheFlag) {
-  for (auto args : std::vector<std::vector<std::string>>{{"in", "out", "--components", "x"},
-                                                         {"in", "out", "--eps", "1.5"},
-                                                         {"in", "out", "--reduce", "tsne"},
-                                                         {"in", "out", "--batch"},
-                                                         {"in", "out", "--overwrite=yes"},
-                                                         {"in", "out", "--nope"}}) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"in", "out", "--components", "x"},
+           {"in", "out", "--eps", "1.5"},
+           {"in", "out", "--reduce", "tsne"},
+           {"in", "out", "--batch"},
+           {"in", "out", "--overwrite=yes"},
+           {"in", "out", "--nope"}}) {
     auto r = ParseRunArgs(args);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.status().message().find("--"), std::string::npos) << r.status().message();

@@ -20,8 +20,8 @@
 namespace imgfeat {
 namespace {
 
-constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png",  ".webp",
-                                            ".bmp", ".tif",  ".tiff", ".gif"};
+constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp",
+                                            ".tif", ".tiff", ".gif"};
 
 bool HasImageExtension(std::string_view name) {
   for (std::string_view ext : kImageExtensions) {
