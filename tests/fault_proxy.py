@@ -1,7 +1,8 @@
 """An HTTP/1.1 relay on 127.0.0.1 in front of an S3 server that misbehaves on
 purpose: it answers 503 SlowDown to a share of requests, drops a share of
 connections before answering, cuts a share of GET bodies short, and delays
-every request. Used by the S3 tests and benchmarks:
+every request (and answers 503 to every request matching --fail-match). Used by
+the S3 tests and benchmarks:
 
     python tests/fault_proxy.py --upstream-port 5000 --port 0 --p503 0.1 --delay 0.05
 
@@ -10,6 +11,7 @@ the request reaches the server, so a retried request is never applied twice.
 """
 import argparse
 import random
+import re
 import socket
 import socketserver
 import sys
@@ -90,7 +92,8 @@ class Relay(socketserver.BaseRequestHandler):
                 self.server.requests += 1
             if cfg.delay:
                 time.sleep(cfg.delay)
-            if roll < cfg.p503:
+            request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            if roll < cfg.p503 or (cfg.fail_match and re.search(cfg.fail_match, request_line)):
                 print("fault 503", flush=True, file=sys.stderr)
                 client.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(SLOWDOWN) + SLOWDOWN)
@@ -149,6 +152,8 @@ def main():
     ap.add_argument("--ptruncate", type=float, default=0.0)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds added to each request")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--fail-match", default="",
+                    help="answer 503 to every request whose request line matches this regex")
     cfg = ap.parse_args()
     server = Server(("127.0.0.1", cfg.port), Relay)
     server.cfg = cfg

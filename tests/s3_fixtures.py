@@ -75,11 +75,11 @@ class Proxy:
 @contextlib.contextmanager
 def fault_proxy(upstream, **faults):
     """Yields a Proxy (tests/fault_proxy.py) in front of `upstream`; faults:
-    p503, pdrop, ptruncate, delay, seed."""
+    p503, pdrop, ptruncate, delay, seed, fail_match."""
     args = [sys.executable, str(HERE / "fault_proxy.py"), "--upstream-port",
             upstream.rsplit(":", 1)[1], "--port", "0"]
     for k, v in faults.items():
-        args += [f"--{k}", str(v)]
+        args += [f"--{k.replace('_', '-')}", str(v)]
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
         try:

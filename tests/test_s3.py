@@ -329,3 +329,23 @@ def test_a_stalled_server_is_one_line_in_bounded_time(server, tmp_path):
                                        "2"], s3_env(stalled.url), 100)
     assert "s3://images/sample" in line and "Timeout" in line, line
     assert took < 30, took
+
+
+def test_a_failed_multipart_upload_leaves_nothing_under_the_final_name(server, tmp_path):
+    """A part over 10 MiB (only with --rows-per-part) goes up as a multipart
+    upload; when S3 refuses to complete it, the run fails with one line and
+    nothing appears under the part's name. (Arrow marks the stream closed when
+    the completion fails, so the unfinished upload itself cannot be aborted:
+    docs/S3.md's lifecycle rule removes it.)"""
+    src = tmp_path / "images"
+    for f in sample_files(per_class=70):  # about 12 MB of Parquet in one part
+        (src / f.parent.name).mkdir(parents=True, exist_ok=True)
+        (src / f.parent.name / f.name).write_bytes(f.read_bytes())
+    with fault_proxy(server, fail_match=r"^POST .*uploadId=") as refusing:
+        line, _ = one_line_failure([src, "s3://features/multipart", "--reduce", "none",
+                                    "--rows-per-part", "100000", "--s3-attempts", "2"],
+                                   s3_env(refusing.url), 300)
+        assert refusing.faults()["503"] >= 1
+    assert "multipart" in line, line
+    keys = s3_keys(server, "features", "multipart/")
+    assert not any(k.startswith("part-") or k == "_SUCCESS" for k in keys), keys
