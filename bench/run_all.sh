@@ -25,3 +25,5 @@ trap 'rm -rf "$report_dir"' EXIT
 "$build/bench/report_bench" write "$report_dir/out"
 /usr/bin/time -f "peak RSS %M KiB, %e s" "$build/bench/report_bench" report "$report_dir/out"
 "$build/bench/report_bench" pairs
+echo "== S3: images/s from a local S3 server against the local disk (--list 100000: listing memory)"
+IMGFEAT_BUILD="$build" $py bench/s3_bench.py --images 1000

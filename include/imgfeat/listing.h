@@ -20,7 +20,7 @@ namespace imgfeat {
 
 // What Spark's binaryFile source gives for a file, less the content.
 struct ImageFile {
-  std::string path;                 // absolute, normalized, never renamed
+  std::string path;                 // absolute, normalized, never renamed; or s3://bucket/key
   int64_t modification_time_us = 0; // microseconds since the Unix epoch (UTC)
   int64_t length = 0;               // bytes
 };
@@ -37,7 +37,8 @@ struct ListOptions {
 class ImageLister {
  public:
   // Fails if `root` does not exist or is not a readable folder. A root that is
-  // a single file lists that file.
+  // a single file lists that file. An s3://bucket/prefix root lists the
+  // objects under the prefix page by page, in key order (see imgfeat/storage.h).
   static Result<std::unique_ptr<ImageLister>> Open(const std::string& root,
                                                    const ListOptions& options = {});
   virtual ~ImageLister() = default;

@@ -10,6 +10,7 @@
 
 #include "imgfeat/listing.h"
 #include "imgfeat/status.h"
+#include "imgfeat/storage.h"
 
 namespace imgfeat {
 
@@ -17,8 +18,9 @@ enum class Pooling { kNone, kAvg };
 enum class ReduceKind { kNone, kSrp, kPca };
 
 struct RunOptions {
-  std::string input;
-  std::string output;
+  std::string input;       // a folder, a file, or s3://bucket/prefix
+  std::string output;      // a folder or s3://bucket/prefix
+  StorageOptions storage;  // how s3:// paths are reached
   ListOptions list;
   std::string label_regex;  // empty: the default label (see Labeler)
 
@@ -50,7 +52,7 @@ struct RunOptions {
 };
 
 struct RunSummary {
-  int64_t images_listed = 0;
+  int64_t images_listed = 0;           // -1: not counted (S3 input whose count no setting needs)
   int64_t images_skipped_as_done = 0;  // --resume
   bool already_complete = false;       // --resume of an OUTPUT that had finished
   int64_t rows_written = 0;

@@ -8,6 +8,7 @@
 #include "imgfeat/model.h"
 #include "imgfeat/pipeline.h"
 #include "imgfeat/report.h"
+#include "imgfeat/storage.h"
 
 namespace {
 
@@ -22,7 +23,11 @@ Commands
 'imgfeat run --help' lists run's options.
 )";
 
-int Fail(const std::string& message) {
+int Fail(std::string message) {
+  // Some S3 errors carry line breaks; the error stays one line.
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
   std::fprintf(stderr, "imgfeat: %s\n", message.c_str());
   return 1;
 }
@@ -52,6 +57,10 @@ int ReportCommand(const std::vector<std::string>& args) {
   }
   return WriteReport(*options, false);
 }
+// Releases the AWS SDK (if an s3:// path started it) however main returns.
+struct StorageShutdown {
+  ~StorageShutdown() { imgfeat::ShutdownStorage(); }
+};
 
 int RunCommand(const std::vector<std::string>& args) {
   for (const auto& a : args) {
@@ -95,6 +104,7 @@ int RunCommand(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  StorageShutdown storage_shutdown;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(kUsage, args.empty() ? stderr : stdout);

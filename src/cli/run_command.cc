@@ -4,6 +4,8 @@
 #include <functional>
 #include <map>
 
+#include "imgfeat/storage.h"
+
 namespace imgfeat::cli {
 namespace {
 
@@ -109,6 +111,22 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"--reducer-from", Text(&RunOptions::reducer_from)},
       {"--max-pixels", Int<int64_t>(&RunOptions::max_pixels, 1)},
       {"--rows-per-part", Int<int64_t>(&RunOptions::rows_per_part, 1)},
+      {"--s3-endpoint",
+       [](RunOptions* o, const std::string& v) {
+         o->storage.s3_endpoint = v;
+         return Status::OK();
+       }},
+      {"--s3-region",
+       [](RunOptions* o, const std::string& v) {
+         o->storage.s3_region = v;
+         return Status::OK();
+       }},
+      {"--s3-attempts",
+       [](RunOptions* o, const std::string& v) -> Status {
+         ARROW_ASSIGN_OR_RAISE(o->storage.s3_max_attempts, ParseNumber<int>("--s3-attempts", v));
+         if (o->storage.s3_max_attempts < 1) return Status::Invalid("--s3-attempts must be >= 1");
+         return Status::OK();
+       }},
   };
   return flags;
 }
@@ -123,13 +141,22 @@ const std::map<std::string, bool RunOptions::*>& SwitchFlags() {
   return flags;
 }
 
+// Switches of the nested storage options.
+const std::map<std::string, bool StorageOptions::*>& StorageSwitchFlags() {
+  static const std::map<std::string, bool StorageOptions::*> flags = {
+      {"--s3-anonymous", &StorageOptions::s3_anonymous},
+  };
+  return flags;
+}
+
 }  // namespace
 
 const char* RunUsage() {
   return R"(usage: imgfeat run INPUT OUTPUT [options]
 
 Featurizes every image under INPUT (a folder, searched recursively, or one file)
-and writes a Parquet dataset to the folder OUTPUT (see docs/FORMAT.md).
+and writes a Parquet dataset to the folder OUTPUT (see docs/FORMAT.md). INPUT,
+OUTPUT, --model-dir and --reducer-from may be s3://bucket/prefix (docs/S3.md).
 
 Input
   --glob PATTERN         only files whose name matches (e.g. '*.jpg'); default:
@@ -162,6 +189,12 @@ Output
   --quiet                no progress bar, no per-file messages
   --report               then write OUTPUT/_report.html and _report.png
                          (see 'imgfeat report --help')
+S3 (credentials, region: the standard AWS chain)
+  --s3-endpoint URL      S3-compatible store, e.g. http://127.0.0.1:9000
+                         (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, AWS)
+  --s3-region REGION     default: AWS_REGION, AWS_DEFAULT_REGION, the profile
+  --s3-anonymous         no credentials (public buckets)
+  --s3-attempts N        tries per request, with backoff (default 10)
 )";
 }
 
@@ -181,6 +214,11 @@ Result<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
       options.*(sw->second) = true;
       continue;
     }
+    if (auto sw = StorageSwitchFlags().find(arg); sw != StorageSwitchFlags().end()) {
+      if (has_value) return Status::Invalid(arg, " takes no value");
+      options.storage.*(sw->second) = true;
+      continue;
+    }
     if (auto vf = ValueFlags().find(arg); vf != ValueFlags().end()) {
       if (!has_value) {
         if (i + 1 >= args.size()) return Status::Invalid(arg, " needs a value");
@@ -198,6 +236,11 @@ Result<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   }
   options.input = positional[0];
   options.output = positional[1];
+  if (options.report && IsS3Uri(options.output)) {
+    // The report reads the output folder from disk; refused before the run, not after it.
+    return Status::Invalid("--report needs a local OUTPUT; for ", options.output,
+                           ", copy it to a folder and run 'imgfeat report FOLDER'");
+  }
   return options;
 }
 

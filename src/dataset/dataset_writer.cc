@@ -21,6 +21,7 @@
 #include <system_error>
 
 #include "dataset/durable_file.h"
+#include "dataset/object_dataset_writer.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
 #include "dataset/run_params.h"
@@ -312,9 +313,18 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
   if (options.overwrite && options.resume) {
     return Status::Invalid("overwrite and resume cannot be combined");
   }
-  ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(options, feature_dim));
   ARROW_ASSIGN_OR_RAISE(std::string params_document,
                         MakeRunParamsDocument(run_params_json, feature_dim));
+  if (IsS3Uri(dir)) {
+    DatasetOptions object_options = options;
+    if (object_options.rows_per_part == 0 && feature_dim > 0) {
+      object_options.rows_per_part = std::max<int64_t>(1, kObjectPartRawBytes / (feature_dim * 4));
+    }
+    ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(object_options, feature_dim));
+    ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(dir));
+    return OpenObjectDatasetWriter(where, feature_dim, params_document, format, options);
+  }
+  ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(options, feature_dim));
   ARROW_ASSIGN_OR_RAISE(std::string abs_dir, AbsolutePath(dir));
 
   std::vector<std::string> entries;

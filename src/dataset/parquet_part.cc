@@ -1,6 +1,7 @@
 #include "dataset/parquet_part.h"
 
 #include <arrow/api.h>
+#include <arrow/filesystem/filesystem.h>
 #include <arrow/io/file.h>
 #include <arrow/util/compression.h>
 #include <parquet/arrow/writer.h>
@@ -185,18 +186,46 @@ Result<std::unique_ptr<ParquetFile>> ParquetFile::Create(const std::string& tmp_
   file->tmp_path_ = tmp_path;
   file->rows_per_row_group_ = format.rows_per_row_group;
   ARROW_ASSIGN_OR_RAISE(file->sink_, arrow::io::FileOutputStream::Open(tmp_path));
-  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), file->sink_,
+  ARROW_RETURN_NOT_OK(file->OpenWriter(std::move(schema), format));
+  return file;
+}
+
+Result<std::unique_ptr<ParquetFile>> ParquetFile::CreateObject(
+    const std::shared_ptr<arrow::fs::FileSystem>& fs, const std::string& path,
+    std::shared_ptr<arrow::Schema> schema, const PartFormat& format) {
+  std::unique_ptr<ParquetFile> file(new ParquetFile());
+  file->tmp_path_ = path;
+  file->is_object_ = true;
+  file->rows_per_row_group_ = format.rows_per_row_group;
+  auto sink = fs->OpenOutputStream(path);
+  if (!sink.ok()) {
+    return sink.status().WithMessage("cannot write '", path, "': ", sink.status().message());
+  }
+  file->sink_ = std::move(*sink);
+  ARROW_RETURN_NOT_OK(file->OpenWriter(std::move(schema), format));
+  return file;
+}
+
+Status ParquetFile::OpenWriter(std::shared_ptr<arrow::Schema> schema, const PartFormat& format) {
+  auto writer = parquet::arrow::FileWriter::Open(*schema, arrow::default_memory_pool(), sink_,
                                                  WriterProperties(format), ArrowProperties());
   if (!writer.ok()) {
-    return writer.status().WithMessage("cannot write '", tmp_path,
+    return writer.status().WithMessage("cannot write '", tmp_path_,
                                        "': ", writer.status().message());
   }
-  file->writer_ = std::move(*writer);
-  return file;
+  writer_ = std::move(*writer);
+  return Status::OK();
 }
 
 ParquetFile::~ParquetFile() {
   if (committed_) return;
+  if (is_object_) {
+    // Abort first: closing the writer would write a footer and complete the
+    // upload of an unfinished file under its final key.
+    if (sink_) (void)sink_->Abort();
+    writer_.reset();
+    return;
+  }
   if (writer_) (void)writer_->Close();
   if (sink_ && !sink_->closed()) (void)sink_->Close();
   (void)RemoveFileIfExists(tmp_path_);
@@ -213,6 +242,10 @@ Status ParquetFile::Commit(const std::string& final_path) {
   Status st = writer_->Close();
   if (st.ok() && !sink_->closed()) st = sink_->Close();
   if (!st.ok()) return st.WithMessage("cannot write '", tmp_path_, "': ", st.message());
+  if (is_object_) {
+    committed_ = true;
+    return Status::OK();
+  }
   ARROW_RETURN_NOT_OK(CommitRename(tmp_path_, final_path));
   committed_ = true;
   return Status::OK();

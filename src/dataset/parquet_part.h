@@ -18,6 +18,9 @@
 namespace parquet::arrow {
 class FileWriter;
 }
+namespace arrow::fs {
+class FileSystem;
+}
 
 namespace imgfeat::dataset {
 
@@ -69,21 +72,32 @@ class FeatureRowGroup {
 
 // A Parquet file written to `tmp_path` and renamed to its final name by Commit.
 // Destroyed without Commit, it removes `tmp_path`.
+//
+// On an object store (CreateObject) it is written straight to its final key:
+// the object exists only once Commit completes the upload, and a file
+// destroyed without Commit aborts its upload.
 class ParquetFile {
  public:
   static Result<std::unique_ptr<ParquetFile>> Create(const std::string& tmp_path,
                                                      std::shared_ptr<arrow::Schema> schema,
                                                      const PartFormat& format);
+  static Result<std::unique_ptr<ParquetFile>> CreateObject(
+      const std::shared_ptr<arrow::fs::FileSystem>& fs, const std::string& path,
+      std::shared_ptr<arrow::Schema> schema, const PartFormat& format);
   ~ParquetFile();
 
   // Writes `table` as one or more row groups of at most rows_per_row_group.
   Status WriteRowGroups(const arrow::Table& table);
   int64_t rows() const { return rows_; }
-  // Writes the footer, flushes the file to disk and renames it.
+  // Writes the footer, flushes the file to disk and renames it (an object:
+  // completes the upload; `final_path` is ignored).
   Status Commit(const std::string& final_path);
 
  private:
   ParquetFile() = default;
+  Status OpenWriter(std::shared_ptr<arrow::Schema> schema, const PartFormat& format);
+
+  bool is_object_ = false;
 
   std::string tmp_path_;
   int64_t rows_per_row_group_ = 0;

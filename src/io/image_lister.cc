@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "imgfeat/listing.h"
+#include "imgfeat/storage.h"
+#include "io/object_lister.h"
 #include "io/path_util.h"
 
 namespace imgfeat {
@@ -100,10 +102,7 @@ class FsImageLister final : public ImageLister {
     return f;
   }
 
-  bool Matches(std::string_view name) const {
-    if (options_.glob.empty()) return HasImageExtension(name);
-    return ::fnmatch(options_.glob.c_str(), std::string(name).c_str(), 0) == 0;
-  }
+  bool Matches(std::string_view name) const { return ListedName(options_, name); }
 
   Status PushDir(const std::string& path, const struct stat& st, bool is_root) {
     std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
@@ -139,8 +138,17 @@ class FsImageLister final : public ImageLister {
 
 }  // namespace
 
+bool ListedName(const ListOptions& options, std::string_view name) {
+  if (options.glob.empty()) return HasImageExtension(name);
+  return ::fnmatch(options.glob.c_str(), std::string(name).c_str(), 0) == 0;
+}
+
 Result<std::unique_ptr<ImageLister>> ImageLister::Open(const std::string& root,
                                                        const ListOptions& options) {
+  if (IsS3Uri(root)) {
+    ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(root));
+    return OpenObjectLister(where, options);
+  }
   auto lister = std::make_unique<FsImageLister>(options);
   ARROW_RETURN_NOT_OK(lister->Start(root));
   return std::unique_ptr<ImageLister>(std::move(lister));

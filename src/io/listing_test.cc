@@ -1,10 +1,10 @@
+#include "imgfeat/listing.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "imgfeat/listing.h"
 
 namespace fs = std::filesystem;
 

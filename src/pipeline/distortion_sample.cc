@@ -1,7 +1,7 @@
 #include "pipeline/distortion_sample.h"
 
 #include <arrow/api.h>
-#include <arrow/io/file.h>
+#include <arrow/io/memory.h>
 #include <cblas.h>
 #include <parquet/arrow/writer.h>
 
@@ -9,6 +9,8 @@
 #include <cmath>
 
 #include "dataset/durable_file.h"
+#include "dataset/object_dataset_writer.h"
+#include "imgfeat/storage.h"
 #include "reduce/legacy_random.h"
 #include "reduce/sample_without_replacement.h"
 
@@ -54,6 +56,11 @@ Result<DistortionSample> DistortionSample::Make(int64_t expected_rows, int64_t m
   DistortionSample sample;
   sample.input_dim_ = input_dim;
   sample.output_dim_ = output_dim;
+  sample.max_rows_ = max_rows;
+  if (expected_rows <= 0) {
+    sample.reservoir_ = std::make_shared<reduce::LegacyRandomState>(seed);
+    return sample;
+  }
   const int64_t n = std::min(expected_rows, max_rows);
   if (n > 0) {
     reduce::LegacyRandomState rng(seed);
@@ -67,12 +74,35 @@ Result<DistortionSample> DistortionSample::Make(int64_t expected_rows, int64_t m
 void DistortionSample::Offer(const std::vector<FeatureRecord>& records, const float* input,
                              const float* output) {
   for (size_t i = 0; i < records.size(); ++i, ++seen_) {
+    const float* in = input + i * input_dim_;
+    const float* out = output + i * output_dim_;
+    if (reservoir_) {
+      // Algorithm R: row `seen_` replaces a kept one with probability max_rows / (seen_ + 1).
+      if (rows_kept() < max_rows_) {
+        Keep(paths_.size(), records[i], in, out);
+      } else if (const int64_t slot = reservoir_->RandInt(seen_ + 1); slot < max_rows_) {
+        Keep(static_cast<size_t>(slot), records[i], in, out);
+      }
+      continue;
+    }
     if (next_wanted_ >= wanted_.size() || wanted_[next_wanted_] != seen_) continue;
     ++next_wanted_;
-    paths_.push_back(records[i].file.path);
-    input_.insert(input_.end(), input + i * input_dim_, input + (i + 1) * input_dim_);
-    output_.insert(output_.end(), output + i * output_dim_, output + (i + 1) * output_dim_);
+    Keep(paths_.size(), records[i], in, out);
   }
+}
+
+void DistortionSample::Keep(size_t slot, const FeatureRecord& record, const float* input,
+                            const float* output) {
+  if (slot == paths_.size()) {
+    paths_.push_back(record.file.path);
+    input_.insert(input_.end(), input, input + input_dim_);
+    output_.insert(output_.end(), output, output + output_dim_);
+    return;
+  }
+  paths_[slot] = record.file.path;
+  std::copy(input, input + input_dim_, input_.begin() + static_cast<int64_t>(slot) * input_dim_);
+  std::copy(output, output + output_dim_,
+            output_.begin() + static_cast<int64_t>(slot) * output_dim_);
 }
 
 DistortionSample::Pairs DistortionSample::ComputePairs() const {
@@ -117,16 +147,21 @@ Status DistortionSample::Write(const std::string& tmp_path, const std::string& f
        arrow::field("output_distance", arrow::float64(), false)},
       metadata);
   auto table = arrow::Table::Make(schema, {columns[0], columns[1], columns[2], columns[3]});
-  {
-    ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::FileOutputStream::Open(tmp_path));
-    auto props =
-        parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
-    auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
-    ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
-                                                   64 * 1024, props, arrow_props));
-    ARROW_RETURN_NOT_OK(sink->Close());
+  // A few hundred KiB: built in memory, then committed whole (a rename on
+  // disk, one PUT on S3, where an object exists only complete).
+  ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
+  auto props = parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
+  auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
+                                                 64 * 1024, props, arrow_props));
+  ARROW_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
+  const std::string_view bytes(reinterpret_cast<const char*>(buffer->data()),
+                               static_cast<size_t>(buffer->size()));
+  if (IsS3Uri(final_path)) {
+    ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(final_path));
+    return dataset::PutObject(*where.fs, where.path, bytes);
   }
-  return dataset::CommitRename(tmp_path, final_path);
+  return dataset::WriteFileAtomically(tmp_path, final_path, bytes);
 }
 
 }  // namespace imgfeat

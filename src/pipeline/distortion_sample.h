@@ -9,11 +9,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "imgfeat/dataset.h"
 #include "imgfeat/status.h"
+#include "reduce/legacy_random.h"
 
 namespace imgfeat {
 
@@ -25,7 +27,9 @@ class DistortionSample {
   // Keeps the rows whose ordinal in this run (0, 1, ... in writing order) is
   // among `max_rows` drawn from [0, expected_rows) with `seed`, as
   // scikit-learn's sample_without_replacement(expected_rows, max_rows,
-  // random_state=seed) draws them.
+  // random_state=seed) draws them. expected_rows <= 0 (a run that does not
+  // count its input first, as on S3): a reservoir sample of `max_rows` rows
+  // of the stream, seeded alike.
   static Result<DistortionSample> Make(int64_t expected_rows, int64_t max_rows, uint32_t seed,
                                        int64_t input_dim, int64_t output_dim);
 
@@ -49,7 +53,11 @@ class DistortionSample {
                const std::string& metadata_json) const;
 
  private:
+  void Keep(size_t slot, const FeatureRecord& record, const float* input, const float* output);
+
   std::vector<int64_t> wanted_;  // sorted ordinals
+  int64_t max_rows_ = 0;
+  std::shared_ptr<reduce::LegacyRandomState> reservoir_;  // null: ordinals drawn ahead
   size_t next_wanted_ = 0;
   int64_t seen_ = 0;
   int64_t input_dim_ = 0, output_dim_ = 0;

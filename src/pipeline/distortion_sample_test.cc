@@ -56,6 +56,30 @@ TEST(DistortionSampleTest, KeepsTheDrawnRowsAcrossBatchesAndMeasuresEveryPair) {
   }));
 }
 
+TEST(DistortionSampleTest, WithoutACountKeepsASeededReservoirOfTheWholeStream) {
+  // An input that is not counted first (S3): rows are drawn as they come.
+  ASSERT_OK_AND_ASSIGN(auto sample, DistortionSample::Make(0, 10, 42, 3, 2));
+  for (int b = 0; b < 1000; b += 16) Offer(&sample, b, std::min(1000, b + 16));
+  ASSERT_EQ(sample.rows_kept(), 10);
+  // Not just the first rows: a uniform draw of 10 of 1,000 has rows past 100.
+  int late = 0;
+  for (const auto& p : sample.paths()) late += std::stoi(p.substr(4)) >= 100;
+  EXPECT_GE(late, 5);
+  // Each kept row keeps its own features: reduced = twice the first two.
+  auto pairs = sample.ComputePairs();
+  ASSERT_EQ(pairs.a.size(), 45u);
+  for (size_t p = 0; p < pairs.a.size(); ++p) {
+    EXPECT_NEAR(pairs.output_distance[p], 2 * pairs.input_distance[p], 1e-9);
+  }
+  ASSERT_OK_AND_ASSIGN(auto again, DistortionSample::Make(0, 10, 42, 3, 2));
+  Offer(&again, 0, 1000);
+  EXPECT_EQ(again.paths(), sample.paths());
+  // Fewer rows than the reservoir: every row.
+  ASSERT_OK_AND_ASSIGN(auto small, DistortionSample::Make(0, 10, 42, 3, 2));
+  Offer(&small, 0, 4);
+  EXPECT_EQ(small.rows_kept(), 4);
+}
+
 TEST(DistortionSampleTest, DistancesOfWideRowsMatchADirectSumAndIdenticalRowsAreZero) {
   // Rows of 10,000 floats far from the origin: where a Gram matrix without
   // the mean removed would cancel digits.

@@ -16,6 +16,7 @@ struct Task {
   int64_t seq;
   ImageFile file;
   float* buffer;
+  PendingObject fetch;  // with a fetcher: the read already under way
 };
 
 struct Prepared {
@@ -70,6 +71,7 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
     free_buffers.Close();
     tasks.Close();
     prepared.Close();
+    if (config.fetcher) config.fetcher->Close();
   });
 
   // Listing: buffers are taken in listing order, so the oldest unfinished
@@ -92,16 +94,26 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
         continue;
       }
       std::optional<float*> buffer = free_buffers.Pop();
-      if (!buffer || !tasks.Push(Task{seq++, std::move(file), *buffer})) break;
+      if (!buffer) break;
+      Task task{seq++, std::move(file), *buffer, {}};
+      if (config.fetcher) task.fetch = config.fetcher->Start(task.file);
+      if (!tasks.Push(std::move(task))) break;
     }
     tasks.Close();
   });
   for (int t = 0; t < threads; ++t) {
     group.Spawn([&] {
       ImagePreparer preparer(config.geometry);
+      std::vector<uint8_t> bytes;
       while (std::optional<Task> task = tasks.Pop()) {
         Prepared out{task->seq, std::move(task->file), task->buffer, Status::OK(), ""};
-        out.status = preparer.Prepare(out.file, out.buffer, &out.stage);
+        if (config.fetcher) {
+          out.stage = "read";
+          out.status = config.fetcher->Finish(out.file, &task->fetch, &bytes);
+          if (out.status.ok()) out.status = preparer.PrepareBytes(bytes, out.buffer, &out.stage);
+        } else {
+          out.status = preparer.Prepare(out.file, out.buffer, &out.stage);
+        }
         if (!prepared.Push(std::move(out))) break;
       }
       if (--workers_left == 0) prepared.Close();

@@ -16,6 +16,7 @@
 #include "imgfeat/engine.h"
 #include "imgfeat/listing.h"
 #include "imgfeat/pipeline.h"
+#include "io/object_fetcher.h"
 #include "pipeline/image_preparer.h"
 
 namespace imgfeat {
@@ -28,6 +29,9 @@ struct StreamConfig {
   const Labeler* labeler = nullptr;
   // Paths to leave out (already in the output of an interrupted run).
   const std::unordered_set<std::string>* skip = nullptr;
+  // Reads the images ahead of the decoders (object stores); null: each decode
+  // thread reads its file from disk.
+  ObjectFetcher* fetcher = nullptr;
 };
 
 struct StreamCallbacks {

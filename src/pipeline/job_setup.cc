@@ -2,7 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "imgfeat/listing.h"
+#include "imgfeat/storage.h"
+#include "io/path_util.h"
+#include "model/model_dirs.h"
 
 namespace imgfeat {
 namespace {
@@ -12,13 +17,24 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
+// Model files on S3 are copied to the model cache once: the engine reads files.
+Result<std::string> LocalFile(const std::string& path) {
+  if (!IsS3Uri(path)) return path;
+  std::string cache = model_internal::ModelCacheDir();
+  if (cache.empty()) cache = "/tmp/imgfeat-models";
+  auto local = CopyToLocal(path, JoinPath(cache, "s3"));
+  if (!local.ok()) return Status::IOError("model ", path, ": ", local.status().message());
+  return local;
+}
+
 }  // namespace
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   ResolvedModel model;
   const bool is_path = options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
   if (!options.model_spec.empty()) {
-    ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(options.model_spec));
+    ARROW_ASSIGN_OR_RAISE(std::string spec_file, LocalFile(options.model_spec));
+    ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(spec_file));
   } else if (is_path) {
     return Status::Invalid("--model ", options.model,
                            " is a file: give its --model-spec (see docs/FORMAT.md)");
@@ -26,13 +42,18 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
     ARROW_ASSIGN_OR_RAISE(model.spec, FindRegisteredModel(options.model));
   }
   if (is_path) {
-    if (!FileExists(options.model)) {
+    ARROW_ASSIGN_OR_RAISE(model.path, LocalFile(options.model));
+    if (!FileExists(model.path)) {
       return Status::IOError("model file ", options.model, " does not exist");
     }
-    model.path = options.model;
   } else {
     ModelSearch search;
     search.model_dir = options.model_dir;
+    if (IsS3Uri(options.model_dir)) {
+      ARROW_ASSIGN_OR_RAISE(std::string local,
+                            LocalFile(JoinUri(options.model_dir, model.spec.file_name)));
+      search.model_dir = std::filesystem::path(local).parent_path().string();
+    }
     ARROW_ASSIGN_OR_RAISE(model.path, ResolveModelFile(model.spec, search));
   }
   ARROW_ASSIGN_OR_RAISE(model.sha256, Sha256File(model.path));
@@ -43,10 +64,21 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   return model;
 }
 
+bool NeedsImageCount(const RunOptions& options) {
+  // Listing a local folder costs little and gives the progress bar its total.
+  // On S3 it costs a request per 1,000 objects and the time to make them, so
+  // it is made only when the number of images decides the output.
+  if (!IsS3Uri(options.input)) return true;
+  if (!options.reducer_from.empty()) return false;
+  return options.reduce == ReduceKind::kPca ||
+         (options.reduce == ReduceKind::kSrp && options.components <= 0);
+}
+
 Result<int64_t> CountImages(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
+  const int64_t stop_after = NeedsImageCount(options) ? -1 : 1;
   int64_t n = 0;
-  while (true) {
+  while (n != stop_after) {
     ARROW_ASSIGN_OR_RAISE(auto next, lister->Next());
     if (!next) break;
     ++n;
@@ -85,8 +117,11 @@ Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim
 Result<std::unique_ptr<Reducer>> MakeReducer(const RunOptions& options, int64_t feature_dim,
                                              int64_t n_images, const std::string& saved_path) {
   std::string from = options.reducer_from;
-  if (from.empty() && options.resume && options.reduce == ReduceKind::kPca &&
-      FileExists(saved_path)) {
+  bool saved_exists = false;
+  if (from.empty() && options.resume && options.reduce == ReduceKind::kPca) {
+    ARROW_ASSIGN_OR_RAISE(saved_exists, StorageFileExists(saved_path));
+  }
+  if (saved_exists) {
     from = saved_path;  // the fit finished before the interruption: reuse it
   }
   if (!from.empty()) {

@@ -21,6 +21,11 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options);
 
 // Counts the images the listing yields (a cheap walk that reads no pixels).
 // Fails when INPUT does not exist or holds no image.
+// Whether the run needs the number of images before it starts (SRP's
+// automatic components, PCA's bound); without, an S3 input is listed once.
+bool NeedsImageCount(const RunOptions& options);
+// The number of images under INPUT; 1 when !NeedsImageCount and there is at
+// least one. Fails when there is none.
 Result<int64_t> CountImages(const RunOptions& options);
 
 // The reducer a run applies: loaded from --reducer-from (or, on resume, from

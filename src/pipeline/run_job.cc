@@ -9,6 +9,8 @@
 #include "imgfeat/dataset.h"
 #include "imgfeat/engine.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/storage.h"
+#include "io/object_fetcher.h"
 #include "io/path_util.h"
 #include "pipeline/distortion_sample.h"
 #include "pipeline/feature_stream.h"
@@ -25,6 +27,8 @@ using Clock = std::chrono::steady_clock;
 // (docs/BENCHMARKS.md); 16 keeps the SRP transform on full blocks.
 constexpr int kDefaultBatch = 16;
 constexpr int64_t kErrorsPrinted = 20;
+// Bytes of images being fetched ahead from an object store at once.
+constexpr int64_t kFetchAheadBytes = int64_t{128} << 20;
 
 double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -55,6 +59,7 @@ struct Plan {
   int threads = 0;
   int batch = 0;
   int64_t n_images = 0;
+  bool counted = true;  // false: n_images is only a lower bound (S3, see NeedsImageCount)
   int64_t feature_dim = 0;
   int64_t output_dim = 0;
   std::string output_abs;
@@ -77,8 +82,11 @@ Result<Plan> MakePlan(const RunOptions& options) {
                      ? options.threads
                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   plan.batch = options.batch > 0 ? options.batch : kDefaultBatch;
-  ARROW_ASSIGN_OR_RAISE(std::string input_abs, AbsolutePath(options.input));
+  ARROW_RETURN_NOT_OK(ConfigureStorage(options.storage));
+  ARROW_ASSIGN_OR_RAISE(StoragePath input, ResolveStorage(options.input));
+  const std::string input_abs = input.uri;
   ARROW_ASSIGN_OR_RAISE(plan.n_images, CountImages(options));
+  plan.counted = NeedsImageCount(options);
   ARROW_ASSIGN_OR_RAISE(plan.labeler, Labeler::Make(options.label_regex));
   ARROW_ASSIGN_OR_RAISE(plan.model, ResolveModel(options));
   EngineOptions engine_options;
@@ -87,7 +95,8 @@ Result<Plan> MakePlan(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(plan.engine, OpenEngine(options.engine, plan.model.path, plan.model.spec,
                                                 engine_options));
   plan.feature_dim = PooledFeatureLength(plan.model.spec, options.pooling);
-  ARROW_ASSIGN_OR_RAISE(plan.output_abs, AbsolutePath(options.output));
+  ARROW_ASSIGN_OR_RAISE(StoragePath output, ResolveStorage(options.output));
+  plan.output_abs = output.uri;
   plan.saved_reducer = JoinPath(plan.output_abs, "_reducer.parquet");
   ARROW_ASSIGN_OR_RAISE(plan.reducer,
                         MakeReducer(options, plan.feature_dim, plan.n_images, plan.saved_reducer));
@@ -183,6 +192,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
 Result<RunSummary> RunJob(const RunOptions& options) {
   const auto start = Clock::now();
   ARROW_ASSIGN_OR_RAISE(Plan plan, MakePlan(options));
+  ARROW_ASSIGN_OR_RAISE(StoragePath input, ResolveStorage(options.input));
 
   DatasetOptions dataset_options;
   dataset_options.overwrite = options.overwrite;
@@ -191,12 +201,12 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto writer, DatasetWriter::Open(plan.output_abs, plan.output_dim,
                                                          plan.parameters.dump(), dataset_options));
   RunSummary summary;
-  summary.images_listed = plan.n_images;
+  summary.images_listed = plan.counted ? plan.n_images : -1;
   summary.feature_dim = plan.feature_dim;
   summary.output_dim = plan.output_dim;
   if (writer->already_complete()) {  // --resume of a run that had finished
     summary.already_complete = true;
-    summary.images_skipped_as_done = plan.n_images;
+    summary.images_skipped_as_done = plan.counted ? plan.n_images : writer->rows_written();
     summary.rows_written = writer->rows_written();
     return summary;
   }
@@ -212,8 +222,14 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   config.pooling = options.pooling;
   config.labeler = &*plan.labeler;
   config.skip = &writer->committed_paths();
+  std::unique_ptr<ObjectFetcher> fetcher;
+  if (input.is_s3) {
+    fetcher = std::make_unique<ObjectFetcher>(input.fs, kFetchAheadBytes);
+    config.fetcher = fetcher.get();
+  }
 
-  const int64_t todo = plan.n_images - static_cast<int64_t>(writer->committed_paths().size());
+  const int64_t todo =
+      plan.counted ? plan.n_images - static_cast<int64_t>(writer->committed_paths().size()) : 0;
   ProgressBar progress("imgfeat", todo, options.progress && !options.quiet);
   ErrorReporter errors(writer.get(), options.quiet);
   StreamCallbacks callbacks;
@@ -264,6 +280,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   manifest.timings = timings;
   ARROW_RETURN_NOT_OK(writer->Finish(BuildManifest(manifest)));
 
+  if (!plan.counted) summary.images_listed = stats.listed;
   summary.images_skipped_as_done = stats.skipped;
   summary.rows_written = writer->rows_written();
   summary.errors = writer->errors_recorded();

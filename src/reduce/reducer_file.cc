@@ -4,6 +4,7 @@
 // of each component); an SRP stores no rows, since its matrix is rebuilt from
 // the seed; an identity stores nothing but its width.
 #include <arrow/api.h>
+#include <arrow/filesystem/filesystem.h>
 #include <arrow/io/file.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "imgfeat/storage.h"
 #include "reduce/reducers.h"
 
 namespace imgfeat {
@@ -72,7 +74,31 @@ Result<std::shared_ptr<arrow::Table>> EmptyRows() {
   return arrow::Table::Make(schema, columns);
 }
 
+Status WriteParquet(const arrow::Table& table, std::shared_ptr<arrow::io::OutputStream> sink) {
+  auto properties =
+      parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
+  auto arrow_properties = parquet::ArrowWriterProperties::Builder().store_schema()->build();
+  ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), sink, 1024,
+                                                 properties, arrow_properties));
+  return sink->Close();
+}
+
+// On an object store the upload itself is atomic: the object appears when
+// complete, and a failed write aborts it.
+Status WriteObject(const std::shared_ptr<arrow::Table>& table, const std::string& uri) {
+  ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(uri));
+  auto sink = where.fs->OpenOutputStream(where.path);
+  Status st = sink.status();
+  if (st.ok()) st = WriteParquet(*table, *sink);
+  if (!st.ok()) {
+    if (sink.ok()) (void)(*sink)->Abort();
+    return Status::IOError(uri, ": cannot save the reducer: ", st.message());
+  }
+  return Status::OK();
+}
+
 Status WriteFile(const std::shared_ptr<arrow::Table>& table, const std::string& path) {
+  if (IsS3Uri(path)) return WriteObject(table, path);
   const std::string temporary = path + ".tmp";
   ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::FileOutputStream::Open(temporary));
   auto properties =
@@ -205,8 +231,18 @@ Status SaveReducer(const Reducer& reducer, const std::string& path) {
   return WriteFile(table->ReplaceSchemaMetadata(metadata), path);
 }
 
+namespace {
+
+Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenInput(const std::string& path) {
+  if (!IsS3Uri(path)) return arrow::io::ReadableFile::Open(path);
+  ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(path));
+  return where.fs->OpenInputFile(where.path);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Reducer>> LoadReducer(const std::string& path) {
-  auto opened = arrow::io::ReadableFile::Open(path);
+  auto opened = OpenInput(path);
   if (!opened.ok())
     return Status::IOError(path, ": cannot open saved reducer: ", opened.status().message());
   ARROW_ASSIGN_OR_RAISE(auto reader,

@@ -1,0 +1,21 @@
+// The listing of an object store prefix (see imgfeat/listing.h), and the file
+// name filter both listers share.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "imgfeat/listing.h"
+#include "imgfeat/storage.h"
+
+namespace imgfeat {
+
+// Whether a file named `name` (no folder) is listed under `options`.
+bool ListedName(const ListOptions& options, std::string_view name);
+
+// Lists every object under `root` (an S3 prefix, or one object) page by page,
+// in key order; paths are s3:// URIs.
+Result<std::unique_ptr<ImageLister>> OpenObjectLister(const StoragePath& root,
+                                                      const ListOptions& options);
+
+}  // namespace imgfeat
