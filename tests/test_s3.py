@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -118,8 +119,15 @@ def test_s3_to_s3_equals_local(server, dataset, local_run):
     assert_same(local_run, root, "s3://features/s3s3", "s3://images/sample/", server)
     keys = s3_keys(server, "features", "s3s3/")
     assert not any(k.startswith("_temporary") for k in keys), keys
-    assert {"_SUCCESS", "_errors.parquet", "_imgfeat.json", "_reducer.parquet"} <= set(keys)
+    assert {"_SUCCESS", "_errors.parquet", "_imgfeat.json", "_reducer.parquet",
+            "_distortion.parquet"} <= set(keys)
     assert_no_uploads(server, "features")
+    # The distortion sample: every pair of the sampled rows, all of them S3 paths.
+    body = s3_client(server).get_object(Bucket="features", Key="s3s3/_distortion.parquet")["Body"].read()
+    pairs = pq.read_table(pa.BufferReader(body))
+    sampled = len(set(pairs.column("path_a").to_pylist()) | set(pairs.column("path_b").to_pylist()))
+    assert pairs.num_rows == sampled * (sampled - 1) // 2 and sampled >= 2
+    assert all(p.startswith("s3://images/sample/") for p in pairs.column("path_a").to_pylist())
     # modification_time is the object's LastModified (S3 keeps whole seconds).
     got, _ = read_output("s3://features/s3s3", server)
     head = s3_client(server).head_object(Bucket="images", Key="sample/" + str(
