@@ -38,7 +38,7 @@ run: build
 test: setup-test configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	IMGFEAT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests
+	IMGFEAT_BUILD=$(abspath $(BUILD)) PYTHONPATH=$(abspath $(BUILD))/python $(PYTHON) -m pytest -q tests
 
 bench: build
 	bench/run_all.sh $(BUILD)

@@ -90,7 +90,9 @@ if(IMGFEAT_WITH_OPENCV)
 endif()
 
 # --- Tests and benchmarks ----------------------------------------------------
-find_package(GTest REQUIRED)
+if(IMGFEAT_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
 find_package(benchmark QUIET)
 
 # Libraries from wheels live outside the loader's path: bake their folders in.

@@ -122,6 +122,7 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
 
   auto run_batch = [&]() -> Status {
     if (records.empty()) return Status::OK();
+    if (config.cancel && config.cancel->load()) return Status::Cancelled("interrupted");
     const int64_t n = static_cast<int64_t>(records.size());
     for (int64_t i = 0; i < n; ++i) {
       std::copy_n(batch_buffers[i], image_floats, input.data() + i * image_floats);

@@ -6,6 +6,7 @@
 // does not depend on the number of images.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -28,6 +29,8 @@ struct StreamConfig {
   const Labeler* labeler = nullptr;
   // Paths to leave out (already in the output of an interrupted run).
   const std::unordered_set<std::string>* skip = nullptr;
+  // Checked before each batch: true stops the stream with Status::Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct StreamCallbacks {

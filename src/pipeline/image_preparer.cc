@@ -39,9 +39,13 @@ Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* st
   *stage = "read";
   ARROW_RETURN_NOT_OK(ReadWholeFile(file.path, &bytes_));
   *stage = "decode";
+  return PrepareBytes(bytes_, out);
+}
+
+Status ImagePreparer::PrepareBytes(std::span<const uint8_t> bytes, float* out) {
   DecodeOptions options;
   options.max_pixels = geometry_.max_pixels;
-  ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes_, options));
+  ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes, options));
   const RgbImage* ready = &decoded;
   if (decoded.width != geometry_.width || decoded.height != geometry_.height) {
     ResizeBicubic(decoded, geometry_.width, geometry_.height, &resized_);

@@ -20,9 +20,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Measured: the engine costs the same per image from 4 to 32 images a call
-// (docs/BENCHMARKS.md); 16 keeps the SRP transform on full blocks.
-constexpr int kDefaultBatch = 16;
 constexpr int64_t kErrorsPrinted = 20;
 
 double SecondsSince(Clock::time_point t0) {
@@ -207,6 +204,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   config.pooling = options.pooling;
   config.labeler = &*plan.labeler;
   config.skip = &writer->committed_paths();
+  config.cancel = options.cancel;
 
   const int64_t todo = plan.n_images - static_cast<int64_t>(writer->committed_paths().size());
   ProgressBar progress("imgfeat", todo, options.progress && !options.quiet);
@@ -215,7 +213,10 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   callbacks.on_error = [&](const ImageFile& f, const std::string& stage, const Status& e) {
     return errors.Report(f, stage, e);
   };
-  callbacks.on_progress = [&](int64_t done) { progress.Update(done); };
+  callbacks.on_progress = [&](int64_t done) {
+    progress.Update(done);
+    if (options.on_progress) options.on_progress(done, todo);
+  };
 
   StreamStats stats;
   RunTimings timings;
