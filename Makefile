@@ -63,7 +63,7 @@ wheel: setup
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library and its C++ tests.
 asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined \
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined -DIMGFEAT_PYTHON=OFF \
 	  -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
