@@ -48,5 +48,6 @@ Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* canc
 void BindFeaturizer(nb::module_& m);
 void BindRun(nb::module_& m);
 void BindReducers(nb::module_& m);
+void BindPca(nb::module_& m);
 
 }  // namespace imgfeat::python

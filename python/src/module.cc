@@ -7,4 +7,5 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindFeaturizer(m);
   imgfeat::python::BindRun(m);
   imgfeat::python::BindReducers(m);
+  imgfeat::python::BindPca(m);
 }
