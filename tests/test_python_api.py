@@ -4,6 +4,10 @@ Featurizer (paths, bytes, Arrow arrays), run(), the reducers, and bad inputs.
 The package is the one built with the C++ tests (PYTHONPATH=build/python, as
 `make test` sets it); tests/test_python_wheel.py checks the installed wheel.
 """
+import hashlib
+import subprocess
+import sys
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -51,6 +55,14 @@ def dataset(tmp_path_factory):
 @pytest.fixture(scope="module")
 def featurizer():
     return imgfeat.Featurizer(threads=THREADS, model_dir=MODELS)
+
+
+def test_import_before_hashlib():
+    # The module must not leave OpenSSL half bound to pyarrow's copy of it.
+    code = "import imgfeat, hashlib, ssl; print(hashlib.sha256(b'imgfeat').hexdigest())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == hashlib.sha256(b"imgfeat").hexdigest()
 
 
 def test_featurize_paths_bytes_and_arrow_equal_the_cli(dataset, featurizer):

@@ -18,6 +18,8 @@ SCRIPT = """
 import json, sys
 import numpy as np
 import imgfeat
+import hashlib  # after imgfeat: OpenSSL must still work
+assert hashlib.sha256(b"x").hexdigest().startswith("2d711642")
 paths = json.loads(sys.argv[1])
 table = imgfeat.Featurizer(threads=2).featurize(paths, progress=False)
 assert table.column("error").null_count == len(paths), table.column("error").to_pylist()
