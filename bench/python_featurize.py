@@ -54,15 +54,19 @@ def speed(args):
         tmp = pathlib.Path(tmp)
         paths = link_images(tmp / "in", args.images)
         featurizer = imgfeat.Featurizer(threads=args.threads)
-        cli_rates, py_rates = [], []
+        cli_rates, py_rates, cli_cpu, py_cpu = [], [], [], []
         for round_ in range(args.rounds):
             out = tmp / "out"
+            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run([str(build / "imgfeat"), "run", str(tmp / "in"), str(out),
                             "--reduce", "srp", "--components", "64", "--threads",
                             str(args.threads), "--quiet", "--overwrite"], check=True)
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cli_cpu.append((c1.ru_utime + c1.ru_stime - c0.ru_utime - c0.ru_stime) / args.images)
             manifest = json.loads((out / "_imgfeat.json").read_text())
             cli_rates.append(manifest["timings"]["images_per_second"]
                              if "timings" in manifest else manifest["images_per_second"])
+            s0 = resource.getrusage(resource.RUSAGE_SELF)
             t0 = time.perf_counter()
             rows = 0
             for i in range(0, len(paths), args.call):
@@ -70,12 +74,18 @@ def speed(args):
                 rows += table.num_rows
                 assert table.column("error").null_count == table.num_rows
             py_rates.append(rows / (time.perf_counter() - t0))
-            print(f"round {round_ + 1}: CLI {cli_rates[-1]:.1f} images/s, "
-                  f"Featurizer.featurize {py_rates[-1]:.1f} images/s", flush=True)
+            s1 = resource.getrusage(resource.RUSAGE_SELF)
+            py_cpu.append((s1.ru_utime + s1.ru_stime - s0.ru_utime - s0.ru_stime) / rows)
+            print(f"round {round_ + 1}: CLI {cli_rates[-1]:.1f} images/s "
+                  f"({1000 * cli_cpu[-1]:.1f} ms CPU/image, whole process), "
+                  f"Featurizer.featurize {py_rates[-1]:.1f} images/s "
+                  f"({1000 * py_cpu[-1]:.1f} ms CPU/image)", flush=True)
         cli, py = statistics.median(cli_rates), statistics.median(py_rates)
         print(f"{args.images} images, {args.threads} threads, calls of {args.call}: "
               f"CLI {cli:.1f} images/s, featurize {py:.1f} images/s (median of "
-              f"{args.rounds}), ratio {py / cli:.3f}")
+              f"{args.rounds}), ratio {py / cli:.3f}; CPU per image: CLI "
+              f"{1000 * statistics.median(cli_cpu):.1f} ms, featurize "
+              f"{1000 * statistics.median(py_cpu):.1f} ms")
 
 
 def memory(args):
