@@ -83,6 +83,16 @@ def test_featurize_paths_bytes_and_arrow_equal_the_cli(dataset, featurizer):
     np.testing.assert_array_equal(feature_matrix(by_arrow.column("features")), want)
 
 
+def test_progress_bar_and_quiet(dataset, featurizer, tmp_path, capsys):
+    root, paths, _ = dataset
+    featurizer.featurize(paths[:3], progress=True)
+    assert "3/3" in capsys.readouterr().err
+    imgfeat.run(root, tmp_path / "bar", components=8, threads=THREADS, quiet=True)
+    assert capsys.readouterr().err == ""
+    imgfeat.run(root, tmp_path / "bar", components=8, threads=THREADS, overwrite=True)
+    assert "10/10" in capsys.readouterr().err
+
+
 def test_featurize_bad_inputs_are_error_rows(dataset, featurizer, tmp_path):
     _, paths, cli = dataset
     missing = str(tmp_path / "missing.jpg")

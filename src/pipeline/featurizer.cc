@@ -4,6 +4,7 @@
 #include "imgfeat/featurizer.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
