@@ -15,7 +15,7 @@ ifneq ($(wildcard ../shared/models),)
 export IMGFEAT_MODEL_DIR ?= $(abspath ../shared/models)
 endif
 
-.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean wheel
+.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean wheel wheel-only
 
 all: build
 
@@ -38,7 +38,7 @@ run: build
 test: setup-test configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	@$(MAKE) --no-print-directory wheel
+	@$(MAKE) --no-print-directory wheel-only
 	IMGFEAT_BUILD=$(abspath $(BUILD)) PYTHONPATH=$(abspath $(BUILD))/python $(PYTHON) -m pytest -q tests
 
 bench: build
@@ -51,6 +51,8 @@ bench: build
 CCACHE := $(shell command -v ccache 2>/dev/null)
 WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12
 wheel: setup
+	@$(MAKE) --no-print-directory wheel-only
+wheel-only:
 	@rm -rf dist/imgfeat-*.whl build/wheel-raw
 	CCACHE_BASEDIR=$(CURDIR) CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
 	  CMAKE_ARGS="$(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)" \

@@ -53,7 +53,9 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
     python = str(venv / "bin" / "python")
-    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", wheel], timeout=900)
+    # The pinned versions of the dependencies (requirements.txt), from pip's cache.
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
+         str(ROOT / "requirements.txt"), wheel], timeout=900)
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
     env["IMGFEAT_MODEL_DIR"] = str(MODELS)
