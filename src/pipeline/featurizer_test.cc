@@ -61,8 +61,9 @@ TEST(FeaturizerTest, PathsAndBytesInOrderWithErrorRows) {
   auto featurizer = MakeFeaturizer(Pooling::kNone, 4);
   ASSERT_NE(featurizer, nullptr);
   ASSERT_EQ(featurizer->feature_dim(), 7 * 7 * 1280);
-  std::vector<std::string> paths = SampleImages(9);
-  ASSERT_EQ(paths.size(), 9u);
+  // Few images: the test also runs under the sanitizers, where decoding is slow.
+  std::vector<std::string> paths = SampleImages(5);
+  ASSERT_EQ(paths.size(), 5u);
 
   arrow::StringBuilder path_builder;
   arrow::BinaryBuilder bytes_builder;
@@ -85,9 +86,9 @@ TEST(FeaturizerTest, PathsAndBytesInOrderWithErrorRows) {
   FeaturizeControl control;
   control.done = &done;
   ASSERT_OK_AND_ASSIGN(auto by_bytes, featurizer->Featurize(*bytes_array, control));
-  EXPECT_EQ(done.load(), 11);
+  EXPECT_EQ(done.load(), 7);
   ASSERT_OK(by_path->ValidateFull());
-  ASSERT_EQ(by_path->num_rows(), 11);
+  ASSERT_EQ(by_path->num_rows(), 7);
   ASSERT_TRUE(by_path->Equals(*by_bytes) == false);  // error texts differ
   EXPECT_TRUE(by_path->column(0)->Equals(by_bytes->column(0)));
 
@@ -97,7 +98,7 @@ TEST(FeaturizerTest, PathsAndBytesInOrderWithErrorRows) {
   auto byte_errors = std::static_pointer_cast<arrow::StringArray>(by_bytes->column(1));
   EXPECT_TRUE(byte_errors->GetString(3).starts_with("#3: ")) << byte_errors->GetString(3);
   EXPECT_EQ(by_path->column(0)->null_count(), 2);
-  EXPECT_EQ(errors->null_count(), 9);
+  EXPECT_EQ(errors->null_count(), 5);
 
   // Row 6 (the fifth image) equals a single-image run.
   auto list = std::static_pointer_cast<arrow::ListArray>(by_path->column(0));
@@ -116,11 +117,11 @@ TEST(FeaturizerTest, PoolingEmptyInputWrongTypeAndCancel) {
   ASSERT_OK_AND_ASSIGN(auto none, featurizer->Featurize(*empty));
   EXPECT_EQ(none->num_rows(), 0);
 
-  for (const auto& p : SampleImages(5)) ASSERT_OK(builder.Append(p));
+  for (const auto& p : SampleImages(3)) ASSERT_OK(builder.Append(p));
   ASSERT_OK_AND_ASSIGN(auto paths, builder.Finish());
   ASSERT_OK_AND_ASSIGN(auto pooled, featurizer->Featurize(*paths));
   auto list = std::static_pointer_cast<arrow::ListArray>(pooled->column(0));
-  EXPECT_EQ(list->value_length(4), 1280);
+  EXPECT_EQ(list->value_length(2), 1280);
 
   arrow::Int32Builder ints;
   ASSERT_OK(ints.Append(1));
