@@ -7,7 +7,7 @@ WERROR    ?= OFF
 JOBS      ?= $(shell nproc)
 INPUT     ?= ../shared/datasets/fruits-360-sample
 OUTPUT    ?= out/fruits-360-sample
-RUN_FLAGS ?= --overwrite
+RUN_FLAGS ?= --overwrite --report
 PYTHON    := $(CURDIR)/.venv/bin/python
 
 # Offline here: the named models are read from ../shared/models when it exists.

@@ -19,3 +19,9 @@ echo "== end to end, features in memory"
 "$build/bench/pipeline_bench" --images 2000
 echo "== end to end, imgfeat run vs the notebook's pipeline"
 $py bench/end_to_end.py --images 1000
+echo "== report over 100,000 x 9,468 (a 3 GB synthetic output in a temporary folder)"
+report_dir=$(mktemp -d)
+trap 'rm -rf "$report_dir"' EXIT
+"$build/bench/report_bench" write "$report_dir/out"
+/usr/bin/time -f "peak RSS %M KiB, %e s" "$build/bench/report_bench" report "$report_dir/out"
+"$build/bench/report_bench" pairs

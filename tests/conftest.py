@@ -45,3 +45,37 @@ def sample_files(split="Train", per_class=None):
 def imgfeat_bin():
     assert IMGFEAT.exists(), f"{IMGFEAT} is not built (make build)"
     return IMGFEAT
+
+
+@pytest.fixture(scope="session")
+def sample_raw_features(tmp_path_factory):
+    """The whole sample through `imgfeat run --reduce none`, run once per session:
+    (output folder, pyarrow Table of path/label/features sorted by path)."""
+    import pyarrow.dataset as ds
+
+    out = tmp_path_factory.mktemp("sample_raw") / "out"
+    run_imgfeat("run", SAMPLE, out, "--reduce", "none", "--quiet")
+    table = ds.dataset(out, format="parquet").to_table(columns=["path", "label", "features"])
+    return out, table.sort_by("path")
+
+
+def read_saved_pca(path):
+    """A `_reducer.parquet` of kind pca as numpy arrays and its metadata."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    metadata = table.schema.metadata
+    assert metadata[b"imgfeat.reducer.kind"] == b"pca"
+    kinds = table.column("row").to_pylist()
+    values = np.array(table.column("values").to_pylist(), dtype=np.float32)
+    assert kinds[0] == "mean" and all(k == "component" for k in kinds[1:])
+    return {
+        "mean": values[0],
+        "components": values[1:],
+        "explained_variance": np.array(table.column("explained_variance").to_pylist()[1:]),
+        "explained_variance_ratio": np.array(table.column("explained_variance_ratio").to_pylist()[1:]),
+        "n_samples": int(metadata[b"imgfeat.pca.n_samples"]),
+        "oversampling": int(metadata[b"imgfeat.pca.oversampling"]),
+        "power_iterations": int(metadata[b"imgfeat.pca.power_iterations"]),
+    }

@@ -20,10 +20,8 @@ def link_tree(root, files):
     return root
 
 
-def test_whole_sample_reduce_none_gives_62720_floats_per_image(tmp_path):
-    out = tmp_path / "out"
-    run_imgfeat("run", SAMPLE, out, "--reduce", "none", "--quiet")
-    table = ds.dataset(out, format="parquet").to_table(columns=["path", "label", "features"])
+def test_whole_sample_reduce_none_gives_62720_floats_per_image(sample_raw_features):
+    _, table = sample_raw_features
     assert table.num_rows == 2624
     lengths = pc.list_value_length(table.column("features")).unique().to_pylist()
     assert lengths == [62720]

@@ -9,9 +9,10 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 from sklearn.decomposition import PCA
+
+from conftest import read_saved_pca
 
 BUILD = Path(os.environ.get("IMGFEAT_BUILD", Path(__file__).resolve().parents[1] / "build"))
 TOOL = BUILD / "tools" / "imgfeat_reduce"
@@ -40,22 +41,6 @@ def feature_like(rows=400, cols=3000, seed=1):
     factors = rng.standard_normal((rows, 12)) * np.linspace(3, 0.5, 12)
     x = np.maximum(factors @ rng.standard_normal((12, cols)) + rng.normal(-1, 0.5, cols), 0)
     return (x + 0.05 * rng.gamma(0.5, 1, (rows, cols))).astype(np.float32)
-
-
-def read_saved_pca(path):
-    table = pq.read_table(path)
-    metadata = table.schema.metadata
-    assert metadata[b"imgfeat.reducer.kind"] == b"pca"
-    kinds = table.column("row").to_pylist()
-    values = np.array(table.column("values").to_pylist(), dtype=np.float32)
-    assert kinds[0] == "mean" and all(k == "component" for k in kinds[1:])
-    return {
-        "mean": values[0],
-        "components": values[1:],
-        "explained_variance": np.array(table.column("explained_variance").to_pylist()[1:]),
-        "explained_variance_ratio": np.array(table.column("explained_variance_ratio").to_pylist()[1:]),
-        "n_samples": int(metadata[b"imgfeat.pca.n_samples"]),
-    }
 
 
 def check_against_sklearn(ours, x, k, top):

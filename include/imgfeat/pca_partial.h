@@ -11,7 +11,8 @@
 // A partial holds, for the rows it has seen, their count, column means,
 // column sums of squared deviations and S = C^T C Q (d x l), with C the rows
 // centred on their own mean and Q the pass's orthonormal basis (d x l,
-// l = n_components + oversampling). Merging two partials is exact (Chan's
+// l = n_components + oversampling, oversampling < 0 meaning n_components,
+// as for FitPca). Merging two partials is exact (Chan's
 // update, extended to S), so no partition needs the global mean, and the
 // result does not depend on how rows were split. A pass reads each row once;
 // a fit takes power_iterations + 1 passes and O(d * l) memory per partition.

@@ -39,13 +39,14 @@ struct RunOptions {
   double density = 0;       // SRP; <= 0: auto
   uint32_t seed = 42;
   int pca_power_iterations = 4;
-  int64_t pca_oversampling = 10;
+  int64_t pca_oversampling = -1;  // -1: auto (n_components, see PcaOptions)
   std::string reducer_from;  // apply an earlier run's reducer instead of fitting one
 
   bool overwrite = false;
   bool resume = false;
   bool quiet = false;
   bool progress = true;  // shown only when stderr is a terminal
+  bool report = false;   // the CLI then writes the report (imgfeat/report.h)
   int64_t max_pixels = 178956970;
   int64_t rows_per_part = 0;  // 0: the writer's default
 

@@ -76,15 +76,19 @@ class FeatureSpill : public RowSource {
 
 struct PcaOptions {
   int64_t n_components = 0;
-  int64_t oversampling = 10;    // extra random directions of the range finder
+  // Extra random directions of the range finder; < 0: as many as n_components.
+  // On the flat trailing spectrum of real CNN features a fixed 10 leaves the
+  // last components unconverged whatever the iterations; k extra directions
+  // with 4 iterations match an exact PCA (docs/PARITY.md).
+  int64_t oversampling = -1;
   int power_iterations = 4;     // passes that sharpen the range (each reads the data twice)
   uint32_t seed = 0;
   int64_t block_rows = 256;     // rows read at once
 };
 
 // Randomized PCA (Halko, Martinsson & Tropp) over the rows of `source`, with the
-// mean removed, in 2 * power_iterations + 2 passes and O((rows + cols) * k)
-// memory. The reducer's DescribeJson includes explained_variance and
+// mean removed, in 2 * power_iterations + 2 passes and O((rows + cols) * l)
+// memory, l = n_components + oversampling. The reducer's DescribeJson includes explained_variance and
 // explained_variance_ratio.
 Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& options);
 

@@ -60,11 +60,16 @@ class DistributedPCA:
         reducer = fit.result()                                 # an imgfeat.Reducer
 
     Each partition reads its rows once per pass and holds O(n_features * l)
-    numbers (l = n_components + oversampling); the result does not depend on
+    numbers (l = n_components + oversampling, by default 2 * n_components); the result does not depend on
     how the rows are split. ``fit(make_batches)`` runs the loop locally.
     """
 
-    def __init__(self, n_components, n_features, oversampling=10, power_iterations=4, seed=42):
+    def __init__(self, n_components, n_features, oversampling="auto", power_iterations=4,
+                 seed=42):
+        # "auto" (or None): as many extra directions as components, as a run.
+        oversampling = -1 if oversampling in ("auto", None) else oversampling
+        if oversampling < -1:
+            raise ValueError(f"oversampling must be 'auto' or >= 0, not {oversampling}")
         self._driver = _imgfeat._PcaDriver(n_features, n_components, oversampling,
                                            power_iterations, seed)
 

@@ -127,12 +127,15 @@ class PCA(Reducer):
     temporary folder by default) while the passes read them.
     """
 
-    def __init__(self, n_components, oversampling=10, power_iterations=4, seed=42,
+    def __init__(self, n_components, oversampling="auto", power_iterations=4, seed=42,
                  workdir=None):
         self.n_components = operator.index(n_components)
         if self.n_components < 1:
             raise ValueError(f"n_components must be >= 1, not {self.n_components}")
-        self.oversampling = operator.index(oversampling)
+        # "auto" (or None): as many extra directions as components, as a run.
+        self.oversampling = -1 if oversampling in ("auto", None) else operator.index(oversampling)
+        if self.oversampling < -1:
+            raise ValueError(f"oversampling must be 'auto' or >= 0, not {oversampling}")
         self.power_iterations = operator.index(power_iterations)
         self.seed = operator.index(seed)
         self.workdir = workdir

@@ -82,7 +82,7 @@ RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::
     } else if (name == "pca_power_iterations") {
       o.pca_power_iterations = static_cast<int>(NonNegative(name, value));
     } else if (name == "pca_oversampling") {
-      o.pca_oversampling = NonNegative(name, value);
+      o.pca_oversampling = IsAuto(value) ? -1 : NonNegative(name, value);
     } else if (name == "reducer_from") {
       o.reducer_from = Option<std::string>(name, value, "a str");
     } else if (name == "overwrite") {

@@ -3,9 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "imgfeat/model.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/report.h"
 
 namespace {
 
@@ -13,6 +15,7 @@ constexpr const char* kUsage = R"(usage: imgfeat COMMAND [options]
 
 Commands
   run INPUT OUTPUT   featurize the images under INPUT into the Parquet dataset OUTPUT
+  report OUTPUT      write an HTML report (and a PNG of its map) of OUTPUT
   models             list the registered models
   version            print the version
 
@@ -22,6 +25,32 @@ Commands
 int Fail(const std::string& message) {
   std::fprintf(stderr, "imgfeat: %s\n", message.c_str());
   return 1;
+}
+
+int WriteReport(const imgfeat::ReportOptions& options, bool quiet) {
+  auto report = imgfeat::WriteReport(options);
+  if (!report.ok()) return Fail("report: " + report.status().message());
+  if (!quiet) {
+    std::fprintf(stderr, "imgfeat: report %s (map %s)\n", report->html.c_str(),
+                 report->png.c_str());
+  }
+  return 0;
+}
+
+int ReportCommand(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::fputs(imgfeat::cli::ReportUsage(), stdout);
+      return 0;
+    }
+  }
+  auto options = imgfeat::cli::ParseReportArgs(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat report --help')\n",
+                 options.status().message().c_str());
+    return 2;
+  }
+  return WriteReport(*options, false);
 }
 
 int RunCommand(const std::vector<std::string>& args) {
@@ -55,6 +84,11 @@ int RunCommand(const std::vector<std::string>& args) {
                    static_cast<long long>(summary->images_skipped_as_done));
     }
   }
+  if (options->report) {
+    imgfeat::ReportOptions report;
+    report.output = options->output;
+    return WriteReport(report, options->quiet);
+  }
   return 0;
 }
 
@@ -69,6 +103,7 @@ int main(int argc, char** argv) {
   const std::string command = args[0];
   args.erase(args.begin());
   if (command == "run") return RunCommand(args);
+  if (command == "report") return ReportCommand(args);
   if (command == "version") {
     std::printf("imgfeat %s\n", IMGFEAT_VERSION);
     return 0;

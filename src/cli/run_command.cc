@@ -94,7 +94,18 @@ const std::map<std::string, Setter>& ValueFlags() {
        }},
       {"--seed", Int<uint32_t>(&RunOptions::seed, 0)},
       {"--pca-power-iterations", Int<int>(&RunOptions::pca_power_iterations, 0)},
-      {"--pca-oversampling", Int<int64_t>(&RunOptions::pca_oversampling, 0)},
+      {"--pca-oversampling", [](RunOptions* o, const std::string& v) -> Status {
+         if (v == "auto") {
+           o->pca_oversampling = -1;
+           return Status::OK();
+         }
+         ARROW_ASSIGN_OR_RAISE(o->pca_oversampling,
+                               ParseNumber<int64_t>("--pca-oversampling", v));
+         if (o->pca_oversampling < 0) {
+           return Status::Invalid("--pca-oversampling must be auto or >= 0");
+         }
+         return Status::OK();
+       }},
       {"--reducer-from", Text(&RunOptions::reducer_from)},
       {"--max-pixels", Int<int64_t>(&RunOptions::max_pixels, 1)},
       {"--rows-per-part", Int<int64_t>(&RunOptions::rows_per_part, 1)},
@@ -107,6 +118,7 @@ const std::map<std::string, bool RunOptions::*>& SwitchFlags() {
       {"--overwrite", &RunOptions::overwrite},
       {"--resume", &RunOptions::resume},
       {"--quiet", &RunOptions::quiet},
+      {"--report", &RunOptions::report},
   };
   return flags;
 }
@@ -139,12 +151,17 @@ Reduction
   --eps E                for auto (default 0.1)
   --density D|auto       SRP density (default auto = 1/sqrt(features))
   --seed S               SRP random_state / PCA seed (default 42)
+  --pca-oversampling N|auto  PCA: extra random directions (auto: as many as
+                         the components, what converges on real features)
+  --pca-power-iterations N   PCA: power iterations, 2 passes each (default 4)
   --reducer-from PATH    apply OUTPUT/_reducer.parquet of an earlier run
 Output
   --overwrite            replace an existing OUTPUT
   --resume               finish an interrupted run in OUTPUT
   --rows-per-part N      rows per part file
   --quiet                no progress bar, no per-file messages
+  --report               then write OUTPUT/_report.html and _report.png
+                         (see 'imgfeat report --help')
 )";
 }
 

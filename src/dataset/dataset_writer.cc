@@ -199,6 +199,7 @@ class ParquetDatasetWriter final : public DatasetWriter {
     // A crash inside Finish, before _SUCCESS: these are rewritten at the end.
     ARROW_RETURN_NOT_OK(RemoveFileIfExists(JoinPath(dir_, kManifestFile)));
     ARROW_RETURN_NOT_OK(RemoveFileIfExists(JoinPath(dir_, kErrorsFile)));
+    ARROW_RETURN_NOT_OK(RemoveFileIfExists(JoinPath(dir_, kDistortionFile)));
     return SyncDir(dir_);
   }
 

@@ -31,7 +31,8 @@ std::optional<int64_t> ParsePartFileName(std::string_view name) {
 
 bool IsOutputEntryName(std::string_view name) {
   return name == kTemporaryDir || name == kSuccessFile || name == kManifestFile ||
-         name == kErrorsFile || name == kReducerFile || ParsePartFileName(name).has_value();
+         name == kErrorsFile || name == kReducerFile || name == kDistortionFile ||
+         name == kReportHtmlFile || name == kReportPngFile || ParsePartFileName(name).has_value();
 }
 
 }  // namespace imgfeat::dataset

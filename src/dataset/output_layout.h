@@ -13,6 +13,10 @@ inline constexpr std::string_view kSuccessFile = "_SUCCESS";
 inline constexpr std::string_view kManifestFile = "_imgfeat.json";
 inline constexpr std::string_view kErrorsFile = "_errors.parquet";
 inline constexpr std::string_view kReducerFile = "_reducer.parquet";
+// Written by the run beside the table (pipeline/distortion_sample.h) and by `imgfeat report`.
+inline constexpr std::string_view kDistortionFile = "_distortion.parquet";
+inline constexpr std::string_view kReportHtmlFile = "_report.html";
+inline constexpr std::string_view kReportPngFile = "_report.png";
 // Inside _temporary: the parameters of the first run, which a resume must match.
 inline constexpr std::string_view kRunParamsFile = "run.json";
 // Suffix of every file being written; such files are never final.

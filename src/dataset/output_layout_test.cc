@@ -22,8 +22,9 @@ TEST(OutputLayoutTest, OtherNamesAreNotParts) {
 }
 
 TEST(OutputLayoutTest, KnowsWhatImgfeatWrites) {
-  for (const char* name : {"_temporary", "_SUCCESS", "_imgfeat.json", "_errors.parquet",
-                           "_reducer.parquet", "part-00003.parquet"}) {
+  for (const char* name :
+       {"_temporary", "_SUCCESS", "_imgfeat.json", "_errors.parquet", "_reducer.parquet",
+        "_distortion.parquet", "_report.html", "_report.png", "part-00003.parquet"}) {
     EXPECT_TRUE(IsOutputEntryName(name)) << name;
   }
   for (const char* name : {"notes.txt", "_SUCCESS.tmp", ".hidden", "part-3.parquet", "data"}) {

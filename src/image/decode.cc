@@ -42,12 +42,16 @@ Result<RgbImage> DecodeRgb(std::span<const uint8_t> bytes, const DecodeOptions& 
   if (StartsWith(bytes, "\xFF\xD8\xFF")) return DecodeJpeg(bytes, options);
   if (StartsWith(bytes, "\x89PNG\r\n\x1A\n")) return DecodePng(bytes, options);
   if (StartsWith(bytes, "RIFF") && StartsWith(bytes, "WEBP", 8)) return DecodeWebp(bytes, options);
-  if (StartsWith(bytes, "II*") || StartsWith(bytes, std::string_view("MM\0*", 4))) {
+  // Classic TIFF ("II*\0", "MM\0*") and BigTIFF ("II+\0", "MM\0+").
+  if (StartsWith(bytes, std::string_view("II*\0", 4)) ||
+      StartsWith(bytes, std::string_view("MM\0*", 4)) ||
+      StartsWith(bytes, std::string_view("II+\0", 4)) ||
+      StartsWith(bytes, std::string_view("MM\0+", 4))) {
     return DecodeTiff(bytes, options);
   }
   if (StartsWith(bytes, "BM")) return DecodeBmp(bytes, options);
   if (StartsWith(bytes, "GIF87a") || StartsWith(bytes, "GIF89a")) {
-    return Status::NotImplemented("unsupported format: GIF");
+    return DecodeGif(bytes, options);
   }
   return Status::Invalid("not an image (unknown signature)");
 }

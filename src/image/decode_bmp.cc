@@ -1,14 +1,15 @@
 // BMP with Pillow's own rules (BmpImagePlugin.py): uncompressed 1/4/8-bit
-// palette, 24-bit BGR and 32-bit BGRX, the bit-field layouts Pillow accepts
-// for 24/32 bits, rows bottom-up unless the height is negative. A palette of
-// pure greys (i, i, i) makes Pillow read the indices as grey values ("L",
-// or "1" for black and white), which for 8 and 1 bits equals the lookup.
-// RLE, 16-bit and the grey-palette quirks of other depths fail with a clear
-// error.
+// palette, 16-bit 5-5-5 and 5-6-5, 24-bit BGR and 32-bit BGRX, the
+// bit-field layouts Pillow accepts, RLE8 and RLE4 (bmp_rle.h), rows
+// bottom-up unless the height is negative. A palette of pure greys (i, i, i)
+// makes Pillow read the indices as grey values ("L", or "1" for black and
+// white), which for 8 and 1 bits, and for RLE, equals the lookup; the
+// grey-palette quirk of uncompressed 4-bit files fails with a clear error.
 #include <array>
 #include <bit>
 #include <cstring>
 
+#include "image/bmp_rle.h"
 #include "image/decoders.h"
 #include "image/pixel_convert.h"
 
@@ -22,12 +23,23 @@ uint16_t Le16(std::span<const uint8_t> b, size_t at) {
   return static_cast<uint16_t>(b[at] | (b[at + 1] << 8));
 }
 
-constexpr uint32_t kRaw = 0, kBitfields = 3;
+constexpr uint32_t kRaw = 0, kRle8 = 1, kRle4 = 2, kBitfields = 3;
 
-// Byte positions of R, G, B in a pixel for the bit-field masks Pillow knows.
+// Byte positions of R, G, B in a pixel for the bit-field masks Pillow knows;
+// at 16 bits, green_bits says 5-5-5 ("BGR;15") or 5-6-5 ("BGR;16").
 struct ChannelBytes {
   int r, g, b;
+  int green_bits = 5;
 };
+
+// Unpack.c's BGR;15 and BGR;16: each field scaled by 255 / its maximum.
+void Unpack16(const uint8_t* in, int green_bits, uint8_t* rgb) {
+  const int pixel = in[0] | (in[1] << 8);
+  const int green_max = (1 << green_bits) - 1;
+  rgb[0] = static_cast<uint8_t>(((pixel >> (5 + green_bits)) & 31) * 255 / 31);
+  rgb[1] = static_cast<uint8_t>(((pixel >> 5) & green_max) * 255 / green_max);
+  rgb[2] = static_cast<uint8_t>((pixel & 31) * 255 / 31);
+}
 
 Result<ChannelBytes> BitfieldLayout(int bits, std::array<uint32_t, 4> mask) {
   auto byte_of = [](uint32_t m) { return std::countr_zero(m) / 8; };
@@ -44,6 +56,10 @@ Result<ChannelBytes> BitfieldLayout(int bits, std::array<uint32_t, 4> mask) {
     }
   } else if (bits == 24 && mask[0] == 0xFF0000 && mask[1] == 0xFF00 && mask[2] == 0xFF) {
     return ChannelBytes{2, 1, 0};
+  } else if (bits == 16 && mask[0] == 0xF800 && mask[1] == 0x7E0 && mask[2] == 0x1F) {
+    return ChannelBytes{0, 0, 0, 6};
+  } else if (bits == 16 && mask[0] == 0x7C00 && mask[1] == 0x3E0 && mask[2] == 0x1F) {
+    return ChannelBytes{0, 0, 0, 5};
   }
   return Status::NotImplemented("unsupported BMP bitfields layout");
 }
@@ -94,14 +110,18 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
   if (colors == 0) colors = bits < 32 ? 1u << bits : 0;
   if (offset == 14 + header_size && bits <= 8) offset += 4 * static_cast<size_t>(colors);
 
+  if (bits != 1 && bits != 4 && bits != 8 && bits != 16 && bits != 24 && bits != 32) {
+    return Status::NotImplemented("unsupported BMP pixel depth (", bits, ")");
+  }
   ChannelBytes channels{2, 1, 0};
+  const bool rle = compression == kRle8 || compression == kRle4;
   if (compression == kBitfields) {
     ARROW_ASSIGN_OR_RAISE(channels, BitfieldLayout(bits, mask));
-  } else if (compression != kRaw) {
+  } else if (rle && bits > 8) {
+    // Pillow unpacks the decoded indices as "P" into an RGB image: refused.
+    return Status::NotImplemented("unsupported BMP: RLE at ", bits, " bits");
+  } else if (compression != kRaw && !rle) {
     return Status::NotImplemented("unsupported BMP compression (", compression, ")");
-  }
-  if (bits != 1 && bits != 4 && bits != 8 && bits != 24 && bits != 32) {
-    return Status::NotImplemented("unsupported BMP pixel depth (", bits, ")");
   }
 
   Palette palette;
@@ -124,7 +144,10 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
     if (grayscale) {
       // Pillow then reads the rows as "1" (two colours) or "L": the lookup
       // only when that mode matches the depth.
-      if ((colors == 2) != (bits == 1) || bits == 4) {
+      if (rle && colors == 2) {
+        return Status::NotImplemented("unsupported BMP: RLE with a black-and-white palette");
+      }
+      if (!rle && ((colors == 2) != (bits == 1) || bits == 4)) {
         return Status::NotImplemented("unsupported BMP: grey palette of ", colors, " colours at ",
                                       bits, " bits");
       }
@@ -137,7 +160,7 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
       palette.rgb[3 * i + 1] = entries[at + 1];
       palette.rgb[3 * i + 2] = entries[at + 0];
     }
-    if (gray_indices && bits == 1) {  // "1": bit set -> 255
+    if (gray_indices && bits == 1 && !rle) {  // "1": bit set -> 255
       palette.rgb[0] = palette.rgb[1] = palette.rgb[2] = 0;
       palette.rgb[3] = palette.rgb[4] = palette.rgb[5] = 255;
     } else if (gray_indices) {
@@ -145,11 +168,22 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
     }
   }
 
+  RgbImage image;
+  if (rle) {
+    ARROW_ASSIGN_OR_RAISE(std::vector<uint8_t> indices,
+                          DecodeBmpRle(bytes, offset, width, height, compression == kRle4));
+    AllocateRgb(static_cast<int>(width), static_cast<int>(height), &image);
+    for (int64_t y = 0; y < height; ++y) {
+      const int64_t from = top_down ? y : height - 1 - y;
+      PaletteToRgb(indices.data() + from * width, static_cast<int>(width), palette,
+                   image.pixels.data() + static_cast<size_t>(y) * width * 3);
+    }
+    return image;
+  }
   const size_t stride = ((static_cast<size_t>(width) * bits + 31) >> 3) & ~size_t{3};
   if (offset > bytes.size() || (bytes.size() - offset) / stride < static_cast<size_t>(height)) {
     return Status::Invalid("bad BMP: truncated pixel data (image file is truncated)");
   }
-  RgbImage image;
   AllocateRgb(static_cast<int>(width), static_cast<int>(height), &image);
   std::vector<uint8_t> indices(bits <= 8 ? width : 0);
   const int bytes_per_pixel = bits / 8;
@@ -163,6 +197,10 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
         index_row = indices.data();
       }
       PaletteToRgb(index_row, static_cast<int>(width), palette, out);
+      continue;
+    }
+    if (bits == 16) {
+      for (int64_t x = 0; x < width; ++x) Unpack16(row + 2 * x, channels.green_bits, out + 3 * x);
       continue;
     }
     for (int64_t x = 0; x < width; ++x, row += bytes_per_pixel, out += 3) {

@@ -18,6 +18,7 @@
 
 #include "image/decoders.h"
 #include "image/pixel_convert.h"
+#include "image/png_chunks.h"
 
 namespace imgfeat::image_internal {
 namespace {
@@ -126,6 +127,7 @@ void ConvertRow(const uint8_t* raw, int width, int color_type, int bits, const P
 }  // namespace
 
 Result<RgbImage> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& options) {
+  ARROW_RETURN_NOT_OK(CheckPngChunks(bytes));
   PngReader reader;
   reader.bytes = bytes;
   reader.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &reader, OnPngError, OnPngWarning);

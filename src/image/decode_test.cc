@@ -100,11 +100,22 @@ TEST(DecodeRgb, UnknownBytesAreNotAnImage) {
   EXPECT_NE(result.status().message().find("not an image"), std::string::npos);
 }
 
-TEST(DecodeRgb, GifIsUnsupported) {
-  const std::string gif = "GIF89a\x01\x00\x01\x00";
-  auto result = DecodeRgb({reinterpret_cast<const uint8_t*>(gif.data()), gif.size()});
-  ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("unsupported format"), std::string::npos);
+TEST(DecodeRgb, GifFirstFrameThroughItsPalette) {
+  // 2x1 screen, two-entry global palette, one frame with indices 1, 0 as the
+  // LZW codes clear, 1, 0, end (3 bits each).
+  const std::string gif = std::string("GIF89a\x02\x00\x01\x00\x80\x00\x00", 13) +
+                          "\x0A\x14\x1E\x28\x32\x3C" +
+                          std::string(",\x00\x00\x00\x00\x02\x00\x01\x00\x00", 10) +
+                          std::string("\x02\x02\x0C\x0A\x00;", 6);
+  ASSERT_OK_AND_ASSIGN(RgbImage image,
+                       DecodeRgb({reinterpret_cast<const uint8_t*>(gif.data()), gif.size()}));
+  EXPECT_EQ(image.width, 2);
+  EXPECT_EQ(image.height, 1);
+  EXPECT_EQ(image.pixels, (std::vector<uint8_t>{40, 50, 60, 10, 20, 30}));
+
+  auto truncated = DecodeRgb({reinterpret_cast<const uint8_t*>(gif.data()), 10});
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.status().message().find("GIF"), std::string::npos);
 }
 
 TEST(DecodeRgb, JpegHasItsSize) {

@@ -1,221 +1,237 @@
-// TIFF through libtiff, reading the raw samples (TIFFReadRGBAImage would
-// premultiply alpha) and unpacking them as Pillow's TiffImagePlugin rawmodes
-// do: 8-bit grey ("L", "L;I" when min-is-white), 1-bit ("1", "1;I"), grey +
-// alpha, RGB, RGBA/RGBX (alpha dropped), associated alpha ("RGBa",
-// un-premultiplied) and 8-bit palette (16-bit colour map, high byte). Other
-// layouts (planar, 16-bit, YCbCr, CMYK) fail with "unsupported TIFF".
-#include <tiffio.h>
-
+// TIFF through libtiff, first page, as Pillow reads it: the samples come from
+// libtiff (strips or tiles, one plane per sample or interleaved, any codec
+// libtiff has), are laid out contiguously a band of rows at a time, then
+// become RGB with Pillow's arithmetic for the page's mode (tiff_layout.h).
+// YCbCr outside JPEG goes through libtiff's TIFFRGBAImage, as in Pillow's
+// TiffDecode.c; L*a*b* goes through LittleCMS as in Image.convert. Pillow
+// 12 then applies the Orientation tag
+// (ImageOps.exif_transpose in TiffImageFile.load_end), and so does this.
 #include <algorithm>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
-#include <memory>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "image/decoders.h"
+#include "image/lab_convert.h"
 #include "image/pixel_convert.h"
+#include "image/tiff_io.h"
+#include "image/tiff_layout.h"
 
 namespace imgfeat::image_internal {
 namespace {
 
-struct MemoryFile {
-  std::span<const uint8_t> bytes;
-  toff_t offset = 0;
-  char message[160] = {};
+// Receives `rows` rows starting at row `y`, each `row_bytes` long.
+using BandSink = std::function<void(uint32_t y, uint32_t rows, const uint8_t* band)>;
+
+struct Geometry {
+  uint32_t width = 0, height = 0;
+  size_t row_bytes = 0;  // one row, all samples interleaved
+  int planes = 1;
+  int sample_bytes = 1;  // for planar layouts (8 or 16 bits)
 };
 
-tsize_t ReadProc(thandle_t handle, tdata_t out, tsize_t size) {
-  auto* file = static_cast<MemoryFile*>(handle);
-  if (file->offset >= file->bytes.size()) return 0;
-  size_t n = std::min<size_t>(static_cast<size_t>(size), file->bytes.size() - file->offset);
-  std::memcpy(out, file->bytes.data() + file->offset, n);
-  file->offset += n;
-  return static_cast<tsize_t>(n);
+// Copies `count` samples of one plane into every `planes`-th sample slot.
+void Scatter(const uint8_t* plane, size_t count, const Geometry& g, int which, uint8_t* out) {
+  const int sb = g.sample_bytes;
+  for (size_t i = 0; i < count; ++i) {
+    std::memcpy(out + (i * g.planes + which) * sb, plane + i * sb, sb);
+  }
 }
 
-tsize_t WriteProc(thandle_t, tdata_t, tsize_t) { return 0; }
-
-toff_t SeekProc(thandle_t handle, toff_t offset, int whence) {
-  auto* file = static_cast<MemoryFile*>(handle);
-  if (whence == SEEK_CUR) offset += file->offset;
-  if (whence == SEEK_END) offset += file->bytes.size();
-  file->offset = offset;
-  return offset;
-}
-
-int CloseProc(thandle_t) { return 0; }
-toff_t SizeProc(thandle_t handle) { return static_cast<MemoryFile*>(handle)->bytes.size(); }
-int MapProc(thandle_t, tdata_t*, toff_t*) { return 0; }
-void UnmapProc(thandle_t, tdata_t, toff_t) {}
-
-int OnTiffError(TIFF*, void* user_data, const char*, const char* format, va_list args) {
-  auto* file = static_cast<MemoryFile*>(user_data);
-  if (file->message[0] == '\0') std::vsnprintf(file->message, sizeof(file->message), format, args);
-  return 1;
-}
-
-int OnTiffWarning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
-
-struct TiffCloser {
-  void operator()(TIFF* tiff) const { TIFFClose(tiff); }
-};
-struct OptionsDeleter {
-  void operator()(TIFFOpenOptions* options) const { TIFFOpenOptionsFree(options); }
-};
-
-enum class Layout {
-  kGray,
-  kGrayInverted,
-  kBilevel,
-  kBilevelInverted,
-  kRgb,
-  kRgbPremultiplied,
-  kPalette
-};
-
-struct Format {
-  Layout layout;
-  int samples;
-};
-
-Result<Format> ClassifyTiff(TIFF* tiff) {
-  uint16_t bits = 1, samples = 1, photometric = 0, planar = PLANARCONFIG_CONTIG;
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_BITSPERSAMPLE, &bits);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_SAMPLESPERPIXEL, &samples);
-  TIFFGetFieldDefaulted(tiff, TIFFTAG_PLANARCONFIG, &planar);
-  if (!TIFFGetField(tiff, TIFFTAG_PHOTOMETRIC, &photometric)) {
-    return Status::Invalid("unsupported TIFF: no photometric interpretation");
+Status ReadStrips(TIFF* tiff, const TiffFile& file, const Geometry& g, const BandSink& sink) {
+  uint32_t rows_per_strip = 0;
+  TIFFGetFieldDefaulted(tiff, TIFFTAG_ROWSPERSTRIP, &rows_per_strip);
+  rows_per_strip = std::clamp<uint32_t>(rows_per_strip, 1, g.height);
+  const tmsize_t strip_size = TIFFStripSize(tiff);
+  const tmsize_t plane_row = TIFFScanlineSize(tiff);
+  const size_t plane_needs = g.planes == 1 ? g.row_bytes : size_t{g.width} * g.sample_bytes;
+  if (strip_size <= 0 || plane_row <= 0 || static_cast<size_t>(plane_row) < plane_needs ||
+      static_cast<size_t>(strip_size) / static_cast<size_t>(plane_row) < rows_per_strip) {
+    return Status::Invalid("bad TIFF: bad strip size");
   }
-  if (planar != PLANARCONFIG_CONTIG && samples > 1) {
-    return Status::NotImplemented("unsupported TIFF: planar layout");
-  }
-  uint16_t extra_count = 0;
-  uint16_t* extra = nullptr;
-  TIFFGetField(tiff, TIFFTAG_EXTRASAMPLES, &extra_count, &extra);
-  const bool is_grey =
-      photometric == PHOTOMETRIC_MINISBLACK || photometric == PHOTOMETRIC_MINISWHITE;
-  if (is_grey && bits == 1 && samples == 1) {
-    return Format{
-        photometric == PHOTOMETRIC_MINISWHITE ? Layout::kBilevelInverted : Layout::kBilevel, 1};
-  }
-  if (is_grey && bits == 8 && samples <= 2) {
-    if (photometric == PHOTOMETRIC_MINISWHITE && samples == 1)
-      return Format{Layout::kGrayInverted, 1};
-    if (photometric == PHOTOMETRIC_MINISBLACK) return Format{Layout::kGray, samples};
-  }
-  if (photometric == PHOTOMETRIC_RGB && bits == 8 && (samples == 3 || samples == 4)) {
-    if (samples == 4 && extra_count == 1 && extra[0] == EXTRASAMPLE_ASSOCALPHA) {
-      return Format{Layout::kRgbPremultiplied, 4};
+  std::vector<uint8_t> strip(static_cast<size_t>(strip_size));
+  std::vector<uint8_t> band(g.row_bytes * rows_per_strip);
+  for (uint32_t y = 0; y < g.height; y += rows_per_strip) {
+    const uint32_t rows = std::min(rows_per_strip, g.height - y);
+    for (int p = 0; p < g.planes; ++p) {
+      const tmsize_t got =
+          TIFFReadEncodedStrip(tiff, TIFFComputeStrip(tiff, y, p), strip.data(), strip_size);
+      if (got < 0) return Status::Invalid("bad TIFF: ", file.Error("truncated TIFF"));
+      for (uint32_t r = 0; r < rows; ++r) {
+        const uint8_t* in = strip.data() + r * plane_row;
+        uint8_t* out = band.data() + r * g.row_bytes;
+        if (g.planes == 1) {
+          std::memcpy(out, in, g.row_bytes);
+        } else {
+          Scatter(in, g.width, g, p, out);
+        }
+      }
     }
-    return Format{Layout::kRgb, samples};
+    sink(y, rows, band.data());
   }
-  if (photometric == PHOTOMETRIC_PALETTE && bits == 8 && samples == 1) {
-    return Format{Layout::kPalette, 1};
-  }
-  return Status::NotImplemented("unsupported TIFF: photometric ", photometric, ", ", samples,
-                                " samples of ", bits, " bits");
+  return Status::OK();
 }
 
-void ConvertRow(const uint8_t* raw, int width, const Format& format, const Palette& palette,
-                uint8_t* scratch, uint8_t* rgb) {
-  switch (format.layout) {
-    case Layout::kGray:
-      GrayToRgb(raw, width, format.samples, rgb);
-      break;
-    case Layout::kGrayInverted:
-      for (int x = 0; x < width; ++x) scratch[x] = static_cast<uint8_t>(~raw[x]);
-      GrayToRgb(scratch, width, 1, rgb);
-      break;
-    case Layout::kBilevel:
-    case Layout::kBilevelInverted: {
-      UnpackBits(raw, width, 1, scratch);
-      const uint8_t one = format.layout == Layout::kBilevel ? 255 : 0;
-      for (int x = 0; x < width; ++x) scratch[x] = scratch[x] ? one : 255 - one;
-      GrayToRgb(scratch, width, 1, rgb);
-      break;
-    }
-    case Layout::kRgb:
-      DropExtraChannels(raw, width, format.samples, rgb);
-      break;
-    case Layout::kRgbPremultiplied:
-      UnpremultiplyToRgb(raw, width, rgb);
-      break;
-    case Layout::kPalette:
-      PaletteToRgb(raw, width, palette, rgb);
-      break;
+Status ReadTiles(TIFF* tiff, const TiffFile& file, const Geometry& g, int bits_per_pixel,
+                 int64_t max_pixels, const BandSink& sink) {
+  uint32_t tile_width = 0, tile_height = 0;
+  TIFFGetField(tiff, TIFFTAG_TILEWIDTH, &tile_width);
+  TIFFGetField(tiff, TIFFTAG_TILELENGTH, &tile_height);
+  // A tile far larger than the image would be allocated whole.
+  if (int64_t{tile_width} * tile_height > std::max<int64_t>(max_pixels, 1 << 24)) {
+    return Status::Invalid("bad TIFF: tiles of ", tile_width, "x", tile_height, " pixels");
   }
+  const tmsize_t tile_bytes = TIFFTileSize(tiff);
+  const tmsize_t tile_row = TIFFTileRowSize(tiff);
+  const size_t row_needs = g.planes == 1
+                               ? (static_cast<size_t>(tile_width) * bits_per_pixel + 7) / 8
+                               : size_t{tile_width} * g.sample_bytes;
+  if (tile_width == 0 || tile_height == 0 || tile_bytes <= 0 || tile_row <= 0 ||
+      static_cast<size_t>(tile_row) < row_needs ||
+      static_cast<size_t>(tile_bytes) / static_cast<size_t>(tile_row) < tile_height) {
+    return Status::Invalid("bad TIFF: bad tile size");
+  }
+  std::vector<uint8_t> tile(static_cast<size_t>(tile_bytes));
+  std::vector<uint8_t> band(g.row_bytes * std::min(tile_height, g.height));
+  for (uint32_t ty = 0; ty < g.height; ty += tile_height) {
+    const uint32_t rows = std::min(tile_height, g.height - ty);
+    for (uint32_t tx = 0; tx < g.width; tx += tile_width) {
+      const uint32_t columns = std::min(tile_width, g.width - tx);
+      for (int p = 0; p < g.planes; ++p) {
+        if (TIFFReadTile(tiff, tile.data(), tx, ty, 0, static_cast<uint16_t>(p)) < 0) {
+          return Status::Invalid("bad TIFF: ", file.Error("truncated TIFF"));
+        }
+        for (uint32_t r = 0; r < rows; ++r) {
+          const uint8_t* in = tile.data() + r * tile_row;
+          uint8_t* out = band.data() + r * g.row_bytes;
+          if (g.planes == 1) {  // tile widths are multiples of 16: whole bytes
+            const size_t at = static_cast<size_t>(tx) * bits_per_pixel / 8;
+            const size_t n = (static_cast<size_t>(columns) * bits_per_pixel + 7) / 8;
+            std::memcpy(out + at, in, n);
+          } else {
+            Scatter(in, columns, g, p, out + static_cast<size_t>(tx) * g.planes * g.sample_bytes);
+          }
+        }
+      }
+    }
+    sink(ty, rows, band.data());
+  }
+  return Status::OK();
+}
+
+// TiffDecode.c's _decodeAsRGBA: libtiff converts, rows top-down, in blocks
+// of a strip's (or tile's) height.
+Status ReadRgbaRaster(TIFF* tiff, const Geometry& g, const BandSink& sink) {
+  char message[1024] = "";
+  TIFFRGBAImage raster;
+  if (!TIFFRGBAImageOK(tiff, message) || !TIFFRGBAImageBegin(&raster, tiff, 0, message)) {
+    return Status::Invalid("bad TIFF: ", message);
+  }
+  struct End {
+    TIFFRGBAImage* image;
+    ~End() { TIFFRGBAImageEnd(image); }
+  } end{&raster};
+  raster.req_orientation = ORIENTATION_TOPLEFT;
+  raster.orientation = ORIENTATION_TOPLEFT;
+  raster.col_offset = 0;
+  uint32_t block = 0;
+  const int found = TIFFIsTiled(tiff) ? TIFFGetFieldDefaulted(tiff, TIFFTAG_TILELENGTH, &block)
+                                      : TIFFGetFieldDefaulted(tiff, TIFFTAG_ROWSPERSTRIP, &block);
+  if (found != 1 || block == 0 || block > g.height) block = g.height;
+  std::vector<uint32_t> pixels(static_cast<size_t>(raster.width) * block);
+  for (uint32_t y = 0; y < g.height; y += block) {
+    const uint32_t rows = std::min(block, g.height - y);
+    raster.row_offset = static_cast<int>(y);
+    if (!TIFFRGBAImageGet(&raster, pixels.data(), raster.width, rows)) {
+      return Status::Invalid("bad TIFF: cannot convert its YCbCr pixels");
+    }
+    sink(y, rows, reinterpret_cast<const uint8_t*>(pixels.data()));
+  }
+  return Status::OK();
+}
+
+Result<Palette> ReadPalette(TIFF* tiff, int bits) {
+  uint16_t *red = nullptr, *green = nullptr, *blue = nullptr;
+  if (!TIFFGetField(tiff, TIFFTAG_COLORMAP, &red, &green, &blue)) {
+    return Status::Invalid("bad TIFF: palette image without a colour map");
+  }
+  Palette palette;  // Pillow: o8(value // 256); entries past the map are black
+  for (int i = 0; i < (1 << bits); ++i) {
+    palette.rgb[3 * i + 0] = static_cast<uint8_t>(red[i] >> 8);
+    palette.rgb[3 * i + 1] = static_cast<uint8_t>(green[i] >> 8);
+    palette.rgb[3 * i + 2] = static_cast<uint8_t>(blue[i] >> 8);
+  }
+  return palette;
 }
 
 }  // namespace
 
 Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& options) {
-  MemoryFile file;
-  file.bytes = bytes;
-  std::unique_ptr<TIFFOpenOptions, OptionsDeleter> open_options(TIFFOpenOptionsAlloc());
-  if (!open_options) return Status::OutOfMemory("cannot allocate TIFF options");
-  TIFFOpenOptionsSetErrorHandlerExtR(open_options.get(), OnTiffError, &file);
-  TIFFOpenOptionsSetWarningHandlerExtR(open_options.get(), OnTiffWarning, &file);
-  std::unique_ptr<TIFF, TiffCloser> tiff(TIFFClientOpenExt("memory", "rm", &file, ReadProc,
-                                                           WriteProc, SeekProc, CloseProc, SizeProc,
-                                                           MapProc, UnmapProc, open_options.get()));
-  if (!tiff) return Status::Invalid("bad TIFF: ", file.message);
-
-  uint32_t width = 0, height = 0;
-  TIFFGetField(tiff.get(), TIFFTAG_IMAGEWIDTH, &width);
-  TIFFGetField(tiff.get(), TIFFTAG_IMAGELENGTH, &height);
-  ARROW_RETURN_NOT_OK(CheckImageSize(width, height, options));
-  ARROW_ASSIGN_OR_RAISE(Format format, ClassifyTiff(tiff.get()));
+  ARROW_ASSIGN_OR_RAISE(TiffFile file, TiffFile::Open(bytes));
+  TIFF* tiff = file.get();
+  Geometry g;
+  TIFFGetField(tiff, TIFFTAG_IMAGEWIDTH, &g.width);
+  TIFFGetField(tiff, TIFFTAG_IMAGELENGTH, &g.height);
+  ARROW_RETURN_NOT_OK(CheckImageSize(g.width, g.height, options));
+  ARROW_ASSIGN_OR_RAISE(TiffLayout layout, ClassifyTiff(tiff));
+  if (layout.jpeg_rgb) TIFFSetField(tiff, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
+  const int samples = layout.jpeg_rgb ? 3 : layout.samples;
+  const int bits_per_pixel = layout.bits * samples;
+  g.row_bytes = (static_cast<size_t>(g.width) * bits_per_pixel + 7) / 8;
+  g.planes = layout.planar ? samples : 1;
+  g.sample_bytes = layout.bits / 8;
 
   Palette palette;
-  if (format.layout == Layout::kPalette) {
-    uint16_t *red = nullptr, *green = nullptr, *blue = nullptr;
-    if (!TIFFGetField(tiff.get(), TIFFTAG_COLORMAP, &red, &green, &blue)) {
-      return Status::Invalid("bad TIFF: palette image without a colour map");
-    }
-    for (int i = 0; i < 256; ++i) {  // Pillow: o8(value // 256)
-      palette.rgb[3 * i + 0] = static_cast<uint8_t>(red[i] >> 8);
-      palette.rgb[3 * i + 1] = static_cast<uint8_t>(green[i] >> 8);
-      palette.rgb[3 * i + 2] = static_cast<uint8_t>(blue[i] >> 8);
-    }
+  if (layout.row == TiffRow::kPalette) {
+    ARROW_ASSIGN_OR_RAISE(palette, ReadPalette(tiff, layout.bits));
   }
-
+  TiffLayout rows_layout = layout;
+  rows_layout.samples = samples;
   RgbImage image;
-  AllocateRgb(static_cast<int>(width), static_cast<int>(height), &image);
-  std::vector<uint8_t> scratch(width);
-  const size_t out_stride = static_cast<size_t>(width) * 3;
-  if (TIFFIsTiled(tiff.get())) {
-    uint32_t tile_width = 0, tile_height = 0;
-    TIFFGetField(tiff.get(), TIFFTAG_TILEWIDTH, &tile_width);
-    TIFFGetField(tiff.get(), TIFFTAG_TILELENGTH, &tile_height);
-    const tmsize_t tile_bytes = TIFFTileSize(tiff.get());
-    if (tile_width == 0 || tile_height == 0 || tile_bytes <= 0) {
-      return Status::Invalid("bad TIFF: bad tile size");
-    }
-    const size_t tile_row_bytes = static_cast<size_t>(tile_bytes) / tile_height;
-    std::vector<uint8_t> tile(static_cast<size_t>(tile_bytes));
-    for (uint32_t ty = 0; ty < height; ty += tile_height) {
-      for (uint32_t tx = 0; tx < width; tx += tile_width) {
-        if (TIFFReadTile(tiff.get(), tile.data(), tx, ty, 0, 0) < 0) {
-          return Status::Invalid("bad TIFF: ", file.message);
+  AllocateRgb(static_cast<int>(g.width), static_cast<int>(g.height), &image);
+  std::vector<uint8_t> scratch(static_cast<size_t>(g.width) * 4);
+  const size_t out_stride = static_cast<size_t>(g.width) * 3;
+  const size_t in_stride =
+      layout.row == TiffRow::kRgbaRaster ? static_cast<size_t>(g.width) * 4 : g.row_bytes;
+  std::optional<LabToRgb> lab;
+  std::vector<uint8_t> lab_row;
+  if (layout.row == TiffRow::kLab) {
+    ARROW_ASSIGN_OR_RAISE(LabToRgb converter, LabToRgb::Make());
+    lab.emplace(std::move(converter));
+    lab_row.resize(static_cast<size_t>(g.width) * 4);
+  }
+  const BandSink sink = [&](uint32_t y, uint32_t rows, const uint8_t* band) {
+    for (uint32_t r = 0; r < rows; ++r) {
+      if (lab) {
+        // Unpack.c's "LAB" offsets the signed a and b by 128; Pillow's
+        // per-plane unpackers copy them as they are.
+        const uint8_t flip = layout.planar ? 0 : 128;
+        const uint8_t* in = band + r * in_stride;
+        for (uint32_t x = 0; x < g.width; ++x) {
+          lab_row[4 * x + 0] = in[3 * x];
+          lab_row[4 * x + 1] = in[3 * x + 1] ^ flip;
+          lab_row[4 * x + 2] = in[3 * x + 2] ^ flip;
+          lab_row[4 * x + 3] = 255;
         }
-        const uint32_t w = std::min(tile_width, width - tx);
-        for (uint32_t y = 0; y < tile_height && ty + y < height; ++y) {
-          const uint8_t* raw = tile.data() + y * tile_row_bytes;
-          ConvertRow(raw, static_cast<int>(w), format, palette, scratch.data(),
-                     image.pixels.data() + (ty + y) * out_stride + static_cast<size_t>(tx) * 3);
-        }
+        lab->Convert(lab_row.data(), static_cast<int>(g.width),
+                     image.pixels.data() + (y + r) * out_stride);
+        continue;
       }
+      TiffRowToRgb(band + r * in_stride, static_cast<int>(g.width), rows_layout, palette,
+                   scratch.data(), image.pixels.data() + (y + r) * out_stride);
     }
+  };
+  if (layout.row == TiffRow::kRgbaRaster) {
+    ARROW_RETURN_NOT_OK(ReadRgbaRaster(tiff, g, sink));
+  } else if (TIFFIsTiled(tiff)) {
+    ARROW_RETURN_NOT_OK(ReadTiles(tiff, file, g, bits_per_pixel, options.max_pixels, sink));
   } else {
-    std::vector<uint8_t> row(static_cast<size_t>(TIFFScanlineSize(tiff.get())));
-    for (uint32_t y = 0; y < height; ++y) {
-      if (TIFFReadScanline(tiff.get(), row.data(), y, 0) < 0) {
-        return Status::Invalid("bad TIFF: ", file.message[0] ? file.message : "truncated TIFF");
-      }
-      ConvertRow(row.data(), static_cast<int>(width), format, palette, scratch.data(),
-                 image.pixels.data() + y * out_stride);
-    }
+    ARROW_RETURN_NOT_OK(ReadStrips(tiff, file, g, sink));
+  }
+  uint16_t orientation = ORIENTATION_TOPLEFT;
+  if (TIFFGetField(tiff, TIFFTAG_ORIENTATION, &orientation)) {
+    ApplyOrientation(orientation, &image);
   }
   return image;
 }

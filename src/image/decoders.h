@@ -20,5 +20,6 @@ Result<RgbImage> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& 
 Result<RgbImage> DecodeWebp(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& options);
+Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& options);
 
 }  // namespace imgfeat::image_internal

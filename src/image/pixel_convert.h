@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "imgfeat/image.h"
+
 namespace imgfeat::image_internal {
 
 // A 256-entry RGB palette. Entries a file does not define are black, as in
@@ -19,13 +21,19 @@ void GrayToRgb(const uint8_t* gray, int pixels, int gray_stride, uint8_t* rgb);
 // Keeps the first three of `channels` bytes per pixel (RGBA, RGBX -> RGB drops
 // the rest: Pillow does not composite alpha when converting to RGB).
 void DropExtraChannels(const uint8_t* in, int pixels, int channels, uint8_t* rgb);
-// Pillow's "RGBa" unpacker: un-premultiplies colour by alpha (c * 255 / a).
-void UnpremultiplyToRgb(const uint8_t* rgba, int pixels, uint8_t* rgb);
+// Pillow's "RGBa" unpacker: un-premultiplies colour by alpha (c * 255 / a),
+// the alpha being the fourth of `channels` bytes per pixel.
+void UnpremultiplyToRgb(const uint8_t* rgba, int pixels, int channels, uint8_t* rgb);
 // Inverted (Adobe) CMYK as libjpeg returns it -> RGB: Pillow's "CMYK;I"
 // unpacker followed by Convert.c's cmyk2rgb.
 void InvertedCmykToRgb(const uint8_t* cmyk, int pixels, uint8_t* rgb);
+// Plain CMYK (the first four of `channels` bytes) -> RGB: Convert.c's cmyk2rgb.
+void CmykToRgb(const uint8_t* cmyk, int pixels, int channels, uint8_t* rgb);
 // Palette indices -> RGB.
 void PaletteToRgb(const uint8_t* indices, int pixels, const Palette& palette, uint8_t* rgb);
+// Pillow's Image.transpose for the EXIF orientations 2-8, as
+// ImageOps.exif_transpose applies them; other values leave `image` as is.
+void ApplyOrientation(int orientation, RgbImage* image);
 // Unpacks `bits`-bit samples (1, 2 or 4, most significant first) into bytes.
 void UnpackBits(const uint8_t* in, int pixels, int bits, uint8_t* out);
 

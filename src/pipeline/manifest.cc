@@ -39,7 +39,11 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
   if (options.reducer_from.empty() && options.reduce == ReduceKind::kPca) {
     p["reduce"]["seed"] = options.seed;
     p["reduce"]["power_iterations"] = options.pca_power_iterations;
-    p["reduce"]["oversampling"] = options.pca_oversampling;
+    if (options.pca_oversampling < 0) {
+      p["reduce"]["oversampling"] = "auto";
+    } else {
+      p["reduce"]["oversampling"] = options.pca_oversampling;
+    }
   }
   return p;
 }

@@ -10,6 +10,7 @@
 #include "imgfeat/engine.h"
 #include "imgfeat/pipeline.h"
 #include "io/path_util.h"
+#include "pipeline/distortion_sample.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/job_setup.h"
 #include "pipeline/manifest.h"
@@ -100,15 +101,18 @@ Result<Plan> MakePlan(const RunOptions& options) {
   return plan;
 }
 
-// Reduces a batch of feature rows and hands them to the writer.
+// Reduces a batch of feature rows and hands them to the writer (and the
+// distortion sample, which keeps a few rows before and after).
 class RowSink {
  public:
-  RowSink(const Reducer* reducer, DatasetWriter* writer) : reducer_(reducer), writer_(writer) {}
+  RowSink(const Reducer* reducer, DatasetWriter* writer, DistortionSample* distortion)
+      : reducer_(reducer), writer_(writer), distortion_(distortion) {}
   Status Write(const std::vector<FeatureRecord>& records, const float* features) {
     auto t0 = Clock::now();
     reduced_.resize(records.size() * reducer_->output_dim());
     reducer_->Transform(features, static_cast<int64_t>(records.size()), reduced_.data());
     seconds_ += SecondsSince(t0);
+    distortion_->Offer(records, features, reduced_.data());
     return writer_->Append(records, reduced_.data());
   }
   void set_reducer(const Reducer* reducer) { reducer_ = reducer; }
@@ -117,6 +121,7 @@ class RowSink {
  private:
   const Reducer* reducer_;
   DatasetWriter* writer_;
+  DistortionSample* distortion_;
   std::vector<float> reduced_;
   double seconds_ = 0;
 };
@@ -126,8 +131,8 @@ class RowSink {
 // any row, so that --resume can reuse it.
 Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* lister,
                             const StreamConfig& config, StreamCallbacks callbacks,
-                            DatasetWriter* writer, ProgressBar* progress, StreamStats* stats,
-                            RunTimings* timings) {
+                            DatasetWriter* writer, DistortionSample* distortion,
+                            ProgressBar* progress, StreamStats* stats, RunTimings* timings) {
   ARROW_ASSIGN_OR_RAISE(auto spill, FeatureSpill::Create(JoinPath(writer->work_dir(),
                                                                   "features.f32"),
                                                          plan->feature_dim));
@@ -156,7 +161,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
   ARROW_RETURN_NOT_OK(SaveReducer(*plan->reducer, plan->saved_reducer));
   plan->reducer_saved = true;
 
-  RowSink sink(plan->reducer.get(), writer);
+  RowSink sink(plan->reducer.get(), writer, distortion);
   ARROW_RETURN_NOT_OK(spill->Rewind());
   std::vector<float> block(static_cast<size_t>(plan->batch) * plan->feature_dim);
   for (size_t done = 0; done < records.size();) {
@@ -220,8 +225,11 @@ Result<RunSummary> RunJob(const RunOptions& options) {
 
   StreamStats stats;
   RunTimings timings;
+  ARROW_ASSIGN_OR_RAISE(auto distortion,
+                        DistortionSample::Make(todo, kDistortionRows, options.seed,
+                                               plan.feature_dim, plan.output_dim));
   if (plan.reducer) {
-    RowSink sink(plan.reducer.get(), writer.get());
+    RowSink sink(plan.reducer.get(), writer.get(), &distortion);
     callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* features,
                              int64_t) { return sink.Write(records, features); };
     ARROW_RETURN_NOT_OK(
@@ -229,12 +237,21 @@ Result<RunSummary> RunJob(const RunOptions& options) {
     timings.reduce_seconds = sink.seconds();
   } else {
     ARROW_RETURN_NOT_OK(StreamFitPcaAndWrite(options, &plan, lister.get(), config, callbacks,
-                                             writer.get(), &progress, &stats, &timings));
+                                             writer.get(), &distortion, &progress, &stats,
+                                             &timings));
   }
   progress.Finish();
   if (plan.reducer->kind() != "none" && !plan.reducer_saved) {
     ARROW_RETURN_NOT_OK(SaveReducer(*plan.reducer, plan.saved_reducer));
   }
+
+  const Json distortion_info = {{"eps", options.eps},
+                                {"reducer", plan.reducer->kind()},
+                                {"seed", options.seed},
+                                {"rows", distortion.rows_kept()}};
+  ARROW_RETURN_NOT_OK(distortion.Write(JoinPath(writer->work_dir(), "_distortion.parquet.tmp"),
+                                       JoinPath(plan.output_abs, "_distortion.parquet"),
+                                       distortion_info.dump()));
 
   timings.total_seconds = SecondsSince(start);
   ManifestInputs manifest{&plan.parameters, &plan.model, plan.engine.get(), plan.reducer.get(),

@@ -105,8 +105,8 @@ Status ValidatePca(const RowSource& source, const PcaOptions& options) {
     return Status::Invalid("PCA: n_components ", options.n_components, " must be in [1, ",
                            std::min(n, d), "] for ", n, " rows of ", d, " features");
   }
-  if (options.oversampling < 0 || options.power_iterations < 0 || options.block_rows < 1) {
-    return Status::Invalid("PCA: oversampling and power_iterations must be >= 0, block_rows >= 1");
+  if (options.power_iterations < 0 || options.block_rows < 1) {
+    return Status::Invalid("PCA: power_iterations must be >= 0, block_rows >= 1");
   }
   return Status::OK();
 }
@@ -148,7 +148,8 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
   using reduce::MatMul;
   ARROW_RETURN_NOT_OK(reduce::ValidatePca(*source, options));
   const int64_t n = source->rows(), d = source->cols(), k = options.n_components;
-  const int64_t l = std::min(k + options.oversampling, std::min(n, d));
+  const int64_t oversampling = options.oversampling < 0 ? k : options.oversampling;
+  const int64_t l = std::min(k + oversampling, std::min(n, d));
   const int64_t block_rows = std::min(options.block_rows, n);
   std::vector<float> block(static_cast<size_t>(block_rows * d));
 
@@ -232,7 +233,7 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
     state.explained_variance_ratio.push_back(
         state.total_variance > 0 ? variance / state.total_variance : 0.0);
   }
-  reduce::PcaFitInfo info{options.oversampling, options.power_iterations, options.seed};
+  reduce::PcaFitInfo info{l - k, options.power_iterations, options.seed};
   return std::unique_ptr<Reducer>(new reduce::PcaReducer(std::move(state), info));
 }
 

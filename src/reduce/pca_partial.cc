@@ -105,12 +105,14 @@ Result<PcaDriver> PcaDriver::Make(int64_t n_features, const PcaOptions& options)
     return Status::Invalid("PCA: n_components ", options.n_components, " must be in [1, ",
                            n_features, "]");
   }
-  if (options.oversampling < 0 || options.power_iterations < 0) {
-    return Status::Invalid("PCA: oversampling and power_iterations must be >= 0");
+  if (options.power_iterations < 0) {
+    return Status::Invalid("PCA: power_iterations must be >= 0");
   }
   PcaDriver driver;
   driver.options_ = options;
-  const int64_t l = std::min(options.n_components + options.oversampling, n_features);
+  // Negative: as many extra directions as components, as FitPca does.
+  if (driver.options_.oversampling < 0) driver.options_.oversampling = options.n_components;
+  const int64_t l = std::min(options.n_components + driver.options_.oversampling, n_features);
   driver.pass_.cols = n_features;
   driver.pass_.width = l;
   std::vector<double> omega(static_cast<size_t>(n_features * l));

@@ -92,7 +92,9 @@ TEST(PcaPartialTest, Errors) {
   EXPECT_FALSE(PcaDriver::Make(10, options).ok());
   options.n_components = 2;
   auto driver = PcaDriver::Make(10, options).ValueOrDie();
-  EXPECT_EQ(driver.pass().width, 10);  // 2 + 10 oversampling, capped at the features
+  EXPECT_EQ(driver.pass().width, 4);  // 2 + 2: oversampling defaults to n_components
+  options.oversampling = 10;
+  EXPECT_EQ(PcaDriver::Make(10, options).ValueOrDie().pass().width, 10);  // capped at the features
   EXPECT_FALSE(driver.Finish().ok());
   PcaPartial one_row = PcaPartial::Empty(driver.pass());
   std::vector<float> row(10, 1.0f);

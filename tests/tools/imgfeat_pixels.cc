@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
                 resized.height, features.size());
     std::fwrite(decoded->pixels.data(), 1, decoded->pixels.size(), stdout);
     std::fwrite(resized.pixels.data(), 1, resized.pixels.size(), stdout);
-    std::fwrite(features.data(), sizeof(float), features.size(), stdout);
+    if (!features.empty()) std::fwrite(features.data(), sizeof(float), features.size(), stdout);
   }
   return std::fflush(stdout) == 0 ? 0 : 1;
 }
