@@ -60,8 +60,9 @@ class DistributedPCA:
         reducer = fit.result()                                 # an imgfeat.Reducer
 
     Each partition reads its rows once per pass and holds O(n_features * l)
-    numbers (l = n_components + oversampling, by default 2 * n_components); the result does not depend on
-    how the rows are split. ``fit(make_batches)`` runs the loop locally.
+    numbers (l = n_components + oversampling, by default 2 * n_components);
+    the result does not depend on how the rows are split. ``fit(make_batches)``
+    runs the loop locally.
     """
 
     def __init__(self, n_components, n_features, oversampling="auto", power_iterations=4,
