@@ -90,9 +90,7 @@ if(IMGFEAT_WITH_OPENCV)
 endif()
 
 # --- Tests and benchmarks ----------------------------------------------------
-if(IMGFEAT_BUILD_TESTS)
-  find_package(GTest REQUIRED)
-endif()
+find_package(GTest REQUIRED)
 find_package(benchmark QUIET)
 
 # Libraries from wheels live outside the loader's path: bake their folders in.

@@ -2,9 +2,6 @@
 
 # imgfeat_test(NAME source.cc [more sources] [LABELS l1 l2])
 function(imgfeat_test name)
-  if(NOT IMGFEAT_BUILD_TESTS)
-    return()
-  endif()
   cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE imgfeat_internal GTest::gtest GTest::gtest_main)
@@ -37,9 +34,6 @@ endfunction()
 # would report (their stacks pass through unloaded plugins: only the slow
 # unwinder reaches libopenvino, where the suppression matches).
 function(imgfeat_openvino_test_environment test)
-  if(NOT IMGFEAT_BUILD_TESTS)
-    return()
-  endif()
   set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
     "TBB_ENABLE_SANITIZERS=1" "ASAN_OPTIONS=fast_unwind_on_malloc=0"
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/src/engine/lsan_suppressions.txt")
