@@ -15,7 +15,7 @@ ifneq ($(wildcard ../shared/models),)
 export IMGFEAT_MODEL_DIR ?= $(abspath ../shared/models)
 endif
 
-.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean
+.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean wheel wheel-only
 
 all: build
 
@@ -38,14 +38,34 @@ run: build
 test: setup-test configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	IMGFEAT_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q tests
+	@$(MAKE) --no-print-directory wheel-only
+	IMGFEAT_BUILD=$(abspath $(BUILD)) PYTHONPATH=$(abspath $(BUILD))/python $(PYTHON) -m pytest -q tests
 
 bench: build
 	bench/run_all.sh $(BUILD)
 
+# The Python package as a wheel in dist/ (docs/PYTHON.md). It compiles the
+# library again, in build/wheel/, through ccache when it is installed; then
+# auditwheel bundles the Debian libraries it needs, except those that the
+# pyarrow and openvino wheels it depends on provide.
+CCACHE := $(shell command -v ccache 2>/dev/null)
+WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12
+wheel: setup
+	@$(MAKE) --no-print-directory wheel-only
+wheel-only:
+	@rm -rf dist/imgfeat-*.whl build/wheel-raw
+	CCACHE_BASEDIR=$(CURDIR) CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
+	  CMAKE_ARGS="$(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)" \
+	  $(PYTHON) -m pip wheel -q --no-build-isolation --no-deps --disable-pip-version-check \
+	  -w build/wheel-raw .
+	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/auditwheel repair -w dist \
+	  $(addprefix --exclude ,$(WHEEL_EXCLUDES)) build/wheel-raw/imgfeat-*.whl \
+	  >build/wheel-raw/repair.log 2>&1 || (cat build/wheel-raw/repair.log; exit 1)
+	@ls dist/imgfeat-*.whl
+
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library and its C++ tests.
 asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined \
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined -DIMGFEAT_PYTHON=OFF \
 	  -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)

@@ -5,7 +5,9 @@
 // threads and returns when the output is complete or has failed.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "imgfeat/listing.h"
@@ -49,7 +51,19 @@ struct RunOptions {
   bool report = false;   // the CLI then writes the report (imgfeat/report.h)
   int64_t max_pixels = 178956970;
   int64_t rows_per_part = 0;  // 0: the writer's default
+
+  // For a caller that runs the job on a thread of its own (the Python
+  // binding): set `cancel` to stop after the batch in progress (RunJob then
+  // returns Status::Cancelled and OUTPUT is left resumable); `on_progress`
+  // hears the images done out of those to do, from the inference thread.
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<void(int64_t done, int64_t total)> on_progress;
 };
+
+// Images per inference call when RunOptions::batch is 0. Measured: the engine
+// costs the same per image from 4 to 32 images a call (docs/BENCHMARKS.md);
+// 16 keeps the SRP transform on full blocks.
+inline constexpr int kDefaultBatch = 16;
 
 struct RunSummary {
   int64_t images_listed = 0;           // -1: not counted (S3 input whose count no setting needs)

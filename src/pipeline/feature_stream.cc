@@ -110,7 +110,10 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
         if (config.fetcher) {
           out.stage = "read";
           out.status = config.fetcher->Finish(out.file, &task->fetch, &bytes);
-          if (out.status.ok()) out.status = preparer.PrepareBytes(bytes, out.buffer, &out.stage);
+          if (out.status.ok()) {
+            out.stage = "decode";
+            out.status = preparer.PrepareBytes(bytes, out.buffer);
+          }
         } else {
           out.status = preparer.Prepare(out.file, out.buffer, &out.stage);
         }
@@ -134,6 +137,7 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
 
   auto run_batch = [&]() -> Status {
     if (records.empty()) return Status::OK();
+    if (config.cancel && config.cancel->load()) return Status::Cancelled("interrupted");
     const int64_t n = static_cast<int64_t>(records.size());
     for (int64_t i = 0; i < n; ++i) {
       std::copy_n(batch_buffers[i], image_floats, input.data() + i * image_floats);

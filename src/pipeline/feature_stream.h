@@ -6,6 +6,7 @@
 // does not depend on the number of images.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -32,6 +33,8 @@ struct StreamConfig {
   // Reads the images ahead of the decoders (object stores); null: each decode
   // thread reads its file from disk.
   ObjectFetcher* fetcher = nullptr;
+  // Checked before each batch: true stops the stream with Status::Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct StreamCallbacks {

@@ -38,11 +38,11 @@ Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
 Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
   *stage = "read";
   ARROW_RETURN_NOT_OK(ReadWholeFile(file.path, &bytes_));
-  return PrepareBytes(bytes_, out, stage);
+  *stage = "decode";
+  return PrepareBytes(bytes_, out);
 }
 
-Status ImagePreparer::PrepareBytes(std::span<const uint8_t> bytes, float* out, std::string* stage) {
-  *stage = "decode";
+Status ImagePreparer::PrepareBytes(std::span<const uint8_t> bytes, float* out) {
   DecodeOptions options;
   options.max_pixels = geometry_.max_pixels;
   ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes, options));

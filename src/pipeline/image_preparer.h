@@ -27,8 +27,8 @@ class ImagePreparer {
   // Fills `out` (geometry.floats() floats). On failure `*stage` names where it
   // failed ("read" or "decode") and the Status says why.
   Status Prepare(const ImageFile& file, float* out, std::string* stage);
-  // The same from bytes already read (stage "decode" on failure).
-  Status PrepareBytes(std::span<const uint8_t> bytes, float* out, std::string* stage);
+  // The same for an image already in memory (the "decode" stage only).
+  Status PrepareBytes(std::span<const uint8_t> bytes, float* out);
 
  private:
   InputGeometry geometry_;

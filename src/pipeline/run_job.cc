@@ -23,9 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Measured: the engine costs the same per image from 4 to 32 images a call
-// (docs/BENCHMARKS.md); 16 keeps the SRP transform on full blocks.
-constexpr int kDefaultBatch = 16;
 constexpr int64_t kErrorsPrinted = 20;
 // Bytes of images being fetched ahead from an object store at once.
 constexpr int64_t kFetchAheadBytes = int64_t{128} << 20;
@@ -227,6 +224,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
     fetcher = std::make_unique<ObjectFetcher>(input.fs, kFetchAheadBytes);
     config.fetcher = fetcher.get();
   }
+  config.cancel = options.cancel;
 
   const int64_t todo =
       plan.counted ? plan.n_images - static_cast<int64_t>(writer->committed_paths().size()) : 0;
@@ -236,7 +234,10 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   callbacks.on_error = [&](const ImageFile& f, const std::string& stage, const Status& e) {
     return errors.Report(f, stage, e);
   };
-  callbacks.on_progress = [&](int64_t done) { progress.Update(done); };
+  callbacks.on_progress = [&](int64_t done) {
+    progress.Update(done);
+    if (options.on_progress) options.on_progress(done, todo);
+  };
 
   StreamStats stats;
   RunTimings timings;

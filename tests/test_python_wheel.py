@@ -1,0 +1,87 @@
+"""The wheel `make wheel` writes, installed into a new virtual environment
+outside the source tree (its dependencies from the package index, through
+pip's cache): it imports, links the pyarrow and openvino wheels' libraries
+installed beside it, and featurizes images exactly as the CLI does."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import MODELS, ROOT, run_imgfeat, sample_files
+
+SCRIPT = """
+import json, sys
+import numpy as np
+import imgfeat
+import hashlib  # after imgfeat: OpenSSL must still work
+assert hashlib.sha256(b"x").hexdigest().startswith("2d711642")
+paths = json.loads(sys.argv[1])
+table = imgfeat.Featurizer(threads=2).featurize(paths, progress=False)
+assert table.column("error").null_count == len(paths), table.column("error").to_pylist()
+features = table.column("features").combine_chunks().flatten().to_numpy()
+np.save(sys.argv[2], features.reshape(len(paths), -1))
+srp = imgfeat.SparseRandomProjection(16, features.size // len(paths))
+print(json.dumps({"file": imgfeat.__file__, "version": imgfeat.__version__,
+                  "srp_shape": list(srp.transform(features.reshape(len(paths), -1)).shape)}))
+"""
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel():
+    wheels = glob.glob(str(ROOT / "dist" / "imgfeat-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel in dist/ (make wheel), found {wheels}"
+    return wheels[0]
+
+
+def test_platform_tag(wheel):
+    # auditwheel's repair: manylinux for the glibc and libstdc++ of the build machine.
+    assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_35_x86_64.whl")
+
+
+def test_wheel_in_a_fresh_venv(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", str(venv)])
+    python = str(venv / "bin" / "python")
+    # The pinned versions of the dependencies (requirements.txt), from pip's cache.
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
+         str(ROOT / "requirements.txt"), wheel], timeout=900)
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
+    env["IMGFEAT_MODEL_DIR"] = str(MODELS)
+    images = [str(p) for p in sample_files("Test", per_class=1)]
+    out = json.loads(run([python, "-c", SCRIPT, json.dumps(images), str(tmp_path / "f.npy")],
+                         cwd=tmp_path, env=env))
+    assert out["file"].startswith(str(venv)), out
+    assert out["srp_shape"] == [len(images), 16]
+
+    # The compiled module finds libarrow and libopenvino in the wheels beside it.
+    module = glob.glob(os.path.join(os.path.dirname(out["file"]), "_imgfeat*.so"))[0]
+    ldd = run(["ldd", module], env=env)
+    assert "not found" not in ldd, ldd
+    site = os.path.dirname(os.path.dirname(out["file"]))
+    for lib, folder in [("libarrow.so", "pyarrow"), ("libparquet.so", "pyarrow"),
+                        ("libopenvino_c.so", "openvino/libs")]:
+        line = next(line for line in ldd.splitlines() if lib in line)
+        resolved = os.path.normpath(line.split("=>")[1].split("(")[0].strip())
+        assert os.path.dirname(resolved) == os.path.join(site, folder), line
+
+    # The same numbers as the CLI on the same images.
+    link = tmp_path / "in"
+    for i, p in enumerate(images):
+        (link / str(i)).mkdir(parents=True)
+        (link / str(i) / "x.jpg").symlink_to(p)
+    run_imgfeat("run", link, tmp_path / "cli", "--reduce", "none", "--threads", "2", "--quiet")
+    cli = pq.read_table(sorted((tmp_path / "cli").glob("part-*.parquet")))
+    want = cli.column("features").combine_chunks().flatten().to_numpy().reshape(len(images), -1)
+    np.testing.assert_array_equal(np.load(tmp_path / "f.npy"), want)
