@@ -246,3 +246,26 @@ def test_pca_against_scikit_learn():
     np.testing.assert_allclose(np.abs(np.sum(ours.components_ * theirs.components_, axis=1)),
                                1.0, atol=1e-4)
     np.testing.assert_allclose(ours.mean_, theirs.mean_, atol=1e-5)
+
+
+def test_run_with_report_and_the_report_function_equal_the_cli(dataset, tmp_path):
+    root, _, _ = dataset
+    summary = imgfeat.run(root, tmp_path / "out", components=40, threads=THREADS, quiet=True,
+                          progress=False, report=True)
+    assert summary["report"] == str(tmp_path / "out" / "_report.html")
+    written = imgfeat.report(tmp_path / "out", tmp_path / "py.html", tmp_path / "py.png")
+    run_imgfeat("report", tmp_path / "out", "--html", tmp_path / "cli.html", "--png", tmp_path / "cli.png")
+    # The same page and map as the CLI's, from the same output.
+    assert (tmp_path / "py.html").read_bytes() == (tmp_path / "cli.html").read_bytes()
+    assert (tmp_path / "py.png").read_bytes() == (tmp_path / "cli.png").read_bytes()
+    assert (tmp_path / "out" / "_report.html").read_bytes() == (tmp_path / "cli.html").read_bytes()
+    pairs = pq.read_table(tmp_path / "out" / "_distortion.parquet").num_rows
+    assert written["rows"] == 10 and written["rows_analysed"] == 10
+    assert written["distortion_pairs"] == pairs == 45
+    assert written["knn_method"] == "leave-one-out" and written["knn_queries"] == 10
+    low, high = written["knn_interval"]
+    assert 0 <= low <= written["knn_accuracy"] <= high <= 1
+    with pytest.raises(Exception, match="nowhere"):
+        imgfeat.report(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="max_rows"):
+        imgfeat.report(tmp_path / "out", max_rows=1)

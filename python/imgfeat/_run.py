@@ -17,14 +17,18 @@ def run(input, output, *, progress=True, **options):
     ("srp" | "pca" | "none"), ``components`` (int or "auto"), ``eps``,
     ``density`` (float or "auto"), ``seed``, ``pca_power_iterations``,
     ``pca_oversampling``, ``reducer_from``, ``overwrite``, ``resume``,
-    ``quiet``, ``max_pixels``, ``rows_per_part``.
+    ``quiet``, ``max_pixels``, ``rows_per_part``, ``report`` (also write
+    OUTPUT/_report.html and _report.png, see :func:`report`), and for
+    ``s3://`` paths ``s3_endpoint``, ``s3_region``, ``s3_anonymous``,
+    ``s3_attempts`` (docs/S3.md).
 
     The work runs in C++ with the GIL released. Ctrl-C (KeyboardInterrupt)
     stops it after the batch in progress and leaves `output` resumable:
     ``run(input, output, resume=True)`` completes it, every image exactly once.
 
     Returns a dict: images_listed, images_skipped_as_done, already_complete,
-    rows_written, errors, feature_dim, output_dim, seconds.
+    rows_written, errors, feature_dim, output_dim, seconds (and report, the
+    HTML file, when asked for).
     Raises ValueError / TypeError for bad options, OSError for unreadable input
     or an unwritable output.
     """
@@ -40,3 +44,20 @@ def run(input, output, *, progress=True, **options):
         ) from None
     finally:
         bar.close()
+
+
+def report(output, html=None, png=None, *, max_rows=8000, thumbnails=400, seed=42):
+    """Writes the report of the output folder `output`, as ``imgfeat report``
+    does: a self-contained HTML page (OUTPUT/_report.html by default) and a PNG
+    of its map (OUTPUT/_report.png). Beyond `max_rows` rows a seeded sample
+    is analysed; `thumbnails` images are shown on hover.
+
+    Returns a dict: html, png, rows, rows_analysed, knn_method, knn_queries,
+    knn_accuracy, knn_interval (95 % Wilson), distortion_pairs,
+    distortion_within (share of pairs inside the Johnson-Lindenstrauss bound).
+    Raises OSError when `output` is not an imgfeat output folder.
+    """
+    if max_rows < 2 or thumbnails < 0 or seed < 0:
+        raise ValueError("report() needs max_rows >= 2, thumbnails >= 0 and seed >= 0")
+    return _imgfeat.report(os.fspath(output), os.fspath(html) if html else "",
+                           os.fspath(png) if png else "", max_rows, thumbnails, seed)

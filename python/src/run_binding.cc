@@ -7,6 +7,7 @@
 
 #include "binding_util.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/report.h"
 
 namespace imgfeat::python {
 namespace {
@@ -95,6 +96,17 @@ RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::
       o.max_pixels = NonNegative(name, value);
     } else if (name == "rows_per_part") {
       o.rows_per_part = NonNegative(name, value);
+    } else if (name == "report") {
+      o.report = Option<bool>(name, value, "a bool");
+    } else if (name == "s3_endpoint") {
+      o.storage.s3_endpoint = Option<std::string>(name, value, "a str");
+    } else if (name == "s3_region") {
+      o.storage.s3_region = Option<std::string>(name, value, "a str");
+    } else if (name == "s3_anonymous") {
+      o.storage.s3_anonymous = Option<bool>(name, value, "a bool");
+    } else if (name == "s3_attempts") {
+      o.storage.s3_max_attempts = static_cast<int>(NonNegative(name, value));
+      if (o.storage.s3_max_attempts < 1) throw nb::value_error("option 's3_attempts' must be >= 1");
     } else {
       throw nb::type_error(("run() got an unknown option '" + name + "'").c_str());
     }
@@ -126,6 +138,19 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
       &done, report);
   ThrowIfError(status);
   nb::dict out;
+  if (options.report) {
+    ReportOptions report_options;
+    report_options.output = options.output;
+    ReportSummary written;
+    {
+      nb::gil_scoped_release release;
+      auto result = WriteReport(report_options);
+      status = result.status();
+      if (result.ok()) written = *result;
+    }
+    ThrowIfError(status);
+    out["report"] = written.html;
+  }
   out["images_listed"] = summary.images_listed;
   out["images_skipped_as_done"] = summary.images_skipped_as_done;
   out["already_complete"] = summary.already_complete;
@@ -137,11 +162,42 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
   return out;
 }
 
+nb::dict Report(const std::string& output, const std::string& html, const std::string& png,
+               int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
+  ReportOptions options;
+  options.output = output;
+  options.html = html;
+  options.png = png;
+  options.max_rows = max_rows;
+  options.max_thumbnails = max_thumbnails;
+  options.seed = seed;
+  Result<ReportSummary> result;
+  {
+    nb::gil_scoped_release release;
+    result = WriteReport(options);
+  }
+  ThrowIfError(result.status());
+  nb::dict out;
+  out["html"] = result->html;
+  out["png"] = result->png;
+  out["rows"] = result->rows;
+  out["rows_analysed"] = result->rows_analysed;
+  out["knn_method"] = result->knn_method;
+  out["knn_queries"] = result->knn_queries;
+  out["knn_accuracy"] = result->knn_accuracy;
+  out["knn_interval"] = nb::make_tuple(result->knn_low, result->knn_high);
+  out["distortion_pairs"] = result->distortion_pairs;
+  out["distortion_within"] = result->distortion_within;
+  return out;
+}
+
 }  // namespace
 
 void BindRun(nb::module_& m) {
   m.def("run", &Run, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("on_progress").none());
+  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"),
+        nb::arg("max_rows"), nb::arg("max_thumbnails"), nb::arg("seed"));
 }
 
 }  // namespace imgfeat::python

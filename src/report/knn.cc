@@ -69,7 +69,9 @@ Interval WilsonInterval(int64_t successes, int64_t n, double z) {
   const double denominator = 1 + z2 / n;
   const double center = (p + z2 / (2.0 * n)) / denominator;
   const double half = z / denominator * std::sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
-  return {std::max(0.0, center - half), std::min(1.0, center + half)};
+  // In exact arithmetic the interval holds p; rounding can leave it a hair
+  // outside at p = 0 or 1, which a reader would take for a bug.
+  return {std::clamp(center - half, 0.0, p), std::clamp(center + half, p, 1.0)};
 }
 
 Result<KnnResult> KnnAccuracy(const float* features, int64_t rows, int64_t dim,

@@ -24,6 +24,16 @@ TEST(WilsonIntervalTest, MatchesThePublishedValues) {
   EXPECT_NEAR(WilsonInterval(0, 10).high, 0.2775327998628892, 1e-12);
   EXPECT_EQ(WilsonInterval(0, 10).low, 0.0);
   EXPECT_NEAR(WilsonInterval(10, 10).low, 0.7224672001371107, 1e-12);
+  // The interval always holds the observed share, rounding included.
+  for (int64_t n : {1, 3, 10, 662, 100000}) {
+    EXPECT_EQ(WilsonInterval(n, n).high, 1.0) << n;
+    EXPECT_EQ(WilsonInterval(0, n).low, 0.0) << n;
+    for (int64_t s : {int64_t{0}, n / 3, n - 1, n}) {
+      const double p = static_cast<double>(s) / static_cast<double>(n);
+      EXPECT_LE(WilsonInterval(s, n).low, p);
+      EXPECT_GE(WilsonInterval(s, n).high, p);
+    }
+  }
 }
 
 // Rows along two directions; lengths differ, which cosine distance ignores.
