@@ -25,9 +25,15 @@ setup:
 setup-test:
 	@IMGFEAT_EXTRA_REQUIREMENTS=requirements-test.txt scripts/setup.sh
 
+# Rebuilds (a second checkout, the wheel, the sanitizer build) reuse compiled
+# objects through ccache when it is installed (the set-up installs it).
+CCACHE := $(shell command -v ccache 2>/dev/null)
+export CCACHE_BASEDIR := $(CURDIR)
+LAUNCHER := $(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
 configure:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DIMGFEAT_WERROR=$(WERROR) \
-	  -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
+	  -DPython3_EXECUTABLE=$(PYTHON) $(LAUNCHER) $(CMAKE_FLAGS) >/dev/null
 
 build: setup configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
@@ -48,14 +54,12 @@ bench: build
 # library again, in build/wheel/, through ccache when it is installed; then
 # auditwheel bundles the Debian libraries it needs, except those that the
 # pyarrow and openvino wheels it depends on provide.
-CCACHE := $(shell command -v ccache 2>/dev/null)
 WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12
 wheel: setup
 	@$(MAKE) --no-print-directory wheel-only
 wheel-only:
 	@rm -rf dist/imgfeat-*.whl build/wheel-raw
-	CCACHE_BASEDIR=$(CURDIR) CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
-	  CMAKE_ARGS="$(if $(CCACHE),-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)" \
+	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) CMAKE_ARGS="$(LAUNCHER)" \
 	  $(PYTHON) -m pip wheel -q --no-build-isolation --no-deps --disable-pip-version-check \
 	  -w build/wheel-raw .
 	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/auditwheel repair -w dist \
@@ -66,7 +70,7 @@ wheel-only:
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library and its C++ tests.
 asan: setup
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined -DIMGFEAT_PYTHON=OFF \
-	  -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	  -DPython3_EXECUTABLE=$(PYTHON) $(LAUNCHER) >/dev/null
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
