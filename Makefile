@@ -15,7 +15,7 @@ ifneq ($(wildcard ../shared/models),)
 export IMGFEAT_MODEL_DIR ?= $(abspath ../shared/models)
 endif
 
-.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean
+.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan fuzz format clean
 
 all: build
 
@@ -50,8 +50,17 @@ asan: setup
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang, ASan + UBSan) in build-fuzz/, each run for
+# FUZZ_SECONDS on its seeds and fuzz/regressions/; FUZZ_JOBS=2 runs two at once.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGFEAT_FUZZ=ON \
+	  -DIMGFEAT_WITH_OPENCV=OFF -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) -- --no-print-directory
+	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz
