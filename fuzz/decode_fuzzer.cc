@@ -1,9 +1,11 @@
 // Fuzz target: image bytes through one decoder (IMGFEAT_FUZZ_DECODER names
 // it, e.g. DecodeGif) or, without it, through DecodeRgb's format sniffing.
-// A decoded image must hold exactly width * height * 3 bytes.
+// A decoded image must hold exactly width * height * 3 bytes; a refusal
+// must be a one-line printable message.
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <string>
 
 #include "image/decoders.h"
 
@@ -31,8 +33,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         rgb.pixels.size() != static_cast<size_t>(rgb.width) * rgb.height * 3) {
       std::abort();
     }
-  } else if (image.status().message().empty()) {
-    std::abort();  // every refusal says why
+  } else {
+    // Every refusal says why, on one line of printable ASCII: it goes to
+    // stderr and into _errors.parquet's UTF-8 column.
+    const std::string& message = image.status().message();
+    if (message.empty()) std::abort();
+    for (const char c : message) {
+      if (c < 0x20 || c > 0x7e) std::abort();
+    }
   }
   return 0;
 }
