@@ -119,7 +119,7 @@ Status CheckPngChunks(std::span<const uint8_t> bytes) {
   size_t at = 8;
   bool seen_image_data = false;
   size_t text_memory = 0;
-  while (bytes.size() - at >= 8) {
+  while (at <= bytes.size() && bytes.size() - at >= 8) {
     const uint32_t length = Be32(bytes.data() + at);
     const std::string_view type(reinterpret_cast<const char*>(bytes.data() + at + 4), 4);
     if (type == "IEND") break;
