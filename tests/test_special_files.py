@@ -40,3 +40,24 @@ def test_fifos_sockets_and_devices_are_reported_not_read(tmp_path):
         "null.png": ("list", "a character device, not a regular file"),
         "sock.webp": ("list", "a socket, not a regular file"),
     }, by_name
+
+
+def test_files_above_max_file_bytes_are_refused_before_reading(tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "in" / "Kiwi"
+    root.mkdir(parents=True)
+    Image.new("RGB", (8, 8), (10, 200, 30)).save(root / "small.png")
+    big = sample_files("Test", per_class=1)[0]
+    shutil.copy(big, root / "big.jpg")
+    limit = (root / "small.png").stat().st_size + 1
+    assert (root / "big.jpg").stat().st_size > limit
+    out = tmp_path / "out"
+    run_imgfeat("run", tmp_path / "in", out, "--reduce", "none", "--pooling", "avg", "--quiet",
+                "--max-file-bytes", limit)
+    written = pq.read_table(sorted(out.glob("part-*.parquet")), columns=["path"])
+    assert written.column("path").to_pylist() == [str(root / "small.png")]
+    errors = pq.read_table(out / "_errors.parquet").to_pydict()
+    assert errors["path"] == [str(root / "big.jpg")]
+    assert errors["stage"] == ["read"]
+    assert f"larger than --max-file-bytes {limit}" in errors["error"][0], errors["error"]
