@@ -53,11 +53,12 @@ asan: setup
 # libFuzzer targets (clang, ASan + UBSan) in build-fuzz/, each run for
 # FUZZ_SECONDS on its seeds and fuzz/regressions/; FUZZ_JOBS=2 runs two at once.
 FUZZ_SECONDS ?= 300
+FUZZ_JOBS    ?= 1
 fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGFEAT_FUZZ=ON \
 	  -DIMGFEAT_WITH_OPENCV=OFF -DPython3_EXECUTABLE=$(PYTHON) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) -- --no-print-directory
-	scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
