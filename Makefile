@@ -15,7 +15,7 @@ ifneq ($(wildcard ../shared/models),)
 export IMGFEAT_MODEL_DIR ?= $(abspath ../shared/models)
 endif
 
-.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan format clean wheel wheel-only
+.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan fuzz format clean wheel wheel-only
 
 all: build
 
@@ -74,8 +74,18 @@ asan: setup
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang, ASan + UBSan) in build-fuzz/, each run for
+# FUZZ_SECONDS on its seeds and fuzz/regressions/; FUZZ_JOBS=2 runs two at once.
+FUZZ_SECONDS ?= 300
+FUZZ_JOBS    ?= 1
+fuzz: setup
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGFEAT_FUZZ=ON \
+	  -DIMGFEAT_WITH_OPENCV=OFF -DPython3_EXECUTABLE=$(PYTHON) $(LAUNCHER) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) -- --no-print-directory
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -2,6 +2,12 @@
 
 # imgfeat_test(NAME source.cc [more sources] [LABELS l1 l2])
 function(imgfeat_test name)
+  if(IMGFEAT_FUZZ)
+    # The fuzz build makes only the fuzz targets: tests stay defined (their
+    # folders configure them further) but are neither built nor run.
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARGN})
+    return()
+  endif()
   cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE imgfeat_internal GTest::gtest GTest::gtest_main)
@@ -34,6 +40,9 @@ endfunction()
 # would report (their stacks pass through unloaded plugins: only the slow
 # unwinder reaches libopenvino, where the suppression matches).
 function(imgfeat_openvino_test_environment test)
+  if(IMGFEAT_FUZZ)
+    return()
+  endif()
   set_property(TEST ${test} APPEND PROPERTY ENVIRONMENT
     "TBB_ENABLE_SANITIZERS=1" "ASAN_OPTIONS=fast_unwind_on_malloc=0"
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/src/engine/lsan_suppressions.txt")

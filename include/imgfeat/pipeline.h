@@ -50,6 +50,9 @@ struct RunOptions {
   bool progress = true;  // shown only when stderr is a terminal
   bool report = false;   // the CLI then writes the report (imgfeat/report.h)
   int64_t max_pixels = 178956970;
+  // Files above this are refused before they are read (an image at
+  // max_pixels, uncompressed, is about 512 MiB).
+  int64_t max_file_bytes = int64_t{512} << 20;
   int64_t rows_per_part = 0;  // 0: the writer's default
 
   // For a caller that runs the job on a thread of its own (the Python

@@ -1,5 +1,9 @@
 // imgfeat's command line: a thin shell over imgfeat::RunJob.
+#include <arrow/util/io_util.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -76,18 +80,27 @@ int RunCommand(const std::vector<std::string>& args) {
     return 2;
   }
   auto summary = imgfeat::RunJob(*options);
-  if (!summary.ok()) return Fail(summary.status().message());
+  if (!summary.ok()) {
+    // A full disk (or a file size limit, or a quota) surfaces as a write
+    // error deep in Arrow: say which folder, why, and how to go on.
+    const int error = arrow::internal::ErrnoFromStatus(summary.status());
+    if (error == ENOSPC || error == EFBIG || error == EDQUOT) {
+      return Fail("cannot write to OUTPUT '" + options->output + "': " + std::strerror(error) +
+                  " (" + summary.status().message() +
+                  "); no part was left incomplete: make room, then rerun with --resume");
+    }
+    return Fail(summary.status().message());
+  }
   if (summary->already_complete) {
     std::fprintf(stderr, "imgfeat: %s is already complete: nothing to do\n",
                  options->output.c_str());
   } else if (!options->quiet) {
-    std::fprintf(stderr,
-                 "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
-                 static_cast<long long>(summary->rows_written),
-                 static_cast<long long>(summary->output_dim), options->output.c_str(),
-                 summary->seconds, static_cast<long long>(summary->errors),
-                 summary->errors ? ": see " : "",
-                 summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
+    std::fprintf(
+        stderr, "imgfeat: wrote %lld rows of %lld features to %s in %.1f s (%lld failed%s%s)\n",
+        static_cast<long long>(summary->rows_written), static_cast<long long>(summary->output_dim),
+        options->output.c_str(), summary->seconds, static_cast<long long>(summary->errors),
+        summary->errors ? ": see " : "",
+        summary->errors ? (options->output + "/_errors.parquet").c_str() : "");
     if (summary->images_skipped_as_done > 0) {
       std::fprintf(stderr, "imgfeat: %lld images were already done before --resume\n",
                    static_cast<long long>(summary->images_skipped_as_done));

@@ -110,6 +110,7 @@ const std::map<std::string, Setter>& ValueFlags() {
        }},
       {"--reducer-from", Text(&RunOptions::reducer_from)},
       {"--max-pixels", Int<int64_t>(&RunOptions::max_pixels, 1)},
+      {"--max-file-bytes", Int<int64_t>(&RunOptions::max_file_bytes, 1)},
       {"--rows-per-part", Int<int64_t>(&RunOptions::rows_per_part, 1)},
       {"--s3-endpoint",
        [](RunOptions* o, const std::string& v) {
@@ -164,6 +165,7 @@ Input
   --label-regex REGEX    ECMAScript regex searched in the path; group 1 is the
                          label (default: parent folder, trailing non-letters cut)
   --max-pixels N         refuse larger images (default 178956970, as Pillow)
+  --max-file-bytes N     refuse larger files before reading them (default 536870912)
 Model
   --model NAME|FILE      registered model name (default mobilenet_v2) or .onnx file
   --model-spec FILE      JSON spec for a model file (docs/FORMAT.md)

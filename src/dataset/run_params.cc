@@ -15,6 +15,8 @@ constexpr const char* kAbsent = "(absent)";
 Result<json> Parse(const std::string& text, const char* what) {
   json doc = json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Status::Invalid(what, " is not valid JSON");
+  // json::value() throws on anything else, e.g. a stored file cut to "1".
+  if (!doc.is_object()) return Status::Invalid(what, " is not a JSON object");
   return doc;
 }
 

@@ -12,7 +12,8 @@ Status CheckImageSize(int64_t width, int64_t height, const DecodeOptions& option
   if (width <= 0 || height <= 0) {
     return Status::Invalid("bad image size ", width, "x", height);
   }
-  if (width * height > options.max_pixels) {
+  // Divided, not multiplied: a header can declare 2^32 - 1 by 2^32 - 1.
+  if (width > options.max_pixels / height) {
     return Status::Invalid("too many pixels: ", width, "x", height, " is more than ",
                            options.max_pixels);
   }

@@ -110,7 +110,12 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
   std::optional<int> transparent;  // from the last graphic control block with the flag set
   GifRecordType record = UNDEFINED_RECORD_TYPE;
   while (true) {
-    if (DGifGetRecordType(gif.get(), &record) == GIF_ERROR) return GifError(gif->Error, input);
+    if (DGifGetRecordType(gif.get(), &record) == GIF_ERROR) {
+      // A byte that starts no block is skipped, as Pillow's _seek does:
+      // giflib has consumed it and keeps no other state.
+      if (gif->Error == D_GIF_ERR_WRONG_RECORD && !input.past_end) continue;
+      return GifError(gif->Error, input);
+    }
     if (record == TERMINATE_RECORD_TYPE) return Status::Invalid("bad GIF: no image in the file");
     if (record == IMAGE_DESC_RECORD_TYPE) break;
     if (record != EXTENSION_RECORD_TYPE) continue;
@@ -166,7 +171,7 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
       }
       return GifError(gif->Error, input);
     }
-    std::memcpy(out, line.data(), line.size());
+    if (!line.empty()) std::memcpy(out, line.data(), line.size());  // frames can be 0 wide
   }
 
   RgbImage image;

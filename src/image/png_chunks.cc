@@ -97,13 +97,29 @@ Status CheckText(std::string_view type, std::string_view data, size_t* memory) {
   return Status::OK();
 }
 
+// A chunk type read from a broken file can be any four bytes: error messages
+// (stderr, _errors.parquet's UTF-8 column) get printable ASCII only.
+std::string ChunkName(std::string_view type) {
+  std::string name;
+  for (const char c : type) {
+    if (c >= 0x20 && c < 0x7f) {
+      name += c;
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      const auto byte = static_cast<uint8_t>(c);
+      name += {'\\', 'x', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  return name;
+}
+
 }  // namespace
 
 Status CheckPngChunks(std::span<const uint8_t> bytes) {
   size_t at = 8;
   bool seen_image_data = false;
   size_t text_memory = 0;
-  while (bytes.size() - at >= 8) {
+  while (at <= bytes.size() && bytes.size() - at >= 8) {
     const uint32_t length = Be32(bytes.data() + at);
     const std::string_view type(reinterpret_cast<const char*>(bytes.data() + at + 4), 4);
     if (type == "IEND") break;
@@ -112,16 +128,17 @@ Status CheckPngChunks(std::span<const uint8_t> bytes) {
     const size_t available = bytes.size() - at - 8;
     if (length > available) {
       if (is_data) break;  // libpng decides whether the pixels are complete
-      return Status::Invalid("bad PNG: truncated ", type, " chunk (Pillow: Truncated File Read)");
+      return Status::Invalid("bad PNG: truncated ", ChunkName(type),
+                             " chunk (Pillow: Truncated File Read)");
     }
     const uint8_t* data = bytes.data() + at + 8;
     if (!seen_image_data) {
       if (available - length < 4) {
-        return Status::Invalid("bad PNG: truncated ", type, " chunk checksum");
+        return Status::Invalid("bad PNG: truncated ", ChunkName(type), " chunk checksum");
       }
       const uLong crc = crc32(crc32(0L, bytes.data() + at + 4, 4), data, length);
       if (crc != Be32(data + length)) {
-        return Status::Invalid("bad PNG: bad checksum in the ", type,
+        return Status::Invalid("bad PNG: bad checksum in the ", ChunkName(type),
                                " chunk (Pillow: broken PNG file)");
       }
     }

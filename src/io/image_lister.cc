@@ -20,8 +20,17 @@
 namespace imgfeat {
 namespace {
 
-constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png", ".webp", ".bmp",
-                                            ".tif", ".tiff", ".gif"};
+const char* NotRegularReason(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO, not a regular file";
+  if (S_ISSOCK(mode)) return "a socket, not a regular file";
+  if (S_ISCHR(mode)) return "a character device, not a regular file";
+  if (S_ISBLK(mode)) return "a block device, not a regular file";
+  if (S_ISLNK(mode)) return "a symbolic link, not followed";
+  return "not a regular file";
+}
+
+constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png",  ".webp",
+                                            ".bmp", ".tif",  ".tiff", ".gif"};
 
 bool HasImageExtension(std::string_view name) {
   for (std::string_view ext : kImageExtensions) {
@@ -84,7 +93,13 @@ class FsImageLister final : public ImageLister {
         ARROW_RETURN_NOT_OK(PushDir(path, st, /*is_root=*/false));
         continue;
       }
-      if (!S_ISREG(st.st_mode) || !Matches(BaseName(path))) continue;
+      if (!Matches(BaseName(path))) continue;
+      if (!S_ISREG(st.st_mode)) {
+        // Named like an image but not one: reported, never opened (a FIFO
+        // would block the reader forever).
+        skipped_.emplace_back(path, NotRegularReason(st.st_mode));
+        continue;
+      }
       return std::optional<ImageFile>(MakeFile(path, st));
     }
     return std::optional<ImageFile>();

@@ -62,6 +62,22 @@ Status CheckConsistent(const ModelSpec& spec) {
   return Status::OK();
 }
 
+// Sizes are whole numbers in a range whose products fit in 64 bits: a
+// number such as 7.7e24 must not reach an integer conversion.
+constexpr int64_t kMaxSize = 1 << 20;
+
+template <typename Int>
+Status GetSize(const json& object, const char* key, Int* value) {
+  if (!object.contains(key)) return Status::OK();  // the default stays
+  const json& number = object.at(key);
+  if (!number.is_number_integer() || number.get<int64_t>() <= 0 ||
+      number.get<int64_t>() > kMaxSize) {
+    return Status::Invalid("model spec: input ", key, " must be an integer from 1 to ", kMaxSize);
+  }
+  *value = static_cast<Int>(number.get<int64_t>());
+  return Status::OK();
+}
+
 Result<ModelSpec> ParseModelSpecJson(const json& root) {
   ARROW_RETURN_NOT_OK(CheckKeys(
       root, "the spec", {"name", "file", "url", "sha256", "preprocess", "input", "output"}));
@@ -77,16 +93,25 @@ Result<ModelSpec> ParseModelSpecJson(const json& root) {
   ARROW_RETURN_NOT_OK(CheckKeys(input, "input", {"name", "layout", "height", "width", "channels"}));
   spec.input_name = input.value("name", "");
   ARROW_ASSIGN_OR_RAISE(spec.input_layout, ParseLayout(input.value("layout", "NHWC")));
-  spec.input_height = input.value("height", spec.input_height);
-  spec.input_width = input.value("width", spec.input_width);
-  spec.input_channels = input.value("channels", spec.input_channels);
+  ARROW_RETURN_NOT_OK(GetSize(input, "height", &spec.input_height));
+  ARROW_RETURN_NOT_OK(GetSize(input, "width", &spec.input_width));
+  ARROW_RETURN_NOT_OK(GetSize(input, "channels", &spec.input_channels));
 
   if (!root.contains("output")) return Status::Invalid("model spec: 'output' is missing");
   const json& output = root.at("output");
   ARROW_RETURN_NOT_OK(CheckKeys(output, "output", {"name", "layout", "shape_hwc"}));
   spec.output_name = output.value("name", "");
   ARROW_ASSIGN_OR_RAISE(spec.output_layout, ParseLayout(output.value("layout", "NHWC")));
-  spec.output_hwc = output.value("shape_hwc", std::vector<int64_t>{});
+  if (output.contains("shape_hwc")) {
+    const json& shape = output.at("shape_hwc");
+    if (!shape.is_array()) return Status::Invalid("model spec: output shape_hwc must be a list");
+    for (const json& dim : shape) {
+      if (!dim.is_number_integer() || dim.get<int64_t>() <= 0 || dim.get<int64_t>() > kMaxSize) {
+        return Status::Invalid("model spec: output sizes must be integers from 1 to ", kMaxSize);
+      }
+      spec.output_hwc.push_back(dim.get<int64_t>());
+    }
+  }
 
   ARROW_RETURN_NOT_OK(CheckConsistent(spec));
   return spec;

@@ -14,6 +14,28 @@ struct FdCloser {
   void operator()(const int* fd) const { ::close(*fd); }
 };
 
+// Refuses a file above max_bytes before reading it, and one that is no
+// longer the file that was listed (a listing without a modification time,
+// as in single-file tools, is not compared).
+Status CheckListedFile(const ImageFile& file, int64_t max_bytes) {
+  struct stat st;
+  if (::stat(file.path.c_str(), &st) != 0) {
+    return Status::IOError("cannot stat: ", std::strerror(errno));
+  }
+  if (st.st_size > max_bytes) {
+    return Status::IOError("file of ", st.st_size, " bytes is larger than --max-file-bytes ",
+                           max_bytes);
+  }
+  const int64_t mtime_us =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+  if (file.modification_time_us != 0 &&
+      (st.st_size != file.length || mtime_us != file.modification_time_us)) {
+    return Status::IOError("changed since it was listed (", file.length, " bytes then, ",
+                           st.st_size, " now)");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
@@ -37,7 +59,12 @@ Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
 
 Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
   *stage = "read";
+  ARROW_RETURN_NOT_OK(CheckListedFile(file, geometry_.max_file_bytes));
   ARROW_RETURN_NOT_OK(ReadWholeFile(file.path, &bytes_));
+  if (file.modification_time_us != 0 && static_cast<int64_t>(bytes_.size()) != file.length) {
+    return Status::IOError("changed while it was read (", file.length, " bytes when listed, ",
+                           bytes_.size(), " read)");
+  }
   *stage = "decode";
   return PrepareBytes(bytes_, out);
 }

@@ -214,6 +214,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   config.geometry.height = plan.model.spec.input_height;
   config.geometry.preprocess = plan.model.spec.preprocess;
   config.geometry.max_pixels = options.max_pixels;
+  config.geometry.max_file_bytes = options.max_file_bytes;
   config.decode_threads = plan.threads;
   config.batch = plan.batch;
   config.pooling = options.pooling;

@@ -152,6 +152,29 @@ class Params {
   std::shared_ptr<const arrow::KeyValueMetadata> metadata_;
 };
 
+// A file written by anything else may name the same kind with other columns:
+// the casts below are only safe on the types RowsSchema wrote.
+Status CheckRowsColumns(const std::string& path, const arrow::Schema& schema) {
+  const std::pair<const char*, arrow::Type::type> expected[] = {
+      {"row", arrow::Type::STRING},
+      {"explained_variance", arrow::Type::DOUBLE},
+      {"explained_variance_ratio", arrow::Type::DOUBLE},
+      {"values", arrow::Type::LIST}};
+  for (const auto& [name, type] : expected) {
+    const auto field = schema.GetFieldByName(name);
+    if (!field || field->type()->id() != type) {
+      return Status::Invalid(path, ": no column '", name, "' of type ",
+                             RowsSchema()->GetFieldByName(name)->type()->ToString());
+    }
+  }
+  const auto& list = static_cast<const arrow::ListType&>(*schema.GetFieldByName("values")->type());
+  if (list.value_type()->id() != arrow::Type::FLOAT) {
+    return Status::Invalid(path, ": column 'values' holds ", list.value_type()->ToString(),
+                           ", not float");
+  }
+  return Status::OK();
+}
+
 Result<std::unique_ptr<Reducer>> LoadPca(const std::string& path, const Params& params,
                                          const arrow::Table& table) {
   ARROW_ASSIGN_OR_RAISE(const int64_t n_features, params.Integer("imgfeat.pca.n_features"));
@@ -170,6 +193,7 @@ Result<std::unique_ptr<Reducer>> LoadPca(const std::string& path, const Params& 
     return Status::Invalid(path, ": ", table.num_rows(), " rows for a PCA of ", n_components,
                            " components");
   }
+  ARROW_RETURN_NOT_OK(CheckRowsColumns(path, *table.schema()));
   ARROW_ASSIGN_OR_RAISE(auto combined, table.CombineChunksToBatch());
   const auto& kinds = static_cast<const arrow::StringArray&>(*combined->GetColumnByName("row"));
   const auto& variance =
