@@ -20,7 +20,8 @@ struct FdCloser {
 Status CheckListedFile(const ImageFile& file, int64_t max_bytes) {
   struct stat st;
   if (::stat(file.path.c_str(), &st) != 0) {
-    return Status::IOError("cannot stat: ", std::strerror(errno));
+    // The same words as a failed open: to a user both mean the file is not there.
+    return Status::IOError("cannot open: ", std::strerror(errno));
   }
   if (st.st_size > max_bytes) {
     return Status::IOError("file of ", st.st_size, " bytes is larger than --max-file-bytes ",
