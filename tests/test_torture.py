@@ -9,6 +9,7 @@ import io
 import os
 import re
 import subprocess
+import sys
 import time
 import warnings
 
@@ -49,14 +50,30 @@ def pillow_rgb(path):
             return None
 
 
+# Starts the CLI from a small, fresh process and writes its peak RSS to a file.
+# Linux counts the memory of the process that forked a child into the child's
+# ru_maxrss (exec keeps the high-water mark of the image it replaces), so a
+# child forked straight from this test process would report pytest's own size.
+_MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args, stderr_path):
     """Runs the CLI; returns (exit code, peak RSS of that child in bytes, seconds)."""
     start = time.monotonic()
+    peak_file = stderr_path.with_suffix(".peak")
     with open(stderr_path, "w") as stderr:
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr, env=imgfeat_env())
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss * 1024, time.monotonic() - start
+        proc = subprocess.run([sys.executable, "-c", _MEASURE, str(peak_file), *map(str, args)],
+                              stdout=subprocess.DEVNULL, stderr=stderr, env=imgfeat_env())
+    return proc.returncode, int(peak_file.read_text()) * 1024, time.monotonic() - start
 
 
 def test_torture_files_are_decoded_like_pillow_or_reported(tmp_path):

@@ -1,5 +1,6 @@
 #include "dataset/durable_file.h"
 
+#include <arrow/util/io_util.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <system_error>
+#include <utility>
 
 #include "io/path_util.h"
 
@@ -25,17 +27,25 @@ struct FdCloser {
 };
 using UniqueFd = std::unique_ptr<int, FdCloser>;
 
+// The message names the file; the errno rides along as the status detail, so
+// that a caller can tell a full disk (ENOSPC, EFBIG, EDQUOT) from the rest.
+template <typename... Args>
+Status ErrnoError(int error, Args&&... args) {
+  return Status::IOError(std::forward<Args>(args)..., std::strerror(error))
+      .WithDetail(arrow::internal::StatusDetailFromErrno(error));
+}
+
 Result<UniqueFd> OpenFd(const std::string& path, int flags, mode_t mode = 0644) {
   int fd;
   do {
     fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return Status::IOError("cannot open '", path, "': ", std::strerror(errno));
+  if (fd < 0) return ErrnoError(errno, "cannot open '", path, "': ");
   return UniqueFd(new int(fd));
 }
 
 Status Fsync(int fd, const std::string& path) {
-  if (::fsync(fd) != 0) return Status::IOError("cannot flush '", path, "': ", std::strerror(errno));
+  if (::fsync(fd) != 0) return ErrnoError(errno, "cannot flush '", path, "': ");
   return Status::OK();
 }
 
@@ -55,7 +65,7 @@ Status SyncDir(const std::string& dir) {
 Status CommitRename(const std::string& from, const std::string& to) {
   ARROW_RETURN_NOT_OK(SyncFile(from));
   if (std::rename(from.c_str(), to.c_str()) != 0) {
-    return Status::IOError("cannot rename '", from, "' to '", to, "': ", std::strerror(errno));
+    return ErrnoError(errno, "cannot rename '", from, "' to '", to, "': ");
   }
   return SyncDir(std::string(DirName(to)));
 }
@@ -68,7 +78,7 @@ Status WriteFileAtomically(const std::string& tmp_path, const std::string& final
     while (done < contents.size()) {
       ssize_t n = ::write(*fd, contents.data() + done, contents.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::IOError("cannot write '", tmp_path, "': ", std::strerror(errno));
+      if (n < 0) return ErrnoError(errno, "cannot write '", tmp_path, "': ");
       done += static_cast<size_t>(n);
     }
     ARROW_RETURN_NOT_OK(Fsync(*fd, tmp_path));
