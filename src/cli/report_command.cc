@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "cli/flag_args.h"
+
 namespace imgfeat::cli {
 namespace {
 
@@ -37,13 +39,7 @@ Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args) {
   ReportOptions options;
   std::vector<std::string> positional;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i], value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
+    auto [arg, value, has_value] = SplitFlag(args[i]);
     if (arg.rfind("--", 0) != 0) {
       positional.push_back(arg);
       continue;

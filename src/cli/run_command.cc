@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "cli/flag_args.h"
 #include "imgfeat/storage.h"
 
 namespace imgfeat::cli {
@@ -204,13 +205,7 @@ Result<RunOptions> ParseRunArgs(const std::vector<std::string>& args) {
   RunOptions options;
   std::vector<std::string> positional;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string arg = args[i], value;
-    bool has_value = false;
-    if (auto eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-      has_value = true;
-    }
+    auto [arg, value, has_value] = SplitFlag(args[i]);
     if (auto sw = SwitchFlags().find(arg); sw != SwitchFlags().end()) {
       if (has_value) return Status::Invalid(arg, " takes no value");
       options.*(sw->second) = true;

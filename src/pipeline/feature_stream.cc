@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "pipeline/bounded_queue.h"
+#include "pipeline/thread_group.h"
 
 namespace imgfeat {
 namespace {
@@ -27,20 +28,6 @@ struct Prepared {
   std::string stage;
 };
 
-// Joins its threads on every exit path, after closing the queues they wait on.
-class ThreadGroup {
- public:
-  explicit ThreadGroup(std::function<void()> close_all) : close_all_(std::move(close_all)) {}
-  ~ThreadGroup() {
-    close_all_();
-    for (auto& t : threads_) t.join();
-  }
-  void Spawn(std::function<void()> fn) { threads_.emplace_back(std::move(fn)); }
-
- private:
-  std::function<void()> close_all_;
-  std::vector<std::thread> threads_;
-};
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 
 #include "imgfeat/engine.h"
 #include "pipeline/bounded_queue.h"
+#include "pipeline/thread_group.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/image_preparer.h"
 #include "pipeline/job_setup.h"
@@ -84,20 +85,6 @@ Status PrepareOne(const InputView& input, int64_t index, ImagePreparer* preparer
   return st;
 }
 
-// Joins its threads on every exit path, after closing the queues they wait on.
-class Workers {
- public:
-  explicit Workers(std::function<void()> close_all) : close_all_(std::move(close_all)) {}
-  ~Workers() {
-    close_all_();
-    for (auto& t : threads_) t.join();
-  }
-  void Spawn(std::function<void()> fn) { threads_.emplace_back(std::move(fn)); }
-
- private:
-  std::function<void()> close_all_;
-  std::vector<std::thread> threads_;
-};
 
 }  // namespace
 
@@ -177,7 +164,7 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   std::mutex take_mutex;
   int64_t next_index = 0;
   std::atomic<int> workers_left{threads};
-  Workers workers([&] {
+  ThreadGroup workers([&] {
     free_buffers.Close();
     prepared.Close();
   });
