@@ -195,14 +195,16 @@ struct LaneSums {
 void AddSignedColumns(const float* band, const uint16_t* pos, const uint16_t* pos_end,
                       const uint16_t* neg_end, double* sums) {
   LaneSums even, odd;
+  // Counts, not p + 1 < end: an empty run may be a null pointer, and null + 1
+  // is undefined.
   const uint16_t* p = pos;
-  for (; p + 1 < pos_end; p += 2) {
+  for (; pos_end - p > 1; p += 2) {
     even.Add(band + p[0] * kLanes);
     odd.Add(band + p[1] * kLanes);
   }
   if (p < pos_end) even.Add(band + *p * kLanes);
   p = pos_end;
-  for (; p + 1 < neg_end; p += 2) {
+  for (; neg_end - p > 1; p += 2) {
     even.Sub(band + p[0] * kLanes);
     odd.Sub(band + p[1] * kLanes);
   }
