@@ -68,6 +68,26 @@ def test_bad_files_are_reported_and_good_ones_all_processed(mixed_tree, tmp_path
     assert (out / "_SUCCESS").exists()
 
 
+@pytest.mark.parametrize("good", [0, 1])
+def test_runs_with_fewer_than_two_good_images_complete_quietly(tmp_path, good):
+    """No pair of rows for the distortion sample: nothing but the bad files
+    and the summary on stderr, and a complete output."""
+    root = tmp_path / "in" / "Kiwi"
+    root.mkdir(parents=True)
+    (root / "text.jpg").write_text("this is not an image\n")
+    (root / "empty.png").write_bytes(b"")
+    for i, src in enumerate(sample_files("Test", per_class=1)[:good]):
+        shutil.copy(src, root / f"good {i}.jpg")
+    out = tmp_path / "out"
+    proc = run_imgfeat("run", tmp_path / "in", out, "--reduce", "none")
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 3, proc.stderr
+    assert "text.jpg" in lines[0] + lines[1] and "empty.png" in lines[0] + lines[1]
+    assert lines[2].startswith(f"imgfeat: wrote {good} rows"), proc.stderr
+    assert (out / "_SUCCESS").exists()
+    assert pq.read_table(out / "_errors.parquet").num_rows == 2
+
+
 def test_missing_input_fails_clearly_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     proc = run_imgfeat("run", tmp_path / "nowhere", out, check=False)

@@ -15,6 +15,7 @@
 #include <jpeglib.h>
 
 #include "image/decoders.h"
+#include "image/message_text.h"
 #include "image/pixel_convert.h"
 
 namespace imgfeat::image_internal {
@@ -107,7 +108,7 @@ Result<RgbImage> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions&
   } destroyer{&decoder};
 
   if (!RunCreate(&decoder, bytes) || !RunReadHeader(&decoder)) {
-    return Status::Invalid("bad JPEG: ", decoder.err.message);
+    return Status::Invalid("bad JPEG: ", PrintableOneLine(decoder.err.message));
   }
   jpeg_decompress_struct& cinfo = decoder.cinfo;
   ARROW_RETURN_NOT_OK(CheckImageSize(cinfo.image_width, cinfo.image_height, options));
@@ -131,7 +132,7 @@ Result<RgbImage> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions&
   AllocateRgb(static_cast<int>(cinfo.image_width), static_cast<int>(cinfo.image_height), &image);
   std::vector<uint8_t> row_buffer(static_cast<size_t>(cinfo.image_width) * cinfo.num_components);
   if (!RunDecodeRows(&decoder, image.pixels.data(), row_buffer.data())) {
-    return Status::Invalid("bad JPEG: ", decoder.err.message);
+    return Status::Invalid("bad JPEG: ", PrintableOneLine(decoder.err.message));
   }
   return image;
 }

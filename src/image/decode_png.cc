@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "image/decoders.h"
+#include "image/message_text.h"
 #include "image/pixel_convert.h"
 #include "image/png_chunks.h"
 
@@ -139,7 +140,7 @@ Result<RgbImage> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& 
   } destroyer{&reader};
   if (reader.info == nullptr) return Status::OutOfMemory("cannot allocate a PNG reader");
 
-  if (!RunReadInfo(&reader)) return Status::Invalid("bad PNG: ", reader.message);
+  if (!RunReadInfo(&reader)) return Status::Invalid("bad PNG: ", PrintableOneLine(reader.message));
   png_uint_32 width = 0, height = 0;
   int bits = 0, color_type = 0;
   png_get_IHDR(reader.png, reader.info, &width, &height, &bits, &color_type, nullptr, nullptr,
@@ -163,7 +164,8 @@ Result<RgbImage> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& 
   std::vector<uint8_t> raw(row_bytes * height);
   std::vector<png_bytep> rows(height);
   for (png_uint_32 y = 0; y < height; ++y) rows[y] = raw.data() + y * row_bytes;
-  if (!RunReadImage(&reader, rows.data())) return Status::Invalid("bad PNG: ", reader.message);
+  if (!RunReadImage(&reader, rows.data()))
+    return Status::Invalid("bad PNG: ", PrintableOneLine(reader.message));
 
   RgbImage image;
   AllocateRgb(static_cast<int>(width), static_cast<int>(height), &image);

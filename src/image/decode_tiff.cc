@@ -14,6 +14,7 @@
 
 #include "image/decoders.h"
 #include "image/lab_convert.h"
+#include "image/message_text.h"
 #include "image/pixel_convert.h"
 #include "image/tiff_io.h"
 #include "image/tiff_layout.h"
@@ -126,7 +127,7 @@ Status ReadRgbaRaster(TIFF* tiff, const Geometry& g, const BandSink& sink) {
   char message[1024] = "";
   TIFFRGBAImage raster;
   if (!TIFFRGBAImageOK(tiff, message) || !TIFFRGBAImageBegin(&raster, tiff, 0, message)) {
-    return Status::Invalid("bad TIFF: ", message);
+    return Status::Invalid("bad TIFF: ", PrintableOneLine(message));
   }
   struct End {
     TIFFRGBAImage* image;

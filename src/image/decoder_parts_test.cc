@@ -9,6 +9,7 @@
 
 #include "image/bmp_rle.h"
 #include "image/gif_lzw_check.h"
+#include "image/message_text.h"
 #include "image/pixel_convert.h"
 #include "image/png_chunks.h"
 #include "image/tiff_layout.h"
@@ -189,3 +190,13 @@ TEST(TiffRowToRgb, WideGreyClipsAndFloatTruncates) {
 
 }  // namespace
 }  // namespace imgfeat::image_internal
+
+TEST(PrintableOneLine, JoinsLinesAndEscapesBytes) {
+  using imgfeat::image_internal::PrintableOneLine;
+  EXPECT_EQ(PrintableOneLine("Tag InkNames:\n  Value 1 of NumberOfInks"),
+            "Tag InkNames: Value 1 of NumberOfInks");
+  EXPECT_EQ(PrintableOneLine("\nno leading or trailing break\r\n"), "no leading or trailing break");
+  EXPECT_EQ(PrintableOneLine("tab\tand  two spaces"), "tab and  two spaces");
+  EXPECT_EQ(PrintableOneLine(std::string("chunk \x01\xff\x7f", 9)), "chunk \\x01\\xff\\x7f");
+  EXPECT_EQ(PrintableOneLine(""), "");
+}

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "image/message_text.h"
+
 namespace imgfeat::image_internal {
 
 struct TiffFile::Source {
@@ -77,7 +79,7 @@ Result<TiffFile> TiffFile::Open(std::span<const uint8_t> bytes) {
 }
 
 std::string TiffFile::Error(const char* fallback) const {
-  return source_->message[0] != '\0' ? source_->message : fallback;
+  return PrintableOneLine(source_->message[0] != '\0' ? source_->message : fallback);
 }
 
 }  // namespace imgfeat::image_internal

@@ -108,6 +108,8 @@ void DistortionSample::Keep(size_t slot, const FeatureRecord& record, const floa
 DistortionSample::Pairs DistortionSample::ComputePairs() const {
   Pairs pairs;
   const int32_t n = static_cast<int32_t>(paths_.size());
+  // No pair without two rows; BLAS also refuses a 0 x 0 Gram matrix.
+  if (n < 2) return pairs;
   const std::vector<double> input_gram = CenteredGram(input_, n, input_dim_);
   const std::vector<double> output_gram = CenteredGram(output_, n, output_dim_);
   for (int32_t i = 0; i < n; ++i) {
