@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "imgfeat/engine.h"
@@ -53,13 +53,12 @@ std::string Flag(int argc, char** argv, const std::string& name, const std::stri
 
 int main(int argc, char** argv) {
   const int64_t images = std::stoll(Flag(argc, argv, "--images", "20000"));
-  const int threads = std::stoi(Flag(argc, argv, "--threads", std::to_string(
-      std::max(1u, std::thread::hardware_concurrency()))));
+  const int threads = std::stoi(Flag(
+      argc, argv, "--threads", std::to_string(std::max(1u, std::thread::hardware_concurrency()))));
   const int batch = std::stoi(Flag(argc, argv, "--batch", "8"));
   const int runs = std::stoi(Flag(argc, argv, "--runs", "1"));
   const std::string engine_name = Flag(argc, argv, "--engine", kDefaultEngine);
-  const std::string source =
-      Flag(argc, argv, "--source", "../shared/datasets/fruits-360-sample");
+  const std::string source = Flag(argc, argv, "--source", "../shared/datasets/fruits-360-sample");
 
   fs::path dir = fs::temp_directory_path() / ("imgfeat_pipeline_bench_" + std::to_string(getpid()));
   auto status = [&]() -> Status {
@@ -92,9 +91,10 @@ int main(int argc, char** argv) {
       ARROW_RETURN_NOT_OK(StreamFeatures(lister.get(), engine.get(), config, cb, &stats));
       double rate = stats.featurized / stats.wall_seconds;
       rates.push_back(rate);
-      std::printf("run %d: %lld images in %.1f s = %.1f images/s (inference %.1f s, checksum %.3f)\n",
-                  r + 1, static_cast<long long>(stats.featurized), stats.wall_seconds, rate,
-                  stats.inference_seconds, checksum);
+      std::printf(
+          "run %d: %lld images in %.1f s = %.1f images/s (inference %.1f s, checksum %.3f)\n",
+          r + 1, static_cast<long long>(stats.featurized), stats.wall_seconds, rate,
+          stats.inference_seconds, checksum);
     }
     std::sort(rates.begin(), rates.end());
     std::printf("pipeline_bench engine=%s threads=%d batch=%d images=%lld: median %.1f images/s\n",

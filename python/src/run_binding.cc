@@ -163,7 +163,7 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
 }
 
 nb::dict Report(const std::string& output, const std::string& html, const std::string& png,
-               int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
+                int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
   ReportOptions options;
   options.output = output;
   options.html = html;
@@ -196,8 +196,8 @@ nb::dict Report(const std::string& output, const std::string& html, const std::s
 void BindRun(nb::module_& m) {
   m.def("run", &Run, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("on_progress").none());
-  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"),
-        nb::arg("max_rows"), nb::arg("max_thumbnails"), nb::arg("seed"));
+  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"), nb::arg("max_rows"),
+        nb::arg("max_thumbnails"), nb::arg("seed"));
 }
 
 }  // namespace imgfeat::python

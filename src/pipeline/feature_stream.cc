@@ -28,7 +28,6 @@ struct Prepared {
   std::string stage;
 };
 
-
 }  // namespace
 
 int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling) {
@@ -174,8 +173,7 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
   // listing thread has finished: the queues it closed order this read.
   for (const auto& [path, reason] : lister->Skipped()) {
     ++stats->failed;
-    ARROW_RETURN_NOT_OK(
-        callbacks.on_error(ImageFile{path, 0, 0}, "list", Status::IOError(reason)));
+    ARROW_RETURN_NOT_OK(callbacks.on_error(ImageFile{path, 0, 0}, "list", Status::IOError(reason)));
   }
   stats->listed = listed;
   stats->skipped = skipped;

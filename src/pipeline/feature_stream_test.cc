@@ -65,8 +65,7 @@ TEST_F(FeatureStreamTest, InListingOrderWithErrorsInPlace) {
   std::vector<std::string> events;  // paths in the order the stream reported them
   std::vector<float> features;
   StreamCallbacks callbacks;
-  callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* f,
-                           int64_t dim) {
+  callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* f, int64_t dim) {
     EXPECT_EQ(dim, 1280);
     EXPECT_LE(records.size(), 4u);
     for (const auto& r : records) {

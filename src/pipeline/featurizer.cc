@@ -11,10 +11,10 @@
 
 #include "imgfeat/engine.h"
 #include "pipeline/bounded_queue.h"
-#include "pipeline/thread_group.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/image_preparer.h"
 #include "pipeline/job_setup.h"
+#include "pipeline/thread_group.h"
 
 namespace imgfeat {
 namespace {
@@ -84,7 +84,6 @@ Status PrepareOne(const InputView& input, int64_t index, ImagePreparer* preparer
   if (!st.ok()) return st.WithMessage("#", index, ": ", st.message());
   return st;
 }
-
 
 }  // namespace
 

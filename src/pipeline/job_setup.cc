@@ -31,7 +31,8 @@ Result<std::string> LocalFile(const std::string& path) {
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options) {
   ResolvedModel model;
-  const bool is_path = options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
+  const bool is_path =
+      options.model.ends_with(".onnx") || options.model.find('/') != std::string::npos;
   if (!options.model_spec.empty()) {
     ARROW_ASSIGN_OR_RAISE(std::string spec_file, LocalFile(options.model_spec));
     ARROW_ASSIGN_OR_RAISE(model.spec, ReadModelSpecFile(spec_file));
@@ -85,8 +86,9 @@ Result<int64_t> CountImages(const RunOptions& options) {
   }
   if (n == 0) {
     return Status::Invalid("input ", options.input, " holds no image",
-                           options.list.glob.empty() ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
-                                                     : " matching --glob " + options.list.glob);
+                           options.list.glob.empty()
+                               ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
+                               : " matching --glob " + options.list.glob);
   }
   return n;
 }

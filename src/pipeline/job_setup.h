@@ -35,7 +35,6 @@ Result<std::unique_ptr<Reducer>> MakeReducer(const RunOptions& options, int64_t 
                                              int64_t n_images, const std::string& saved_path);
 
 // The number of components a run will produce (auto resolved).
-Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim,
-                                  int64_t n_images);
+Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim, int64_t n_images);
 
 }  // namespace imgfeat

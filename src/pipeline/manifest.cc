@@ -60,12 +60,9 @@ std::string BuildManifest(const ManifestInputs& in) {
                 {"spec", Json::parse(ModelSpecToJson(in.model->spec))}};
   m["engine"] = {{"name", in.engine->name()}, {"threads", in.threads}, {"batch", in.batch}};
   m["reducer"] = Json::parse(in.reducer->DescribeJson());
-  m["counts"] = {{"images_listed", stats.listed},
-                 {"images_already_done", stats.skipped},
-                 {"rows_written", in.rows_written},
-                 {"errors", in.errors},
-                 {"feature_dim", in.feature_dim},
-                 {"output_dim", in.output_dim}};
+  m["counts"] = {{"images_listed", stats.listed},   {"images_already_done", stats.skipped},
+                 {"rows_written", in.rows_written}, {"errors", in.errors},
+                 {"feature_dim", in.feature_dim},   {"output_dim", in.output_dim}};
   m["timings"] = {
       {"total_seconds", in.timings.total_seconds},
       {"stream_seconds", stats.wall_seconds},

@@ -2,9 +2,8 @@
 // rows, compared on --resume) and the manifest `_imgfeat.json` (docs/FORMAT.md).
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "imgfeat/pipeline.h"
 #include "pipeline/feature_stream.h"

@@ -48,8 +48,7 @@ void ProgressBar::Finish() {
 }
 
 void ProgressBar::Draw(bool final) {
-  double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = elapsed > 0 ? done_ / elapsed : 0;
   std::string bar;
   if (total_ > 0) {

@@ -39,8 +39,8 @@ class ErrorReporter {
   Status Report(const ImageFile& file, const std::string& stage, const Status& error) {
     if (!quiet_ && ++printed_ <= kErrorsPrinted) {
       // On a terminal, first wipe the progress bar's line.
-      std::fprintf(stderr, "%simgfeat: skipped %s: %s\n", tty_ ? "\r\x1b[K" : "",
-                   file.path.c_str(), error.message().c_str());
+      std::fprintf(stderr, "%simgfeat: skipped %s: %s\n", tty_ ? "\r\x1b[K" : "", file.path.c_str(),
+                   error.message().c_str());
     }
     return writer_->AddError(file.path, stage, error.message());
   }
@@ -89,8 +89,8 @@ Result<Plan> MakePlan(const RunOptions& options) {
   EngineOptions engine_options;
   engine_options.threads = plan.threads;
   engine_options.max_batch = plan.batch;
-  ARROW_ASSIGN_OR_RAISE(plan.engine, OpenEngine(options.engine, plan.model.path, plan.model.spec,
-                                                engine_options));
+  ARROW_ASSIGN_OR_RAISE(
+      plan.engine, OpenEngine(options.engine, plan.model.path, plan.model.spec, engine_options));
   plan.feature_dim = PooledFeatureLength(plan.model.spec, options.pooling);
   ARROW_ASSIGN_OR_RAISE(StoragePath output, ResolveStorage(options.output));
   plan.output_abs = output.uri;
@@ -142,9 +142,9 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
                             const StreamConfig& config, StreamCallbacks callbacks,
                             DatasetWriter* writer, DistortionSample* distortion,
                             ProgressBar* progress, StreamStats* stats, RunTimings* timings) {
-  ARROW_ASSIGN_OR_RAISE(auto spill, FeatureSpill::Create(JoinPath(writer->work_dir(),
-                                                                  "features.f32"),
-                                                         plan->feature_dim));
+  ARROW_ASSIGN_OR_RAISE(
+      auto spill,
+      FeatureSpill::Create(JoinPath(writer->work_dir(), "features.f32"), plan->feature_dim));
   std::vector<FeatureRecord> records;
   callbacks.on_batch = [&](const std::vector<FeatureRecord>& batch, const float* features,
                            int64_t) {
@@ -242,15 +242,13 @@ Result<RunSummary> RunJob(const RunOptions& options) {
 
   StreamStats stats;
   RunTimings timings;
-  ARROW_ASSIGN_OR_RAISE(auto distortion,
-                        DistortionSample::Make(todo, kDistortionRows, options.seed,
-                                               plan.feature_dim, plan.output_dim));
+  ARROW_ASSIGN_OR_RAISE(auto distortion, DistortionSample::Make(todo, kDistortionRows, options.seed,
+                                                                plan.feature_dim, plan.output_dim));
   if (plan.reducer) {
     RowSink sink(plan.reducer.get(), writer.get(), &distortion);
     callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* features,
                              int64_t) { return sink.Write(records, features); };
-    ARROW_RETURN_NOT_OK(
-        StreamFeatures(lister.get(), plan.engine.get(), config, callbacks, &stats));
+    ARROW_RETURN_NOT_OK(StreamFeatures(lister.get(), plan.engine.get(), config, callbacks, &stats));
     timings.reduce_seconds = sink.seconds();
   } else {
     ARROW_RETURN_NOT_OK(StreamFitPcaAndWrite(options, &plan, lister.get(), config, callbacks,

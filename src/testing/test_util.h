@@ -11,21 +11,21 @@
 #define IMGFEAT_CONCAT_INNER(a, b) a##b
 #define IMGFEAT_CONCAT(a, b) IMGFEAT_CONCAT_INNER(a, b)
 
-#define ASSERT_OK(expr)                                      \
-  do {                                                       \
-    ::arrow::Status _st = ::arrow::ToStatus(expr);           \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    ::arrow::Status _st = ::arrow::ToStatus(expr);            \
     ASSERT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (false)
 
-#define EXPECT_OK(expr)                                      \
-  do {                                                       \
-    ::arrow::Status _st = ::arrow::ToStatus(expr);           \
+#define EXPECT_OK(expr)                                       \
+  do {                                                        \
+    ::arrow::Status _st = ::arrow::ToStatus(expr);            \
     EXPECT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (false)
 
-#define ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)                            \
-  auto result = (rexpr);                                                         \
-  ASSERT_TRUE(result.ok()) << #rexpr << ": " << result.status().ToString();      \
+#define ASSERT_OK_AND_ASSIGN_IMPL(result, lhs, rexpr)                       \
+  auto result = (rexpr);                                                    \
+  ASSERT_TRUE(result.ok()) << #rexpr << ": " << result.status().ToString(); \
   lhs = std::move(result).ValueUnsafe();
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
