@@ -78,11 +78,12 @@ asan: setup
 # FUZZ_SECONDS on its seeds and fuzz/regressions/; FUZZ_JOBS=2 runs two at once.
 FUZZ_SECONDS ?= 300
 FUZZ_JOBS    ?= 1
+FUZZ_SEED    ?=
 fuzz: setup
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMGFEAT_FUZZ=ON \
 	  -DIMGFEAT_WITH_OPENCV=OFF -DPython3_EXECUTABLE=$(PYTHON) $(LAUNCHER) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) -- --no-print-directory
-	FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -2,7 +2,9 @@
 # Runs every fuzz target (or those named) of a -DIMGFEAT_FUZZ=ON build for
 # SECONDS each, on its seed corpus plus the committed regression inputs, and
 # prints one PASS/FAIL line per target with libFuzzer's final statistics.
-# Usage: scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]   (FUZZ_JOBS=2 runs two at once)
+# Usage: scripts/fuzz.sh BUILD_DIR SECONDS [TARGET...]   (FUZZ_JOBS=2 runs two at once;
+# FUZZ_SEED=N fixes libFuzzer's random seed, so that a short run repeats the
+# same mutations: CI uses it as a gate, the long campaigns leave it random).
 set -uo pipefail
 build=$(cd "$1" && pwd)
 seconds=$2
@@ -22,7 +24,7 @@ run_one() {
   mkdir -p "$build/fuzz-logs" "$artifacts" "$build/corpus/$target"
   # -close_fd_mask=2 would hide the reports; the decoders print nothing on success.
   nice "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-    -print_final_stats=1 -artifact_prefix="$artifacts" \
+    ${FUZZ_SEED:+-seed=$FUZZ_SEED} -print_final_stats=1 -artifact_prefix="$artifacts" \
     "$build/corpus/$target" "$root/fuzz/regressions/$target" >"$log" 2>&1
   local rc=$?
   local execs cov ft
@@ -38,5 +40,5 @@ run_one() {
   return $rc
 }
 export -f run_one
-export build seconds root
+export build seconds root FUZZ_SEED
 printf '%s\n' "${targets[@]}" | xargs -P "${FUZZ_JOBS:-1}" -I{} bash -c 'run_one {}'
