@@ -7,23 +7,21 @@
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <fcntl.h>
-#include <parquet/arrow/reader.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "dataset/durable_file.h"
 #include "dataset/object_dataset_writer.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
+#include "dataset/parted_dataset_writer.h"
 #include "dataset/run_params.h"
 #include "imgfeat/dataset.h"
 #include "io/path_util.h"
@@ -83,26 +81,25 @@ Status CreateDirDurably(const std::string& dir) {
   return SyncDir(std::string(DirName(dir)));
 }
 
-class ParquetDatasetWriter final : public DatasetWriter {
+class ParquetDatasetWriter final : public PartedDatasetWriter {
  public:
   ParquetDatasetWriter(std::string dir, int64_t feature_dim, PartFormat format,
                        FeatureRowGroup row_group)
-      : dir_(std::move(dir)),
+      : PartedDatasetWriter(dir, feature_dim, format, std::move(row_group)),
+        dir_(std::move(dir)),
         work_dir_(JoinPath(dir_, kTemporaryDir)),
-        feature_dim_(feature_dim),
-        format_(format),
-        row_group_(std::move(row_group)) {}
+        format_(format) {}
 
   Status OpenFresh(const std::string& params_document) {
     ARROW_RETURN_NOT_OK(CreateDirDurably(work_dir_));
     ARROW_ASSIGN_OR_RAISE(lock_, WorkDirLock::Acquire(dir_, work_dir_));
-    return WriteFileAtomically(TmpPath(std::string(kRunParamsFile)),
-                               JoinPath(work_dir_, kRunParamsFile), params_document);
+    return WriteFileAtomically(TmpPath(kRunParamsFile), JoinPath(work_dir_, kRunParamsFile),
+                               params_document);
   }
 
   Status OpenResumed(const std::vector<std::string>& entries, const std::string& params_document) {
     if (Contains(entries, kSuccessFile)) {
-      already_complete_ = true;
+      MarkComplete();
       return Status::OK();
     }
     const std::string stored_path = JoinPath(work_dir_, kRunParamsFile);
@@ -121,71 +118,35 @@ class ParquetDatasetWriter final : public DatasetWriter {
     ARROW_RETURN_NOT_OK(DiscardLeftovers());
     for (const std::string& name : entries) {
       if (auto number = ParsePartFileName(name)) {
-        ARROW_RETURN_NOT_OK(ScanCommittedPart(JoinPath(dir_, name)));
-        next_part_ = std::max(next_part_, *number + 1);
+        ARROW_RETURN_NOT_OK(AdoptCommittedPart(name, *number));
       }
     }
     return Status::OK();
   }
 
-  const std::unordered_set<std::string>& committed_paths() const override {
-    return committed_paths_;
-  }
-  bool already_complete() const override { return already_complete_; }
   std::string work_dir() const override { return work_dir_; }
-  int64_t rows_written() const override { return rows_written_; }
-  int64_t errors_recorded() const override { return static_cast<int64_t>(errors_.size()); }
-
-  Status Append(const std::vector<FeatureRecord>& records, const float* features) override {
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    if (!records.empty() && features == nullptr) return Status::Invalid("no features given");
-    for (size_t i = 0; i < records.size(); ++i) {
-      ARROW_RETURN_NOT_OK(row_group_.Add(records[i], features + i * feature_dim_));
-      ++rows_written_;
-      const int64_t room_in_part = format_.rows_per_part - (part_ ? part_->rows() : 0);
-      if (row_group_.size() >= std::min(format_.rows_per_row_group, room_in_part)) {
-        ARROW_RETURN_NOT_OK(FlushRowGroup());
-      }
-    }
-    return Status::OK();
-  }
-
-  Status AddError(const std::string& path, const std::string& stage,
-                  const std::string& message) override {
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    errors_.push_back({path, stage, message});
-    return Status::OK();
-  }
-
-  Status Finish(const std::string& manifest_json) override {
-    if (already_complete_) return Status::OK();
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    if (nlohmann::json::parse(manifest_json, nullptr, false).is_discarded()) {
-      return Status::Invalid("the manifest for '", dir_, "' is not valid JSON");
-    }
-    if (row_group_.size() > 0) ARROW_RETURN_NOT_OK(FlushRowGroup());
-    // An output with no row still has one (empty) part, so that readers find
-    // its schema.
-    if (part_ || next_part_ == 0) ARROW_RETURN_NOT_OK(CommitPart());
-    ARROW_RETURN_NOT_OK(WriteErrors());
-    ARROW_RETURN_NOT_OK(WriteFileAtomically(TmpPath(std::string(kManifestFile)),
-                                            JoinPath(dir_, kManifestFile), manifest_json));
-    ARROW_RETURN_NOT_OK(
-        WriteFileAtomically(TmpPath(std::string(kSuccessFile)), JoinPath(dir_, kSuccessFile), ""));
-    finished_ = true;
-    ARROW_RETURN_NOT_OK(RemoveTree(work_dir_));
-    return SyncDir(dir_);
-  }
 
  private:
-  std::string TmpPath(const std::string& name) const {
-    return JoinPath(work_dir_, name + std::string(kTmpSuffix));
+  std::string TmpPath(std::string_view name) const {
+    return JoinPath(work_dir_, std::string(name) + std::string(kTmpSuffix));
   }
 
-  Status CheckWritable() const {
-    if (already_complete_) return Status::Invalid("'", dir_, "' is already complete");
-    if (finished_) return Status::Invalid("'", dir_, "' is already finished");
-    return Status::OK();
+  Result<std::unique_ptr<ParquetFile>> CreateFile(std::string_view name,
+                                                  std::shared_ptr<arrow::Schema> schema) override {
+    return ParquetFile::Create(TmpPath(name), std::move(schema), format_);
+  }
+  std::string FinalPath(std::string_view name) const override { return JoinPath(dir_, name); }
+  std::string DisplayPath(std::string_view name) const override { return JoinPath(dir_, name); }
+  Status Publish(std::string_view name, const std::string& contents) override {
+    return WriteFileAtomically(TmpPath(name), JoinPath(dir_, name), contents);
+  }
+  Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenCommitted(
+      std::string_view name) override {
+    return arrow::io::ReadableFile::Open(JoinPath(dir_, name));
+  }
+  Status RemoveWork() override {
+    ARROW_RETURN_NOT_OK(RemoveTree(work_dir_));
+    return SyncDir(dir_);
   }
 
   // Files this writer left half-written in a crash. Other stages' work files
@@ -204,79 +165,10 @@ class ParquetDatasetWriter final : public DatasetWriter {
     return SyncDir(dir_);
   }
 
-  Status ScanCommittedPart(const std::string& path) {
-    ARROW_ASSIGN_OR_RAISE(auto input, arrow::io::ReadableFile::Open(path));
-    auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
-    if (!reader.ok()) {
-      return Status::IOError("cannot read committed part '", path,
-                             "': ", reader.status().message());
-    }
-    std::shared_ptr<arrow::Schema> schema;
-    ARROW_RETURN_NOT_OK((*reader)->GetSchema(&schema));
-    const int path_column = schema->GetFieldIndex("path");
-    if (path_column < 0 || !schema->field(path_column)->type()->Equals(arrow::utf8())) {
-      return Status::Invalid("committed part '", path, "' has no string column 'path'");
-    }
-    std::shared_ptr<arrow::Table> table;
-    ARROW_RETURN_NOT_OK((*reader)->ReadTable({path_column}, &table));
-    for (const auto& chunk : table->column(0)->chunks()) {
-      const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
-      for (int64_t i = 0; i < paths.length(); ++i) committed_paths_.emplace(paths.GetView(i));
-    }
-    rows_written_ += table->num_rows();
-    return Status::OK();
-  }
-
-  Status FlushRowGroup() {
-    if (!part_) {
-      ARROW_ASSIGN_OR_RAISE(
-          part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)), FeatureSchema(), format_));
-    }
-    ARROW_RETURN_NOT_OK(row_group_.WriteTo(*part_));
-    if (part_->rows() >= format_.rows_per_part) return CommitPart();
-    return Status::OK();
-  }
-
-  Status CommitPart() {
-    if (!part_) {
-      ARROW_ASSIGN_OR_RAISE(
-          part_, ParquetFile::Create(TmpPath(PartFileName(next_part_)), FeatureSchema(), format_));
-    }
-    ARROW_RETURN_NOT_OK(part_->Commit(JoinPath(dir_, PartFileName(next_part_))));
-    part_.reset();
-    ++next_part_;
-    return Status::OK();
-  }
-
-  Status WriteErrors() {
-    ARROW_ASSIGN_OR_RAISE(
-        auto file, ParquetFile::Create(TmpPath(std::string(kErrorsFile)), ErrorSchema(), format_));
-    if (!errors_.empty()) {
-      arrow::StringBuilder columns[3];
-      for (const auto& error : errors_) {
-        for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Append(error[c]));
-      }
-      std::vector<std::shared_ptr<arrow::Array>> arrays(3);
-      for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Finish(&arrays[c]));
-      auto table = arrow::Table::Make(ErrorSchema(), arrays);
-      ARROW_RETURN_NOT_OK(file->WriteRowGroups(*table));
-    }
-    return file->Commit(JoinPath(dir_, kErrorsFile));
-  }
-
   const std::string dir_;
   const std::string work_dir_;
-  const int64_t feature_dim_;
   const PartFormat format_;
   WorkDirLock lock_;
-  FeatureRowGroup row_group_;
-  std::unique_ptr<ParquetFile> part_;  // the part being written, if any
-  int64_t next_part_ = 0;
-  int64_t rows_written_ = 0;
-  std::unordered_set<std::string> committed_paths_;
-  std::vector<std::array<std::string, 3>> errors_;  // path, stage, error
-  bool already_complete_ = false;
-  bool finished_ = false;
 };
 
 // Removes an earlier output, _SUCCESS first so that a half-removed folder is

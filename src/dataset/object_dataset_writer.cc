@@ -10,15 +10,13 @@
 
 #include <arrow/api.h>
 #include <arrow/filesystem/filesystem.h>
-#include <parquet/arrow/reader.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdlib>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "dataset/output_layout.h"
+#include "dataset/parted_dataset_writer.h"
 #include "dataset/run_params.h"
 #include "io/path_util.h"
 
@@ -58,18 +56,14 @@ class LocalWorkDir {
   std::string path_;
 };
 
-class ObjectDatasetWriter final : public DatasetWriter {
+class ObjectDatasetWriter final : public PartedDatasetWriter {
  public:
   ObjectDatasetWriter(StoragePath dir, int64_t feature_dim, PartFormat format,
                       FeatureRowGroup row_group, LocalWorkDir work)
-      : dir_(std::move(dir)),
-        feature_dim_(feature_dim),
+      : PartedDatasetWriter(dir.uri, feature_dim, format, std::move(row_group)),
+        dir_(std::move(dir)),
         format_(format),
-        row_group_(std::move(row_group)),
         work_(std::move(work)) {}
-
-  std::string Key(std::string_view name) const { return JoinPath(dir_.path, name); }
-  std::string RunParamsKey() const { return JoinPath(Key(kTemporaryDir), kRunParamsFile); }
 
   Status OpenFresh(const std::string& params_document) {
     return PutObject(*dir_.fs, RunParamsKey(), params_document);
@@ -77,7 +71,7 @@ class ObjectDatasetWriter final : public DatasetWriter {
 
   Status OpenResumed(const std::vector<std::string>& entries, const std::string& params_document) {
     if (Contains(entries, kSuccessFile)) {
-      already_complete_ = true;
+      MarkComplete();
       return Status::OK();
     }
     auto stored = ReadObject(RunParamsKey());
@@ -97,70 +91,41 @@ class ObjectDatasetWriter final : public DatasetWriter {
     }
     for (const std::string& name : entries) {
       if (auto number = ParsePartFileName(name)) {
-        ARROW_RETURN_NOT_OK(ScanCommittedPart(Key(name)));
-        next_part_ = std::max(next_part_, *number + 1);
+        ARROW_RETURN_NOT_OK(AdoptCommittedPart(name, *number));
       }
     }
     return Status::OK();
   }
 
-  const std::unordered_set<std::string>& committed_paths() const override {
-    return committed_paths_;
-  }
-  bool already_complete() const override { return already_complete_; }
   std::string work_dir() const override { return work_.path(); }
-  int64_t rows_written() const override { return rows_written_; }
-  int64_t errors_recorded() const override { return static_cast<int64_t>(errors_.size()); }
-
-  Status Append(const std::vector<FeatureRecord>& records, const float* features) override {
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    if (!records.empty() && features == nullptr) return Status::Invalid("no features given");
-    for (size_t i = 0; i < records.size(); ++i) {
-      ARROW_RETURN_NOT_OK(row_group_.Add(records[i], features + i * feature_dim_));
-      ++rows_written_;
-      const int64_t room_in_part = format_.rows_per_part - (part_ ? part_->rows() : 0);
-      if (row_group_.size() >= std::min(format_.rows_per_row_group, room_in_part)) {
-        ARROW_RETURN_NOT_OK(FlushRowGroup());
-      }
-    }
-    return Status::OK();
-  }
-
-  Status AddError(const std::string& path, const std::string& stage,
-                  const std::string& message) override {
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    errors_.push_back({path, stage, message});
-    return Status::OK();
-  }
-
-  Status Finish(const std::string& manifest_json) override {
-    if (already_complete_) return Status::OK();
-    ARROW_RETURN_NOT_OK(CheckWritable());
-    if (nlohmann::json::parse(manifest_json, nullptr, false).is_discarded()) {
-      return Status::Invalid("the manifest for '", dir_.uri, "' is not valid JSON");
-    }
-    if (row_group_.size() > 0) ARROW_RETURN_NOT_OK(FlushRowGroup());
-    if (part_ || next_part_ == 0) ARROW_RETURN_NOT_OK(CommitPart());
-    ARROW_RETURN_NOT_OK(WriteErrors());
-    ARROW_RETURN_NOT_OK(PutObject(*dir_.fs, Key(kManifestFile), manifest_json));
-    ARROW_RETURN_NOT_OK(PutObject(*dir_.fs, Key(kSuccessFile), ""));
-    finished_ = true;
-    // The whole folder: deleting its last object would make Arrow leave a
-    // folder marker in its place.
-    Status st = dir_.fs->DeleteDir(Key(kTemporaryDir));
-    if (!st.ok())
-      return Status::IOError("cannot delete '", dir_.uri, "/", kTemporaryDir, "': ", st.message());
-    return Status::OK();
-  }
 
  private:
   static bool Contains(const std::vector<std::string>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
   }
 
-  Status CheckWritable() const {
-    if (already_complete_) return Status::Invalid("'", dir_.uri, "' is already complete");
-    if (finished_) return Status::Invalid("'", dir_.uri, "' is already finished");
+  std::string Key(std::string_view name) const { return JoinPath(dir_.path, name); }
+  std::string RunParamsKey() const { return JoinPath(Key(kTemporaryDir), kRunParamsFile); }
+
+  Result<std::unique_ptr<ParquetFile>> CreateFile(std::string_view name,
+                                                  std::shared_ptr<arrow::Schema> schema) override {
+    return ParquetFile::CreateObject(dir_.fs, Key(name), std::move(schema), format_);
+  }
+  std::string FinalPath(std::string_view name) const override { return Key(name); }
+  std::string DisplayPath(std::string_view name) const override { return "s3://" + Key(name); }
+  Status Publish(std::string_view name, const std::string& contents) override {
+    return PutObject(*dir_.fs, Key(name), contents);
+  }
+  Result<std::shared_ptr<arrow::io::RandomAccessFile>> OpenCommitted(
+      std::string_view name) override {
+    return dir_.fs->OpenInputFile(Key(name));
+  }
+  // The whole folder: deleting its last object would make Arrow leave a
+  // folder marker in its place.
+  Status RemoveWork() override {
+    Status st = dir_.fs->DeleteDir(Key(kTemporaryDir));
+    if (!st.ok())
+      return Status::IOError("cannot delete '", dir_.uri, "/", kTemporaryDir, "': ", st.message());
     return Status::OK();
   }
 
@@ -177,77 +142,9 @@ class ObjectDatasetWriter final : public DatasetWriter {
     return Status::OK();
   }
 
-  Status ScanCommittedPart(const std::string& key) {
-    const std::string uri = "s3://" + key;
-    ARROW_ASSIGN_OR_RAISE(auto input, dir_.fs->OpenInputFile(key));
-    auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
-    if (!reader.ok()) {
-      return Status::IOError("cannot read committed part '", uri, "': ", reader.status().message());
-    }
-    std::shared_ptr<arrow::Schema> schema;
-    ARROW_RETURN_NOT_OK((*reader)->GetSchema(&schema));
-    const int path_column = schema->GetFieldIndex("path");
-    if (path_column < 0 || !schema->field(path_column)->type()->Equals(arrow::utf8())) {
-      return Status::Invalid("committed part '", uri, "' has no string column 'path'");
-    }
-    std::shared_ptr<arrow::Table> table;
-    ARROW_RETURN_NOT_OK((*reader)->ReadTable({path_column}, &table));
-    for (const auto& chunk : table->column(0)->chunks()) {
-      const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
-      for (int64_t i = 0; i < paths.length(); ++i) committed_paths_.emplace(paths.GetView(i));
-    }
-    rows_written_ += table->num_rows();
-    return Status::OK();
-  }
-
-  Status OpenPart() {
-    ARROW_ASSIGN_OR_RAISE(part_, ParquetFile::CreateObject(dir_.fs, Key(PartFileName(next_part_)),
-                                                           FeatureSchema(), format_));
-    return Status::OK();
-  }
-
-  Status FlushRowGroup() {
-    if (!part_) ARROW_RETURN_NOT_OK(OpenPart());
-    ARROW_RETURN_NOT_OK(row_group_.WriteTo(*part_));
-    if (part_->rows() >= format_.rows_per_part) return CommitPart();
-    return Status::OK();
-  }
-
-  Status CommitPart() {
-    if (!part_) ARROW_RETURN_NOT_OK(OpenPart());
-    ARROW_RETURN_NOT_OK(part_->Commit(Key(PartFileName(next_part_))));
-    part_.reset();
-    ++next_part_;
-    return Status::OK();
-  }
-
-  Status WriteErrors() {
-    ARROW_ASSIGN_OR_RAISE(
-        auto file, ParquetFile::CreateObject(dir_.fs, Key(kErrorsFile), ErrorSchema(), format_));
-    if (!errors_.empty()) {
-      arrow::StringBuilder columns[3];
-      for (const auto& error : errors_) {
-        for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Append(error[c]));
-      }
-      std::vector<std::shared_ptr<arrow::Array>> arrays(3);
-      for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Finish(&arrays[c]));
-      ARROW_RETURN_NOT_OK(file->WriteRowGroups(*arrow::Table::Make(ErrorSchema(), arrays)));
-    }
-    return file->Commit(Key(kErrorsFile));
-  }
-
   const StoragePath dir_;
-  const int64_t feature_dim_;
   const PartFormat format_;
-  FeatureRowGroup row_group_;
   LocalWorkDir work_;
-  std::unique_ptr<ParquetFile> part_;
-  int64_t next_part_ = 0;
-  int64_t rows_written_ = 0;
-  std::unordered_set<std::string> committed_paths_;
-  std::vector<std::array<std::string, 3>> errors_;  // path, stage, error
-  bool already_complete_ = false;
-  bool finished_ = false;
 };
 
 // The names directly under the prefix ("_temporary" for anything below it).

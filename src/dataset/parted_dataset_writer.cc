@@ -1,0 +1,124 @@
+#include "dataset/parted_dataset_writer.h"
+
+#include <arrow/api.h>
+#include <parquet/arrow/reader.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "dataset/output_layout.h"
+
+namespace imgfeat::dataset {
+
+PartedDatasetWriter::PartedDatasetWriter(std::string display_dir, int64_t feature_dim,
+                                         PartFormat format, FeatureRowGroup row_group)
+    : display_dir_(std::move(display_dir)),
+      feature_dim_(feature_dim),
+      format_(format),
+      row_group_(std::move(row_group)) {}
+
+Status PartedDatasetWriter::Append(const std::vector<FeatureRecord>& records,
+                                   const float* features) {
+  ARROW_RETURN_NOT_OK(CheckWritable());
+  if (!records.empty() && features == nullptr) return Status::Invalid("no features given");
+  for (size_t i = 0; i < records.size(); ++i) {
+    ARROW_RETURN_NOT_OK(row_group_.Add(records[i], features + i * feature_dim_));
+    ++rows_written_;
+    const int64_t room_in_part = format_.rows_per_part - (part_ ? part_->rows() : 0);
+    if (row_group_.size() >= std::min(format_.rows_per_row_group, room_in_part)) {
+      ARROW_RETURN_NOT_OK(FlushRowGroup());
+    }
+  }
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::AddError(const std::string& path, const std::string& stage,
+                                     const std::string& message) {
+  ARROW_RETURN_NOT_OK(CheckWritable());
+  errors_.push_back({path, stage, message});
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::Finish(const std::string& manifest_json) {
+  if (already_complete_) return Status::OK();
+  ARROW_RETURN_NOT_OK(CheckWritable());
+  if (nlohmann::json::parse(manifest_json, nullptr, false).is_discarded()) {
+    return Status::Invalid("the manifest for '", display_dir_, "' is not valid JSON");
+  }
+  if (row_group_.size() > 0) ARROW_RETURN_NOT_OK(FlushRowGroup());
+  // An output with no row still has one (empty) part, so that readers find
+  // its schema.
+  if (part_ || next_part_ == 0) ARROW_RETURN_NOT_OK(CommitPart());
+  ARROW_RETURN_NOT_OK(WriteErrors());
+  ARROW_RETURN_NOT_OK(Publish(kManifestFile, manifest_json));
+  ARROW_RETURN_NOT_OK(Publish(kSuccessFile, ""));
+  finished_ = true;
+  return RemoveWork();
+}
+
+Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t number) {
+  const std::string where = DisplayPath(name);
+  ARROW_ASSIGN_OR_RAISE(auto input, OpenCommitted(name));
+  auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
+  if (!reader.ok()) {
+    return Status::IOError("cannot read committed part '", where,
+                           "': ", reader.status().message());
+  }
+  std::shared_ptr<arrow::Schema> schema;
+  ARROW_RETURN_NOT_OK((*reader)->GetSchema(&schema));
+  const int path_column = schema->GetFieldIndex("path");
+  if (path_column < 0 || !schema->field(path_column)->type()->Equals(arrow::utf8())) {
+    return Status::Invalid("committed part '", where, "' has no string column 'path'");
+  }
+  std::shared_ptr<arrow::Table> table;
+  ARROW_RETURN_NOT_OK((*reader)->ReadTable({path_column}, &table));
+  for (const auto& chunk : table->column(0)->chunks()) {
+    const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
+    for (int64_t i = 0; i < paths.length(); ++i) committed_paths_.emplace(paths.GetView(i));
+  }
+  rows_written_ += table->num_rows();
+  next_part_ = std::max(next_part_, number + 1);
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::CheckWritable() const {
+  if (already_complete_) return Status::Invalid("'", display_dir_, "' is already complete");
+  if (finished_) return Status::Invalid("'", display_dir_, "' is already finished");
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::FlushRowGroup() {
+  if (!part_) {
+    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(PartFileName(next_part_), FeatureSchema()));
+  }
+  ARROW_RETURN_NOT_OK(row_group_.WriteTo(*part_));
+  if (part_->rows() >= format_.rows_per_part) return CommitPart();
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::CommitPart() {
+  const std::string name = PartFileName(next_part_);
+  if (!part_) {
+    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(name, FeatureSchema()));
+  }
+  ARROW_RETURN_NOT_OK(part_->Commit(FinalPath(name)));
+  part_.reset();
+  ++next_part_;
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::WriteErrors() {
+  ARROW_ASSIGN_OR_RAISE(auto file, CreateFile(kErrorsFile, ErrorSchema()));
+  if (!errors_.empty()) {
+    arrow::StringBuilder columns[3];
+    for (const auto& error : errors_) {
+      for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Append(error[c]));
+    }
+    std::vector<std::shared_ptr<arrow::Array>> arrays(3);
+    for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Finish(&arrays[c]));
+    ARROW_RETURN_NOT_OK(file->WriteRowGroups(*arrow::Table::Make(ErrorSchema(), arrays)));
+  }
+  return file->Commit(FinalPath(kErrorsFile));
+}
+
+}  // namespace imgfeat::dataset
