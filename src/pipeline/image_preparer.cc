@@ -10,19 +10,29 @@
 namespace imgfeat {
 namespace {
 
-struct FdCloser {
-  void operator()(const int* fd) const { ::close(*fd); }
+// An open file, closed with this object.
+class OpenFile {
+ public:
+  explicit OpenFile(const std::string& path)
+      // Non-blocking: a FIFO put where a listed file was must not hang the
+      // reader; it is refused below as not a regular file.
+      : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)) {}
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
 };
 
 // Refuses a file above max_bytes before reading it, and one that is no
 // longer the file that was listed (a listing without a modification time,
 // as in single-file tools, is not compared).
-Status CheckListedFile(const ImageFile& file, int64_t max_bytes) {
-  struct stat st;
-  if (::stat(file.path.c_str(), &st) != 0) {
-    // The same words as a failed open: to a user both mean the file is not there.
-    return Status::IOError("cannot open: ", std::strerror(errno));
-  }
+Status CheckListedFile(const ImageFile& file, const struct stat& st, int64_t max_bytes) {
+  if (!S_ISREG(st.st_mode)) return Status::IOError("not a regular file any more");
   if (st.st_size > max_bytes) {
     return Status::IOError("file of ", st.st_size, " bytes is larger than --max-file-bytes ",
                            max_bytes);
@@ -37,15 +47,9 @@ Status CheckListedFile(const ImageFile& file, int64_t max_bytes) {
   return Status::OK();
 }
 
-}  // namespace
-
-Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot open: ", std::strerror(errno));
-  std::unique_ptr<const int, FdCloser> closer(&fd);
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Status::IOError("cannot stat: ", std::strerror(errno));
-  bytes->resize(static_cast<size_t>(st.st_size));
+// Reads the `size` bytes an fstat gave; fewer if the file shrank meanwhile.
+Status ReadOpenFile(int fd, int64_t size, std::vector<uint8_t>* bytes) {
+  bytes->resize(static_cast<size_t>(size));
   size_t got = 0;
   while (got < bytes->size()) {
     ssize_t n = ::read(fd, bytes->data() + got, bytes->size() - got);
@@ -58,10 +62,29 @@ Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
   return Status::OK();
 }
 
+}  // namespace
+
+Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
+  OpenFile file(path);
+  if (file.fd() < 0) return Status::IOError("cannot open: ", std::strerror(errno));
+  struct stat st;
+  if (::fstat(file.fd(), &st) != 0) return Status::IOError("cannot stat: ", std::strerror(errno));
+  return ReadOpenFile(file.fd(), st.st_size, bytes);
+}
+
 Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
   *stage = "read";
-  ARROW_RETURN_NOT_OK(CheckListedFile(file, geometry_.max_file_bytes));
-  ARROW_RETURN_NOT_OK(ReadWholeFile(file.path, &bytes_));
+  {
+    // One open and one fstat: the checks and the read see the same file.
+    OpenFile opened(file.path);
+    if (opened.fd() < 0) return Status::IOError("cannot open: ", std::strerror(errno));
+    struct stat st;
+    if (::fstat(opened.fd(), &st) != 0) {
+      return Status::IOError("cannot stat: ", std::strerror(errno));
+    }
+    ARROW_RETURN_NOT_OK(CheckListedFile(file, st, geometry_.max_file_bytes));
+    ARROW_RETURN_NOT_OK(ReadOpenFile(opened.fd(), st.st_size, &bytes_));
+  }
   if (file.modification_time_us != 0 && static_cast<int64_t>(bytes_.size()) != file.length) {
     return Status::IOError("changed while it was read (", file.length, " bytes when listed, ",
                            bytes_.size(), " read)");

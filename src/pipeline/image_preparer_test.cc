@@ -84,5 +84,15 @@ TEST_F(ImagePreparerTest, RefusesAFileThatVanishedAfterListing) {
   EXPECT_NE(status.message().find("No such file"), std::string::npos) << status.ToString();
 }
 
+TEST_F(ImagePreparerTest, RefusesAFifoPutWhereTheListedFileWas) {
+  const ImageFile listed = Listed();
+  std::filesystem::remove(path_);
+  ASSERT_EQ(::mkfifo(path_.c_str(), 0600), 0);
+  std::string stage;
+  const Status status = Prepare(listed, 1000, &stage);  // must not block on the FIFO
+  EXPECT_EQ(stage, "read");
+  EXPECT_NE(status.message().find("not a regular file"), std::string::npos) << status.ToString();
+}
+
 }  // namespace
 }  // namespace imgfeat
