@@ -7,7 +7,11 @@
 namespace imgfeat::model_internal {
 namespace {
 
-constexpr double kBatchNormEpsilon = 1e-3;
+// Folding is done in float32, one rounding per operation, as the reference
+// ONNX model was made: the folded weights then have the same bits and the
+// two models the same features (this file is built with -ffp-contract=off,
+// so that no multiply-add is fused).
+constexpr float kBatchNormEpsilon = 1e-3f;
 constexpr int kBlocks = 17;
 constexpr std::array<int, kBlocks> kBlockStrides = {1, 2, 1, 2, 1, 1, 2, 1, 1,
                                                     1, 1, 1, 1, 2, 1, 1, 1};
@@ -84,7 +88,7 @@ class GraphBuilder {
     }
     const int64_t k = s[0];
     const int64_t out_channels = depthwise ? channels_ : s[3];
-    ARROW_ASSIGN_OR_RAISE(std::vector<double> scale, BnScale(bn_layer, out_channels));
+    ARROW_ASSIGN_OR_RAISE(std::vector<float> scale, BnScale(bn_layer, out_channels));
     ARROW_ASSIGN_OR_RAISE(const WeightTensor* beta, Weight(bn_layer, "beta"));
     ARROW_ASSIGN_OR_RAISE(const WeightTensor* mean, Weight(bn_layer, "moving_mean"));
 
@@ -104,14 +108,15 @@ class GraphBuilder {
             const int64_t src = depthwise ? (y * k + x) * channels_ + o
                                           : ((y * k + x) * channels_ + i) * out_channels + o;
             w.data[static_cast<size_t>(((o * in_per_group + i) * k + y) * k + x)] =
-                static_cast<float>(kernel->values[static_cast<size_t>(src)] * scale[o]);
+                kernel->values[static_cast<size_t>(src)] * scale[o];
           }
         }
       }
     }
     OnnxTensor b{conv_layer + "_folded_bias", {out_channels}, {}};
     for (int64_t o = 0; o < out_channels; ++o) {
-      b.data.push_back(static_cast<float>(beta->values[o] - mean->values[o] * scale[o]));
+      const float shift = mean->values[o] * scale[o];
+      b.data.push_back(beta->values[o] - shift);
     }
 
     std::vector<int64_t> pads = {0, 0, 0, 0};  // top, left, bottom, right
@@ -136,7 +141,7 @@ class GraphBuilder {
     return out;
   }
 
-  Result<std::vector<double>> BnScale(const std::string& bn_layer, int64_t channels) {
+  Result<std::vector<float>> BnScale(const std::string& bn_layer, int64_t channels) {
     for (const char* name : {"gamma", "beta", "moving_mean", "moving_variance"}) {
       ARROW_ASSIGN_OR_RAISE(const WeightTensor* t, Weight(bn_layer, name));
       if (t->shape != std::vector<int64_t>{channels}) {
@@ -146,12 +151,12 @@ class GraphBuilder {
     }
     const WeightTensor* gamma = *Weight(bn_layer, "gamma");
     const WeightTensor* variance = *Weight(bn_layer, "moving_variance");
-    std::vector<double> scale(static_cast<size_t>(channels));
+    std::vector<float> scale(static_cast<size_t>(channels));
     for (int64_t c = 0; c < channels; ++c) {
       if (!(variance->values[c] >= 0)) {
         return Status::Invalid("layer '", bn_layer, "' has a negative or NaN moving_variance");
       }
-      scale[c] = gamma->values[c] / std::sqrt(double{variance->values[c]} + kBatchNormEpsilon);
+      scale[c] = gamma->values[c] / std::sqrt(variance->values[c] + kBatchNormEpsilon);
     }
     return scale;
   }

@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
   if (set_url) spec->url = url;
   if (set_sha) spec->sha256 = sha256;
   if (!url_format.empty()) {
-    spec->url_format = url_format == "onnx" ? imgfeat::UrlFormat::kOnnx
-                                            : imgfeat::UrlFormat::kKerasMobileNetV2H5;
+    spec->url_format =
+        url_format == "onnx" ? imgfeat::UrlFormat::kOnnx : imgfeat::UrlFormat::kKerasMobileNetV2H5;
   }
 
   if (command == "show") {
