@@ -51,8 +51,7 @@ Setter Text(std::string RunOptions::*field) {
 
 const std::map<std::string, Setter>& ValueFlags() {
   static const std::map<std::string, Setter> flags = {
-      {"--glob",
-       [](RunOptions* o, const std::string& v) {
+      {"--glob", [](RunOptions* o, const std::string& v) {
          o->list.glob = v;
          return Status::OK();
        }},
@@ -63,18 +62,15 @@ const std::map<std::string, Setter>& ValueFlags() {
       {"--model-spec", Text(&RunOptions::model_spec)},
       {"--model-dir", Text(&RunOptions::model_dir)},
       {"--engine", Text(&RunOptions::engine)},
-      {"--pooling",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--pooling", [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->pooling, ParsePooling(v));
          return Status::OK();
        }},
-      {"--reduce",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--reduce", [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->reduce, ParseReduceKind(v));
          return Status::OK();
        }},
-      {"--components",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--components", [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->components = -1;
            return Status::OK();
@@ -83,14 +79,12 @@ const std::map<std::string, Setter>& ValueFlags() {
          if (o->components < 1) return Status::Invalid("--components must be auto or >= 1");
          return Status::OK();
        }},
-      {"--eps",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--eps", [](RunOptions* o, const std::string& v) -> Status {
          ARROW_ASSIGN_OR_RAISE(o->eps, ParseDouble("--eps", v));
          if (!(o->eps > 0 && o->eps < 1)) return Status::Invalid("--eps must be in (0, 1)");
          return Status::OK();
        }},
-      {"--density",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--density", [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->density = 0;
            return Status::OK();
@@ -103,13 +97,13 @@ const std::map<std::string, Setter>& ValueFlags() {
        }},
       {"--seed", Int<uint32_t>(&RunOptions::seed, 0)},
       {"--pca-power-iterations", Int<int>(&RunOptions::pca_power_iterations, 0)},
-      {"--pca-oversampling",
-       [](RunOptions* o, const std::string& v) -> Status {
+      {"--pca-oversampling", [](RunOptions* o, const std::string& v) -> Status {
          if (v == "auto") {
            o->pca_oversampling = -1;
            return Status::OK();
          }
-         ARROW_ASSIGN_OR_RAISE(o->pca_oversampling, ParseNumber<int64_t>("--pca-oversampling", v));
+         ARROW_ASSIGN_OR_RAISE(o->pca_oversampling,
+                               ParseNumber<int64_t>("--pca-oversampling", v));
          if (o->pca_oversampling < 0) {
            return Status::Invalid("--pca-oversampling must be auto or >= 0");
          }
