@@ -27,8 +27,9 @@ def write_legacy_h5(model, path, change=None):
         for layer in model.layers:
             group = f.create_group(layer.name)
             depthwise = type(layer).__name__ == "DepthwiseConv2D"
-            names = [f"{layer.name}/{'depthwise_kernel' if depthwise and w.name == 'kernel' else w.name}:0"
+            short = ["depthwise_kernel" if depthwise and w.name == "kernel" else w.name
                      for w in layer.weights]
+            names = [f"{layer.name}/{name}:0" for name in short]
             group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names])
             for name, value in zip(names, layer.get_weights()):
                 value = np.asarray(value, dtype=np.float32)
