@@ -224,3 +224,22 @@ def test_keras3_weights_file_is_refused_with_its_reason(keras_model, serve, tmp_
     proc = imgfeat(fresh_env(cache, serve(folder)), "models", "fetch", "mobilenet_v2")
     assert_one_line_refusal(proc, "has no 'layer_names' attribute: not a Keras weights file")
     assert cached_files(cache) == []
+
+
+def test_keras3_legacy_writer_layout_is_read_too(keras_model, serve, tmp_path):
+    # Keras 3 still has the legacy writer internally: names as variable-length
+    # strings, without ":0", and a depthwise kernel named "kernel". All are
+    # understood.
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    folder = tmp_path / "served"
+    folder.mkdir()
+    with h5py.File(folder / H5_NAME, "w") as f:
+        legacy_h5_format.save_weights_to_hdf5_group(f, keras_model)
+        assert list(f["block_1_depthwise"].attrs["weight_names"]) == [
+            "block_1_depthwise/kernel"]
+    cache = tmp_path / "xdg"
+    proc = imgfeat(fresh_env(cache, serve(folder)), "models", "fetch", "mobilenet_v2")
+    assert proc.returncode == 0, proc.stderr
+    assert cached_files(cache) == [MODEL_FILE, MODEL_FILE + ".sha256"]
