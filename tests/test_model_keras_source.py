@@ -14,6 +14,7 @@ import pathlib
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -242,4 +243,28 @@ def test_keras3_legacy_writer_layout_is_read_too(keras_model, serve, tmp_path):
     cache = tmp_path / "xdg"
     proc = imgfeat(fresh_env(cache, serve(folder)), "models", "fetch", "mobilenet_v2")
     assert proc.returncode == 0, proc.stderr
+    assert cached_files(cache) == [MODEL_FILE, MODEL_FILE + ".sha256"]
+
+
+def test_python_fetch_model_fetches_once_and_says_why_it_cannot(keras_h5, serve, tmp_path):
+    cache = tmp_path / "xdg"
+    code = ("import imgfeat, sys\n"
+            "try:\n"
+            "    print(imgfeat.fetch_model('mobilenet_v2'))\n"
+            "except OSError as e:\n"
+            "    print(f'OSError: {e}'); sys.exit(1)\n")
+
+    def fetch(url):
+        env = fresh_env(cache, url)
+        env["PYTHONPATH"] = str(IMGFEAT.parent / "python")
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=300)
+
+    offline = fetch(dead_url())
+    assert offline.returncode == 1, offline.stderr
+    assert "OSError: " in offline.stdout and "cannot reach" in offline.stdout
+    assert cached_files(cache) == []
+    proc = fetch(serve(keras_h5))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert proc.stdout.strip() == str(cache / "imgfeat" / "models" / MODEL_FILE)
     assert cached_files(cache) == [MODEL_FILE, MODEL_FILE + ".sha256"]
