@@ -9,9 +9,12 @@ this package shapes arguments and results:
     imgfeat.Featurizer(...).featurize(images)  # -> pyarrow.Table (features, error)
     imgfeat.SparseRandomProjection, imgfeat.PCA, imgfeat.load_reducer
     imgfeat.DistributedPCA, pca_partial, merge_partials  # PCA over partitions
+    imgfeat.fetch_model("mobilenet_v2")        # the model into the cache, ahead of use
 
 See docs/PYTHON.md.
 """
+import os as _os
+
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the module needs it)
 
 from . import _imgfeat
@@ -28,6 +31,15 @@ def johnson_lindenstrauss_min_dim(n_samples, eps=0.1):
     return _imgfeat.johnson_lindenstrauss_min_dim(n_samples, eps)
 
 
+def fetch_model(name="mobilenet_v2", model_dir=None):
+    """The path of registered model `name`'s file: found in `model_dir`,
+    $IMGFEAT_MODEL_DIR or the cache, or fetched into the cache now (for
+    mobilenet_v2: Keras' weight file, converted and checked; docs/MODELS.md).
+    What `imgfeat models fetch NAME` does; for a cluster node's set-up.
+    Raises OSError (offline, refused weights) or ValueError (unknown name)."""
+    return _imgfeat.fetch_model(str(name), "" if model_dir is None else _os.fspath(model_dir))
+
+
 __all__ = ["DistributedPCA", "Featurizer", "PCA", "PcaPartial", "PcaPass", "Reducer",
-           "SparseRandomProjection", "johnson_lindenstrauss_min_dim", "load_reducer",
-           "merge_partials", "pca_partial", "report", "run"]
+           "SparseRandomProjection", "fetch_model", "johnson_lindenstrauss_min_dim",
+           "load_reducer", "merge_partials", "pca_partial", "report", "run"]

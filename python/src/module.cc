@@ -1,6 +1,29 @@
 // The compiled part of the imgfeat Python package. It only converts arguments
 // and results; the work is done by the C++ library (include/imgfeat).
+#include <nanobind/stl/string.h>
+
+#include <string>
+
 #include "binding_util.h"
+#include "imgfeat/model.h"
+
+namespace {
+
+// A registered model's file, found or fetched into the cache now (what
+// `imgfeat models fetch NAME` does); the GIL is released while it downloads.
+std::string FetchModel(const std::string& name, const std::string& model_dir) {
+  imgfeat::Result<std::string> path;
+  {
+    nanobind::gil_scoped_release release;
+    path = [&]() -> imgfeat::Result<std::string> {
+      ARROW_ASSIGN_OR_RAISE(imgfeat::ModelSpec spec, imgfeat::FindRegisteredModel(name));
+      return imgfeat::ResolveModelFile(spec, {.model_dir = model_dir});
+    }();
+  }
+  return imgfeat::python::ValueOrThrow(std::move(path));
+}
+
+}  // namespace
 
 NB_MODULE(_imgfeat, m) {
   m.attr("__version__") = IMGFEAT_VERSION;
@@ -8,4 +31,5 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindRun(m);
   imgfeat::python::BindReducers(m);
   imgfeat::python::BindPca(m);
+  m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/models_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "imgfeat/model.h"
@@ -21,7 +22,7 @@ constexpr const char* kUsage = R"(usage: imgfeat COMMAND [options]
 Commands
   run INPUT OUTPUT   featurize the images under INPUT into the Parquet dataset OUTPUT
   report OUTPUT      write an HTML report (and a PNG of its map) of OUTPUT
-  models             list the registered models
+  models             list the registered models ('models fetch NAME' fetches one)
   version            print the version
 
 'imgfeat run --help' lists run's options.
@@ -131,13 +132,6 @@ int main(int argc, char** argv) {
     std::printf("imgfeat %s\n", IMGFEAT_VERSION);
     return 0;
   }
-  if (command == "models") {
-    for (const auto& spec : imgfeat::RegisteredModels()) {
-      std::printf("%-16s %dx%d %s -> %lld features  (%s)\n", spec.name.c_str(), spec.input_width,
-                  spec.input_height, imgfeat::PreprocessModeName(spec.preprocess),
-                  static_cast<long long>(spec.feature_length()), spec.file_name.c_str());
-    }
-    return 0;
-  }
+  if (command == "models") return imgfeat::cli::ModelsCommand(args);
   return Fail("unknown command '" + command + "' (see 'imgfeat --help')");
 }

@@ -4,7 +4,9 @@
 #include <system_error>
 
 #include "imgfeat/model.h"
+#include "model/cache_file.h"
 #include "model/download.h"
+#include "model/keras_convert.h"
 #include "model/model_dirs.h"
 
 namespace imgfeat {
@@ -55,6 +57,25 @@ std::string JoinedDirs(const std::vector<std::string>& dirs) {
   return text.empty() ? "(no model folder set)" : text;
 }
 
+// A file imgfeat made (a converted model) has a .sha256 sidecar; one that
+// no longer matches it was damaged after it was written.
+Result<bool> MatchesItsSidecar(const fs::path& path) {
+  std::string recorded = model_internal::ReadSha256Sidecar(path.string());
+  if (recorded.empty()) return true;
+  ARROW_ASSIGN_OR_RAISE(std::string actual, Sha256File(path.string()));
+  return actual == recorded;
+}
+
+// $IMGFEAT_MODEL_MIRROR=BASE fetches BASE/<the url's file name> instead, for
+// machines that reach the web only through a mirror (and for offline tests).
+std::string FetchUrl(const std::string& url) {
+  const char* mirror = std::getenv("IMGFEAT_MODEL_MIRROR");
+  if (!mirror || !mirror[0]) return url;
+  std::string base(mirror);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + "/" + url.substr(url.rfind('/') + 1);
+}
+
 }  // namespace
 
 Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& search) {
@@ -64,13 +85,19 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
     return Status::IOError("model file '", spec.file_name, "' does not exist");
   }
   std::vector<std::string> dirs = model_internal::ModelSearchDirs(search);
+  std::string damaged;
   for (const std::string& dir : dirs) {
     fs::path candidate = fs::path(dir) / file;
-    if (IsRegularFile(candidate)) return candidate.string();
+    if (!IsRegularFile(candidate)) continue;
+    ARROW_ASSIGN_OR_RAISE(bool intact, MatchesItsSidecar(candidate));
+    if (intact) return candidate.string();
+    if (damaged.empty()) damaged = candidate.string();
   }
 
   std::string missing =
-      "model '" + spec.name + "': " + spec.file_name + " is not in " + JoinedDirs(dirs);
+      damaged.empty()
+          ? "model '" + spec.name + "': " + spec.file_name + " is not in " + JoinedDirs(dirs)
+          : "model '" + spec.name + "': " + damaged + " does not match its .sha256 (damaged)";
   if (!search.allow_download) return Status::IOError(missing, " (downloads are off)");
   if (spec.url.empty()) return Status::IOError(missing, " and the spec has no url");
   std::string cache = model_internal::ModelCacheDir();
@@ -83,7 +110,11 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
     return Status::IOError(missing, "; cannot create ", dest.parent_path().string(), ": ",
                            ec.message());
   }
-  Status fetched = model_internal::DownloadVerified(spec.url, dest.string(), spec.sha256);
+  ModelSpec source = spec;
+  source.url = FetchUrl(spec.url);
+  Status fetched = source.url_format == UrlFormat::kKerasMobileNetV2H5
+                       ? model_internal::FetchKerasMobileNetV2(source, dest.string())
+                       : model_internal::DownloadVerified(source.url, dest.string(), source.sha256);
   if (!fetched.ok()) return Status::IOError(missing, "; ", fetched.message());
   return dest.string();
 }

@@ -9,15 +9,17 @@ namespace {
 
 // MobileNetV2 (alpha 1.0, 224x224, ImageNet, no top): Keras'
 // MobileNetV2(include_top=False) as ONNX, input already preprocessed to
-// [-1, 1], output 7x7x1280 in Keras' order.
+// [-1, 1], output 7x7x1280 in Keras' order. Fetched from where Keras itself
+// takes its weights and converted on first use; no checksum is pinned, since
+// the file is made here (the check of its features stands in for one).
 ModelSpec MobileNetV2() {
   ModelSpec spec;
   spec.name = "mobilenet_v2";
   spec.file_name = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx";
   spec.url =
-      "https://github.com/imgfeat/imgfeat/releases/download/models-v1/"
-      "mobilenet_v2_1.0_224_no_top_nhwc.onnx";
-  spec.sha256 = "c234c63e1f75a7ef9ec96edf5b54e8ced9b4069d0d33558aa4634bb3c363ed4d";
+      "https://storage.googleapis.com/tensorflow/keras-applications/mobilenet_v2/"
+      "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5";
+  spec.url_format = UrlFormat::kKerasMobileNetV2H5;
   spec.input_height = 224;
   spec.input_width = 224;
   spec.input_channels = 3;

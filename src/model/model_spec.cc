@@ -78,13 +78,23 @@ Status GetSize(const json& object, const char* key, Int* value) {
   return Status::OK();
 }
 
+Result<UrlFormat> ParseUrlFormat(const std::string& name) {
+  for (UrlFormat format : {UrlFormat::kOnnx, UrlFormat::kKerasMobileNetV2H5}) {
+    if (name == UrlFormatName(format)) return format;
+  }
+  return Status::Invalid("model spec: url_format must be 'onnx' or 'keras_mobilenet_v2_h5', not '",
+                         name, "'");
+}
+
 Result<ModelSpec> ParseModelSpecJson(const json& root) {
-  ARROW_RETURN_NOT_OK(CheckKeys(
-      root, "the spec", {"name", "file", "url", "sha256", "preprocess", "input", "output"}));
+  ARROW_RETURN_NOT_OK(
+      CheckKeys(root, "the spec",
+                {"name", "file", "url", "url_format", "sha256", "preprocess", "input", "output"}));
   ModelSpec spec;
   spec.name = root.value("name", "");
   spec.file_name = root.value("file", "");
   spec.url = root.value("url", "");
+  ARROW_ASSIGN_OR_RAISE(spec.url_format, ParseUrlFormat(root.value("url_format", "onnx")));
   spec.sha256 = root.value("sha256", "");
   ARROW_RETURN_NOT_OK(CheckSha256(&spec.sha256));
   ARROW_ASSIGN_OR_RAISE(spec.preprocess, ParsePreprocessMode(root.value("preprocess", "tf")));
@@ -119,6 +129,10 @@ Result<ModelSpec> ParseModelSpecJson(const json& root) {
 
 }  // namespace
 
+const char* UrlFormatName(UrlFormat format) {
+  return format == UrlFormat::kKerasMobileNetV2H5 ? "keras_mobilenet_v2_h5" : "onnx";
+}
+
 int64_t ModelSpec::feature_length() const {
   int64_t length = output_hwc.empty() ? 0 : 1;
   for (int64_t dim : output_hwc) length *= dim;
@@ -151,6 +165,7 @@ std::string ModelSpecToJson(const ModelSpec& spec) {
       {"name", spec.name},
       {"file", spec.file_name},
       {"url", spec.url},
+      {"url_format", UrlFormatName(spec.url_format)},
       {"sha256", spec.sha256},
       {"preprocess", PreprocessModeName(spec.preprocess)},
       {"input",

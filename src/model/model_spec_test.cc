@@ -14,8 +14,10 @@ TEST(ModelSpecTest, DefaultModelIsRegistered) {
   EXPECT_EQ(spec.preprocess, PreprocessMode::kTf);
   // Keras' MobileNetV2(include_top=False) at 224: 7 x 7 x 1280.
   EXPECT_EQ(spec.feature_length(), 62720);
-  EXPECT_EQ(spec.sha256.size(), 64u);
-  EXPECT_EQ(spec.url.rfind("https://", 0), 0u);
+  // Keras' own weight file, converted on first use: no pinned checksum.
+  EXPECT_EQ(spec.url.rfind("https://storage.googleapis.com/tensorflow/keras-applications/", 0), 0u);
+  EXPECT_EQ(spec.url_format, UrlFormat::kKerasMobileNetV2H5);
+  EXPECT_TRUE(spec.sha256.empty());
 }
 
 TEST(ModelSpecTest, UnknownModelNamesTheKnownOnes) {
@@ -28,7 +30,8 @@ TEST(ModelSpecTest, JsonRoundTrip) {
   ModelSpec spec;
   spec.name = "custom";
   spec.file_name = "dir/custom.onnx";
-  spec.url = "http://example.invalid/custom.onnx";
+  spec.url = "http://example.invalid/custom.h5";
+  spec.url_format = UrlFormat::kKerasMobileNetV2H5;
   spec.sha256 = std::string(64, 'a');
   spec.input_height = 299;
   spec.input_width = 300;
@@ -44,6 +47,7 @@ TEST(ModelSpecTest, JsonRoundTrip) {
   EXPECT_EQ(back.name, spec.name);
   EXPECT_EQ(back.file_name, spec.file_name);
   EXPECT_EQ(back.url, spec.url);
+  EXPECT_EQ(back.url_format, UrlFormat::kKerasMobileNetV2H5);
   EXPECT_EQ(back.sha256, spec.sha256);
   EXPECT_EQ(back.input_height, 299);
   EXPECT_EQ(back.input_width, 300);
@@ -87,6 +91,8 @@ TEST(ModelSpecTest, BadSpecsAreClearErrors) {
        "model spec:"},
       {R"({"name": "m", "file": "m.onnx", "sha256": "xyz", )" + std::string(ok_output) + "}",
        "64 hexadecimal"},
+      {R"({"name": "m", "file": "m.onnx", "url_format": "h5", )" + std::string(ok_output) + "}",
+       "url_format must be"},
       {R"({"name": "m", "file": "m.onnx"})", "'output' is missing"},
       {R"({"name": "m", "file": "m.onnx", "output": {"shape_hwc": [7, 1280]}})", "3 values"},
       {R"({"file": "m.onnx", )" + std::string(ok_output) + "}", "'name' is missing"},

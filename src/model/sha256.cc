@@ -1,3 +1,5 @@
+#include "model/sha256.h"
+
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -16,6 +18,21 @@ struct DigestFree {
   void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
 };
 
+Result<std::string> FinalHex(EVP_MD_CTX* ctx) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
+  if (EVP_DigestFinal_ex(ctx, digest, &digest_len) != 1) {
+    return Status::UnknownError("OpenSSL SHA-256 final failed");
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < digest_len; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
 }  // namespace
 
 Result<std::string> Sha256File(const std::string& path) {
@@ -33,18 +50,20 @@ Result<std::string> Sha256File(const std::string& path) {
     }
   }
   if (std::ferror(file.get())) return Status::IOError("read error in '", path, "'");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), digest, &digest_len) != 1) {
-    return Status::UnknownError("OpenSSL SHA-256 final failed");
-  }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < digest_len; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
+  return FinalHex(ctx.get());
 }
+
+namespace model_internal {
+
+Result<std::string> Sha256Bytes(const void* data, size_t size) {
+  std::unique_ptr<EVP_MD_CTX, DigestFree> ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data, size) != 1) {
+    return Status::UnknownError("OpenSSL cannot compute a SHA-256 digest");
+  }
+  return FinalHex(ctx.get());
+}
+
+}  // namespace model_internal
 
 }  // namespace imgfeat
