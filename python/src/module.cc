@@ -8,4 +8,5 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindRun(m);
   imgfeat::python::BindReducers(m);
   imgfeat::python::BindPca(m);
+  imgfeat::python::BindSpark(m);
 }

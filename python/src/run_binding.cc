@@ -34,6 +34,8 @@ bool IsAuto(nb::handle value) {
          (nb::isinstance<nb::str>(value) && nb::cast<std::string>(value) == "auto");
 }
 
+}  // namespace
+
 RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs) {
   RunOptions o;
   o.input = input;
@@ -114,6 +116,8 @@ RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::
   return o;
 }
 
+namespace {
+
 nb::dict Run(const std::string& input, const std::string& output, nb::dict kwargs,
              nb::object on_progress) {
   RunOptions options = OptionsFrom(input, output, kwargs);
@@ -163,7 +167,7 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
 }
 
 nb::dict Report(const std::string& output, const std::string& html, const std::string& png,
-               int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
+                int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
   ReportOptions options;
   options.output = output;
   options.html = html;
@@ -196,8 +200,8 @@ nb::dict Report(const std::string& output, const std::string& html, const std::s
 void BindRun(nb::module_& m) {
   m.def("run", &Run, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("on_progress").none());
-  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"),
-        nb::arg("max_rows"), nb::arg("max_thumbnails"), nb::arg("seed"));
+  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"), nb::arg("max_rows"),
+        nb::arg("max_thumbnails"), nb::arg("seed"));
 }
 
 }  // namespace imgfeat::python
