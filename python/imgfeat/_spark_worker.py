@@ -52,9 +52,23 @@ def configure_storage(storage):
             raise ValueError("imgfeat.spark: one Python worker was given two S3 configurations")
 
 
+def default_model_cache():
+    """Where a worker keeps OpenVINO's compiled models: $IMGFEAT_MODEL_CACHE
+    ("off": nowhere), else a folder in the node's temporary directory, shared
+    by every worker process of the node and user."""
+    import tempfile
+
+    chosen = os.environ.get("IMGFEAT_MODEL_CACHE")
+    if chosen == "off":
+        return None
+    return chosen or os.path.join(tempfile.gettempdir(), f"imgfeat-openvino-cache-{os.getuid()}")
+
+
 def featurizer(model):
-    """The process's Featurizer for `model` (a dict of Featurizer arguments),
-    compiled on first use."""
+    """The process's Featurizer for `model` (a dict of Featurizer arguments;
+    without "model_cache", the node's default cache), compiled on first use."""
+    if "model_cache" not in model:
+        model = dict(model, model_cache=default_model_cache())
     key = tuple(sorted(model.items()))
     with _lock:
         found = _featurizers.get(key)
@@ -121,11 +135,14 @@ def featurize_batch(batch, config):
     n = len(paths)
     errors = [None] * n
     stages = [None] * n
+    configure_storage(config.get("storage"))  # s3:// images, models or reducers
     if "content" in names:
         content = batch.column(names.index("content"))
     else:
-        configure_storage(config.get("storage"))
-        capsules, read_errors = _imgfeat.read_images(paths, config.get("max_file_bytes", 512 << 20))
+        lengths = ([-1 if v is None else v for v in batch.column(names.index("length")).to_pylist()]
+                   if "length" in names else [-1] * n)
+        capsules, read_errors = _imgfeat.read_images(paths, lengths,
+                                                     config.get("max_file_bytes", 512 << 20))
         content = pa.RecordBatch._import_from_c_capsule(*capsules).column(0)
         for i, message in enumerate(read_errors):
             if message is not None:

@@ -276,7 +276,7 @@ def main(argv=None):
                             commit.join(spark_dir, "features"), max_rows, config)
     stream_seconds = time.monotonic() - t0
     if pca:
-        raw = commit.committed(results, lambda i: commit.join(spark_dir, f"raw/part-{i:05d}"))
+        raw = commit.committed(results, lambda i: commit.join(spark_dir, f"raw/part-{i:05d}.parquet"))
         if sum(rows for _, rows in raw) < 2:
             raise SystemExit("imgfeat.spark_job: PCA needs at least 2 decodable images")
         t1 = time.monotonic()

@@ -140,10 +140,13 @@ std::vector<std::string> LabelsOf(const std::vector<std::string>& paths,
   return labels;
 }
 
-// The bytes of every image (files or s3:// objects, fetched many at once), as
-// a binary array with nulls where the read failed, and the read errors (the
+// The bytes of every image (files or s3:// objects, fetched many at once when
+// their `lengths` are known as listed, one by one when a length is < 0), as a
+// binary array with nulls where the read failed, and the read errors (the
 // messages a run writes to _errors.parquet, stage "read").
-nb::tuple ReadImages(const std::vector<std::string>& paths, int64_t max_file_bytes) {
+nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<int64_t>& lengths,
+                     int64_t max_file_bytes) {
+  if (lengths.size() != paths.size()) throw nb::value_error("one length per path");
   std::vector<std::optional<std::string>> errors(paths.size());
   std::shared_ptr<arrow::Array> array;
   Status status;
@@ -155,17 +158,21 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, int64_t max_file_byt
       std::unique_ptr<ObjectFetcher> fetcher;
       std::vector<PendingObject> pending(paths.size());
       for (size_t i = 0; i < paths.size(); ++i) {
-        if (!IsS3Uri(paths[i])) continue;
+        if (!IsS3Uri(paths[i]) || lengths[i] < 0) continue;
         if (!fetcher) {
           ARROW_ASSIGN_OR_RAISE(StoragePath first, ResolveStorage(paths[i]));
           fetcher = std::make_unique<ObjectFetcher>(first.fs, kFetchAheadBytes);
         }
-        pending[i] = fetcher->Start(ImageFile{paths[i], 0, 0});
+        pending[i] = fetcher->Start(ImageFile{paths[i], 0, lengths[i]});
       }
       for (size_t i = 0; i < paths.size(); ++i) {
         Status read;
-        if (IsS3Uri(paths[i])) {
-          read = fetcher->Finish(ImageFile{paths[i], 0, 0}, &pending[i], &bytes);
+        if (IsS3Uri(paths[i]) && lengths[i] >= 0) {
+          read = fetcher->Finish(ImageFile{paths[i], 0, lengths[i]}, &pending[i], &bytes);
+        } else if (IsS3Uri(paths[i])) {
+          auto whole = ReadStorageFile(paths[i]);
+          read = whole.status();
+          if (whole.ok()) bytes.assign(whole->begin(), whole->end());
         } else {
           read = ReadWholeFile(paths[i], &bytes);
         }
@@ -194,8 +201,9 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, int64_t max_file_byt
 // run's parts: it appears under `uri` only whole.
 int64_t WritePart(const std::string& uri, nb::handle schema_capsule, nb::handle array_capsule) {
   std::shared_ptr<arrow::Array> array = ImportArray(schema_capsule, array_capsule);
+  Status status;
   nb::gil_scoped_release release;
-  Status status = [&]() -> Status {
+  status = [&]() -> Status {
     ARROW_ASSIGN_OR_RAISE(auto batch, arrow::RecordBatch::FromStructArray(array));
     const auto& schema = dataset::FeatureSchema();
     if (batch->num_columns() != schema->num_fields()) {
@@ -240,6 +248,7 @@ int64_t WritePart(const std::string& uri, nb::handle schema_capsule, nb::handle 
     ARROW_RETURN_NOT_OK(file->WriteRowGroups(*table));
     return file->Commit(target.path);
   }();
+  nb::gil_scoped_acquire acquire;  // the exception is raised with the GIL held
   ThrowIfError(status);
   return 0;
 }
@@ -252,9 +261,15 @@ void MoveFile(const std::string& from, const std::string& to) {
   Status status = [&]() -> Status {
     ARROW_ASSIGN_OR_RAISE(StoragePath source, ResolveStorage(from));
     ARROW_ASSIGN_OR_RAISE(StoragePath target, ResolveStorage(to));
-    if (!source.is_s3) return dataset::CommitRename(source.path, target.path);
+    if (!source.is_s3) {
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(target.path).parent_path(), ec);
+      if (ec) return Status::IOError("cannot create the folder of '", to, "': ", ec.message());
+      return dataset::CommitRename(source.path, target.path);
+    }
     return source.fs->Move(source.path, target.path);
   }();
+  nb::gil_scoped_acquire acquire;
   ThrowIfError(status);
 }
 
@@ -266,6 +281,7 @@ void DeleteTree(const std::string& uri) {
     if (!target.is_s3) return dataset::RemoveTree(target.path);
     return target.fs->DeleteDirContents(target.path, /*missing_dir_ok=*/true);
   }();
+  nb::gil_scoped_acquire acquire;
   ThrowIfError(status);
 }
 
@@ -283,17 +299,19 @@ std::vector<std::string> ListNames(const std::string& uri) {
     std::sort(names.begin(), names.end());
     return Status::OK();
   }();
+  nb::gil_scoped_acquire acquire;
   ThrowIfError(status);
   return names;
 }
 
 nb::bytes ReadFile(const std::string& uri) {
-  std::string data;
+  Result<std::string> data;
   {
     nb::gil_scoped_release release;
-    data = ValueOrThrow(ReadStorageFile(uri));
+    data = ReadStorageFile(uri);
   }
-  return nb::bytes(data.data(), data.size());
+  ThrowIfError(data.status());
+  return nb::bytes(data->data(), data->size());
 }
 
 std::unique_ptr<DatasetWriter> OpenOutput(const std::string& dir, int64_t output_dim,
@@ -301,8 +319,12 @@ std::unique_ptr<DatasetWriter> OpenOutput(const std::string& dir, int64_t output
   DatasetOptions options;
   options.overwrite = overwrite;
   options.resume = resume;
-  nb::gil_scoped_release release;
-  return ValueOrThrow(DatasetWriter::Open(dir, output_dim, params, options));
+  Result<std::unique_ptr<DatasetWriter>> opened;
+  {
+    nb::gil_scoped_release release;
+    opened = DatasetWriter::Open(dir, output_dim, params, options);
+  }
+  return ValueOrThrow(std::move(opened));
 }
 
 }  // namespace
@@ -315,7 +337,8 @@ void BindSpark(nb::module_& m) {
   m.def("list_images", &ListImages, nb::arg("root"), nb::arg("glob"), nb::arg("follow_symlinks"),
         nb::arg("label_regex"));
   m.def("labels_of", &LabelsOf, nb::arg("paths"), nb::arg("label_regex"));
-  m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("max_file_bytes"));
+  m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("lengths"),
+        nb::arg("max_file_bytes"));
   m.def("write_part", &WritePart, nb::arg("uri"), nb::arg("schema"), nb::arg("array"));
   m.def("move_file", &MoveFile, nb::arg("source"), nb::arg("target"));
   m.def("delete_tree", &DeleteTree, nb::arg("uri"));
@@ -334,8 +357,12 @@ void BindSpark(nb::module_& m) {
            [](DatasetWriter& w, const std::string& path, const std::string& stage,
               const std::string& message) { ThrowIfError(w.AddError(path, stage, message)); })
       .def("finish", [](DatasetWriter& w, const std::string& manifest) {
-        nb::gil_scoped_release release;
-        ThrowIfError(w.Finish(manifest));
+        Status status;
+        {
+          nb::gil_scoped_release release;
+          status = w.Finish(manifest);
+        }
+        ThrowIfError(status);
       });
 }
 

@@ -11,10 +11,10 @@
 
 #include "imgfeat/engine.h"
 #include "pipeline/bounded_queue.h"
-#include "pipeline/thread_group.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/image_preparer.h"
 #include "pipeline/job_setup.h"
+#include "pipeline/thread_group.h"
 
 namespace imgfeat {
 namespace {
@@ -85,7 +85,6 @@ Status PrepareOne(const InputView& input, int64_t index, ImagePreparer* preparer
   return st;
 }
 
-
 }  // namespace
 
 struct Featurizer::Impl {
@@ -116,6 +115,7 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   EngineOptions engine_options;
   engine_options.threads = impl->threads;
   engine_options.max_batch = impl->batch;
+  engine_options.cache_dir = options.model_cache_dir;
   ARROW_ASSIGN_OR_RAISE(
       impl->engine, OpenEngine(options.engine, impl->model.path, impl->model.spec, engine_options));
   const ModelSpec& spec = impl->model.spec;
