@@ -20,9 +20,9 @@ namespace imgfeat {
 
 // What Spark's binaryFile source gives for a file, less the content.
 struct ImageFile {
-  std::string path;                  // absolute, normalized, never renamed; or s3://bucket/key
-  int64_t modification_time_us = 0;  // microseconds since the Unix epoch (UTC)
-  int64_t length = 0;                // bytes
+  std::string path;                 // absolute, normalized, never renamed; or s3://bucket/key
+  int64_t modification_time_us = 0; // microseconds since the Unix epoch (UTC)
+  int64_t length = 0;               // bytes
 };
 
 struct ListOptions {

@@ -38,11 +38,11 @@ struct RunOptions {
   ReduceKind reduce = ReduceKind::kSrp;
   int64_t components = -1;  // -1: auto (Johnson-Lindenstrauss bound on the number of images)
   double eps = 0.1;
-  double density = 0;  // SRP; <= 0: auto
+  double density = 0;       // SRP; <= 0: auto
   uint32_t seed = 42;
   int pca_power_iterations = 4;
   int64_t pca_oversampling = -1;  // -1: auto (n_components, see PcaOptions)
-  std::string reducer_from;       // apply an earlier run's reducer instead of fitting one
+  std::string reducer_from;  // apply an earlier run's reducer instead of fitting one
 
   bool overwrite = false;
   bool resume = false;

@@ -81,22 +81,22 @@ struct PcaOptions {
   // last components unconverged whatever the iterations; k extra directions
   // with 4 iterations match an exact PCA (docs/PARITY.md).
   int64_t oversampling = -1;
-  int power_iterations = 4;  // passes that sharpen the range (each reads the data twice)
+  int power_iterations = 4;     // passes that sharpen the range (each reads the data twice)
   uint32_t seed = 0;
-  int64_t block_rows = 256;  // rows read at once
+  int64_t block_rows = 256;     // rows read at once
 };
 
 // Randomized PCA (Halko, Martinsson & Tropp) over the rows of `source`, with the
 // mean removed, in 2 * power_iterations + 2 passes and O((rows + cols) * l)
-// memory, l = n_components + oversampling. The reducer's DescribeJson includes explained_variance
-// and explained_variance_ratio.
+// memory, l = n_components + oversampling. The reducer's DescribeJson includes explained_variance and
+// explained_variance_ratio.
 Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& options);
 
 // Fitted state, for tests and for --reducer-from.
 struct PcaState {
-  std::vector<float> mean;                 // cols
-  std::vector<float> components;           // k x cols, row-major, unit rows
-  std::vector<double> explained_variance;  // k
+  std::vector<float> mean;                  // cols
+  std::vector<float> components;            // k x cols, row-major, unit rows
+  std::vector<double> explained_variance;   // k
   std::vector<double> explained_variance_ratio;
   double total_variance = 0;
   int64_t n_samples = 0;
