@@ -55,5 +55,6 @@ void BindRun(nb::module_& m);
 void BindReducers(nb::module_& m);
 void BindPca(nb::module_& m);
 void BindSpark(nb::module_& m);
+void BindStorage(nb::module_& m);  // called by BindSpark
 
 }  // namespace imgfeat::python
