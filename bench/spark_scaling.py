@@ -45,11 +45,12 @@ def load():
     return os.getloadavg()[0]
 
 
-def time_cli(images, out, threads):
+def time_cli(images, out, threads, pin):
     shutil.rmtree(out, ignore_errors=True)
+    cpus = ["taskset", "-c", ",".join(str(c) for c in range(threads))] if pin else []
     t0 = time.monotonic()
-    subprocess.run([str(IMGFEAT), "run", str(images), str(out), "--threads", str(threads),
-                    "--quiet"], check=True, env=imgfeat_env())
+    subprocess.run([*cpus, str(IMGFEAT), "run", str(images), str(out), "--threads",
+                    str(threads), "--quiet"], check=True, env=imgfeat_env())
     return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
 
 
@@ -64,18 +65,22 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--images", type=int, default=5000)
     p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--pin", action="store_true",
+                   help="one CPU per worker / per CLI thread (taskset): with --threads 1 a "
+                        "task still decodes on one thread and infers on another, which "
+                        "otherwise spread over both cores")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="imgfeat-spark-bench-") as tmp:
         tmp = pathlib.Path(tmp)
         images = link_images(tmp / "images", args.images)
-        cluster = SparkCluster(tmp / "cluster", workers=2)
+        cluster = SparkCluster(tmp / "cluster", workers=2, pin_workers=args.pin)
         results = {}
         try:
             cluster.start()
             for r in range(args.rounds):
-                runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1)),
+                runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
                         ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1)),
-                        ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2)),
+                        ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
                         ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2))]
                 for name, run in runs:
                     before = load()

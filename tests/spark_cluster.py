@@ -56,9 +56,12 @@ def cmdline(pid):
 
 
 class SparkCluster:
-    def __init__(self, root, workers=2):
+    def __init__(self, root, workers=2, pin_workers=False):
         self.root = pathlib.Path(root)
         self.n_workers = workers
+        # Worker i (and so its executors and their Python workers) on CPU i
+        # alone, so that "one core" is one core (benchmarks).
+        self.pin_workers = pin_workers
         self.procs = []  # everything started here
         self.workers = []
         conf = self.root / "conf"
@@ -76,9 +79,10 @@ class SparkCluster:
         if MODELS.is_dir():
             self.env.setdefault("IMGFEAT_MODEL_DIR", str(MODELS))
 
-    def _start(self, args, log_name):
+    def _start(self, args, log_name, cpu=None):
         log = open(self.root / f"{log_name}.log", "w")
-        proc = subprocess.Popen([str(spark_home() / "bin" / "spark-class"), *args],
+        pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
+        proc = subprocess.Popen([*pin, str(spark_home() / "bin" / "spark-class"), *args],
                                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         log.close()
@@ -99,7 +103,8 @@ class SparkCluster:
             self.workers.append(self._start(
                 ["org.apache.spark.deploy.worker.Worker", self.url, "--host", "127.0.0.1",
                  "--port", str(free_port()), "--webui-port", str(free_port()), "--cores", "1",
-                 "--memory", "2g", "--work-dir", str(work)], f"worker-{i}"))
+                 "--memory", "2g", "--work-dir", str(work)], f"worker-{i}",
+                cpu=i % os.cpu_count() if self.pin_workers else None))
         deadline = time.time() + timeout
         while self.alive_workers() < self.n_workers:
             if time.time() > deadline:
@@ -132,6 +137,11 @@ class SparkCluster:
                 "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2"]
         for setting in conf:
             args += ["--conf", setting]
+        return self.submit_command(args, log_name)
+
+    def submit_command(self, args, log_name="driver"):
+        """Starts a driver command (its output in ROOT/LOG_NAME.log)."""
+        args = [str(a) for a in args]
         log = open(self.root / f"{log_name}.log", "w")
         proc = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -141,7 +151,10 @@ class SparkCluster:
         return proc
 
     def run(self, *job_args, conf=(), timeout=600, log_name="driver"):
-        proc = self.submit(*job_args, conf=conf, log_name=log_name)
+        return self.wait(self.submit(*job_args, conf=conf, log_name=log_name), timeout)
+
+    def wait(self, proc, timeout=600):
+        """Waits for a driver; fails with the end of its log unless it succeeded."""
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -6,15 +6,18 @@ cluster. One cluster serves every test; it is stopped even when one fails."""
 import json
 import os
 import pathlib
+import shutil
 import signal
+import sys
 import time
 
 import numpy as np
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import SAMPLE, run_imgfeat, sample_files
+from conftest import ROOT, SAMPLE, run_imgfeat, sample_files
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
 from spark_cluster import SparkCluster
 
@@ -182,3 +185,53 @@ def test_pca_fitted_on_the_cluster(cluster, tmp_path):
     want = np.stack(cli_rows.column("features").to_numpy(zero_copy_only=False))
     signs = np.sign(np.sum(got * want, axis=0))
     np.testing.assert_allclose(got * signs, want, rtol=0, atol=1e-2 * np.abs(want).max())
+
+
+def matrix(column):
+    return np.stack(column.to_numpy(zero_copy_only=False)).astype(np.float32)
+
+
+def test_dataframe_api(cluster, tmp_path):
+    """imgfeat.spark.featurize on a binaryFile DataFrame and on a `path`
+    column (SRP on the executors: the CLI's rows, bit for bit; the bad image
+    an error row), fit_pca and transform on the cluster (the CLI's PCA)."""
+    root = tmp_path / "in"
+    for f in sample_files("Test", per_class=4):
+        (root / f.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, root / f.parent.name / f.name)
+    (root / "broken").mkdir()
+    (root / "broken" / "bad.jpg").write_bytes(b"not a jpeg")
+    cli, cli_pca = tmp_path / "cli", tmp_path / "cli-pca"
+    run_imgfeat("run", root, cli, "--components", "32", "--quiet")
+    run_imgfeat("run", root, cli_pca, "--reduce", "pca", "--components", "4", "--quiet")
+    out = tmp_path / "api"
+    out.mkdir()
+    driver = cluster.submit_command([sys.executable, ROOT / "tests" / "tools" /
+                                     "spark_api_driver.py", cluster.url, root, out],
+                                    log_name="driver-api")
+    cluster.wait(driver)
+    want, want_errors, _, _ = read_dir(cli)
+    for name in ("binary_srp", "path_srp"):
+        got = pq.read_table(out / f"{name}.parquet").sort_by("path")
+        ok = got.filter(pc.is_null(got.column("error")))
+        assert ok.column("path").to_pylist() == want.column("path").to_pylist(), name
+        assert ok.column("label").to_pylist() == want.column("label").to_pylist(), name
+        assert ok.column("length").to_pylist() == want.column("length").to_pylist(), name
+        np.testing.assert_array_equal(matrix(ok.column("features")),
+                                      matrix(want.column("features")))
+        bad = got.filter(pc.is_valid(got.column("error")))
+        assert bad.column("path").to_pylist() == want_errors.column("path").to_pylist()
+        assert bad.column("error").to_pylist() == want_errors.column("error").to_pylist()
+        assert bad.column("stage").to_pylist() == want_errors.column("stage").to_pylist()
+        assert bad.column("features").null_count == bad.num_rows
+    fitted = json.loads((out / "pca.json").read_text())
+    cli_fit = json.loads((cli_pca / "_imgfeat.json").read_text())["reducer"]
+    np.testing.assert_allclose(fitted["explained_variance"][:2],
+                               cli_fit["explained_variance"][:2], rtol=1e-3)
+    pca_rows = pq.read_table(out / "pca.parquet").sort_by("path")
+    cli_rows = ds.dataset(cli_pca, format="parquet").to_table().sort_by("path")
+    assert pca_rows.column("path").to_pylist() == cli_rows.column("path").to_pylist()
+    got, want_pca = matrix(pca_rows.column("features")), matrix(cli_rows.column("features"))
+    signs = np.sign(np.sum(got * want_pca, axis=0))
+    np.testing.assert_allclose((got * signs)[:, :2], want_pca[:, :2], rtol=0,
+                               atol=1e-2 * np.abs(want_pca).max())
