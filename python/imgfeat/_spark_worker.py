@@ -13,6 +13,7 @@ import threading
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import _imgfeat
 from ._featurizer import Featurizer
@@ -169,8 +170,9 @@ def featurize_batch(batch, config):
     else:
         times = pa.nulls(n, pa.timestamp("us", tz="UTC"))
     times = times.cast(pa.timestamp("us", tz="UTC"))
+    # Without a length column, the length of the bytes read (null where none).
     lengths = (batch.column(names.index("length")).cast(pa.int64()) if "length" in names
-               else pa.nulls(n, pa.int64()))
+               else pa.compute.binary_length(content).cast(pa.int64()))
     features = features.cast(pa.list_(pa.float32()))
     return pa.RecordBatch.from_arrays(
         [pa.array(paths, pa.string()), labels, times, lengths, features,

@@ -68,7 +68,9 @@ def featurize(df, *, model="mobilenet_v2", pooling="none", engine="openvino", th
     content) or a `path` column only (then each worker reads the files itself
     through imgfeat's storage: local or shared paths and s3:// URIs, with
     `storage` from :func:`storage_config`). Optional columns `label`,
-    `modification_time`, `length` are kept.
+    `modification_time`, `length` are kept; without them the label comes
+    from the path (`label_regex`, as a run), the length is that of the bytes
+    read and the modification time is null.
 
     Returns a DataFrame of ``ROW_DDL``: path, label, modification_time,
     length, features (array<float>, null when the image failed), error (null,
@@ -134,8 +136,9 @@ def fit_pca(df, n_components, column="features", oversampling="auto", power_iter
     the driver: each pass, every partition computes a PcaPartial
     (O(features x components) numbers) and treeReduce merges them. `df` is
     read once per pass (persist or cache it). Returns an imgfeat.Reducer."""
-    first = df.select(column).limit(1).toArrow().column(0)
-    first = first.drop_null() if hasattr(first, "drop_null") else first
+    from pyspark.sql import functions as F
+
+    first = df.select(column).where(F.col(column).isNotNull()).limit(1).toArrow().column(0)
     if len(first) == 0:
         raise ValueError("fit_pca: no rows with features")
     n_features = len(first[0].as_py())
