@@ -18,6 +18,7 @@ import uuid
 
 import pyarrow as pa
 
+from . import _imgfeat
 from . import _spark_worker as worker
 from ._distributed_pca import DistributedPCA, PcaPartial, pca_partial
 from ._reducers import SparseRandomProjection
@@ -88,8 +89,11 @@ def featurize(df, *, model="mobilenet_v2", pooling="none", engine="openvino", th
                                     model_spec, max_pixels),
               "max_file_bytes": int(max_file_bytes), "label_regex": label_regex,
               "storage": storage or storage_config()}
-    feature_dim = worker.featurizer(config["model"]).feature_dim if reduce == "srp" else None
     if reduce == "srp":
+        # The model's feature size from its spec, without compiling it here.
+        model_options = {k: v for k, v in config["model"].items()
+                         if k in ("model", "model_dir", "model_spec", "pooling")}
+        feature_dim = _imgfeat.plan(".", ".", dict(model_options, reduce="none"), 1)["feature_dim"]
         if components == "auto":
             components = johnson_lindenstrauss_min_dim(df.count(), eps)
         config["reduce"] = srp_spec(components, feature_dim, seed, density)

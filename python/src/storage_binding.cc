@@ -8,8 +8,11 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include "binding_util.h"
@@ -25,6 +28,23 @@ namespace {
 
 // Bytes of images being fetched from an object store at once, as a run.
 constexpr int64_t kFetchAheadBytes = int64_t{128} << 20;
+
+// A file refused before it is read, in the words of a run.
+Status CheckSize(const std::string& path, int64_t listed_length, int64_t max_file_bytes) {
+  int64_t size = listed_length;
+  if (size < 0 && !IsS3Uri(path)) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) {
+      return Status::IOError("cannot open: ", std::strerror(errno));
+    }
+    size = st.st_size;
+  }
+  if (size > max_file_bytes) {
+    return Status::IOError("file of ", size, " bytes is larger than --max-file-bytes ",
+                           max_file_bytes);
+  }
+  return Status::OK();
+}
 
 // The bytes of every image (files or s3:// objects, fetched many at once when
 // their `lengths` are known as listed, one by one when a length is < 0), as a
@@ -43,8 +63,10 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
       std::vector<uint8_t> bytes;
       std::unique_ptr<ObjectFetcher> fetcher;
       std::vector<PendingObject> pending(paths.size());
+      std::vector<Status> checked(paths.size());
       for (size_t i = 0; i < paths.size(); ++i) {
-        if (!IsS3Uri(paths[i]) || lengths[i] < 0) continue;
+        checked[i] = CheckSize(paths[i], lengths[i], max_file_bytes);
+        if (!checked[i].ok() || !IsS3Uri(paths[i]) || lengths[i] < 0) continue;
         if (!fetcher) {
           ARROW_ASSIGN_OR_RAISE(StoragePath first, ResolveStorage(paths[i]));
           fetcher = std::make_unique<ObjectFetcher>(first.fs, kFetchAheadBytes);
@@ -52,8 +74,10 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
         pending[i] = fetcher->Start(ImageFile{paths[i], 0, lengths[i]});
       }
       for (size_t i = 0; i < paths.size(); ++i) {
-        Status read;
-        if (IsS3Uri(paths[i]) && lengths[i] >= 0) {
+        Status read = checked[i];
+        if (!read.ok()) {
+          // refused before reading
+        } else if (IsS3Uri(paths[i]) && lengths[i] >= 0) {
           read = fetcher->Finish(ImageFile{paths[i], 0, lengths[i]}, &pending[i], &bytes);
         } else if (IsS3Uri(paths[i])) {
           auto whole = ReadStorageFile(paths[i]);
@@ -63,7 +87,7 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
           read = ReadWholeFile(paths[i], &bytes);
         }
         if (read.ok() && static_cast<int64_t>(bytes.size()) > max_file_bytes) {
-          read = Status::Invalid("larger than ", max_file_bytes, " bytes");
+          read = CheckSize(paths[i], static_cast<int64_t>(bytes.size()), max_file_bytes);
         }
         if (read.ok()) {
           ARROW_RETURN_NOT_OK(builder.Append(bytes.data(), static_cast<int64_t>(bytes.size())));
