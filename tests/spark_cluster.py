@@ -166,6 +166,14 @@ class SparkCluster:
                                  + proc.log_path.read_text()[-4000:])
         return proc
 
+    def kill(self, proc):
+        """SIGKILL to a driver started here and every process under it."""
+        pids = [proc.pid] + descendants(proc.pid)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait(30)
+
     @staticmethod
     def _kill_tree(proc):
         pids = [proc.pid]

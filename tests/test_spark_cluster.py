@@ -235,3 +235,28 @@ def test_dataframe_api(cluster, tmp_path):
     signs = np.sign(np.sum(got * want_pca, axis=0))
     np.testing.assert_allclose((got * signs)[:, :2], want_pca[:, :2], rtol=0,
                                atol=1e-2 * np.abs(want_pca).max())
+
+
+def test_driver_killed_then_resume(cluster, tmp_path):
+    """SIGKILL of the driver mid-job leaves an incomplete output (no
+    _SUCCESS, no part of a half-done stage); --resume completes it: every
+    image once, the CLI's features, no attempt left behind."""
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=12))
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--components", "64", "--quiet")
+    out = tmp_path / "spark"
+    job = cluster.submit(root, out, "--components", "64", "--partitions", "12",
+                         log_name="driver-resume-1")
+    attempts = out / "_temporary" / "spark" / "features"
+    deadline = time.time() + 300
+    while time.time() < deadline and job.poll() is None:
+        if attempts.is_dir() and list(attempts.glob("p*-a*/part-*.parquet")):
+            break
+        time.sleep(0.05)
+    assert job.poll() is None, "the job ended before its driver could be killed"
+    cluster.kill(job)
+    assert not (out / "_SUCCESS").exists()
+    assert not list(out.glob("part-*.parquet"))
+    cluster.run(root, out, "--components", "64", "--resume", log_name="driver-resume-2")
+    assert_same_output(cli, out)
+    assert not (out / "_temporary").exists()
