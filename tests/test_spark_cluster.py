@@ -21,8 +21,6 @@ from conftest import ROOT, SAMPLE, run_imgfeat, sample_files
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
 from spark_cluster import SparkCluster
 
-OUTPUT_FILES = {"_SUCCESS", "_errors.parquet", "_imgfeat.json", "_reducer.parquet"}
-
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory):
@@ -69,7 +67,9 @@ def assert_same_output(cli, spark, endpoint=None, exact=True):
     manifest keys and (exact) the same features bit for bit."""
     c_rows, c_errors, c_manifest, c_names = read_dir(cli, endpoint)
     s_rows, s_errors, s_manifest, s_names = read_dir(spark, endpoint)
-    assert OUTPUT_FILES <= s_names and any(n.startswith("part-") for n in s_names)
+    # The CLI's files (but the distortion sample, which a Spark run does not write).
+    expected = {n for n in c_names if n.startswith("_") and n != "_distortion.parquet"}
+    assert expected <= s_names and any(n.startswith("part-") for n in s_names), (c_names, s_names)
     assert not any(n.startswith("_temporary") for n in s_names), s_names
     assert s_rows.schema.equals(c_rows.schema, check_metadata=False)
     paths = s_rows.column("path").to_pylist()
@@ -147,7 +147,8 @@ def test_executor_killed_mid_job(cluster, tmp_path):
 
 def test_s3_in_and_out(cluster, tmp_path):
     """s3:// INPUT and OUTPUT on a local S3 server, read and written by the
-    executors through imgfeat's own S3 client: the CLI's output."""
+    executors through imgfeat's own S3 client: the CLI's output, raw
+    features (--reduce none) bit for bit."""
     with moto_server() as endpoint:
         s3 = s3_client(endpoint)
         s3.create_bucket(Bucket="images")
@@ -157,16 +158,17 @@ def test_s3_in_and_out(cluster, tmp_path):
             s3.put_object(Bucket="images", Key=f"sample/{f.parent.name}/{f.name}",
                           Body=f.read_bytes())
         s3.put_object(Bucket="images", Key="sample/broken/bad.jpg", Body=b"not a jpeg")
-        flags = ["--components", "32", "--s3-endpoint", endpoint]
+        flags = ["--reduce", "none", "--s3-endpoint", endpoint]
         run_imgfeat("run", "s3://images/sample", "s3://features/cli", *flags, "--quiet",
                     env=CREDENTIALS)
         cluster.run("s3://images/sample", "s3://features/spark", *flags, "--partitions", "4",
                     log_name="driver-s3")
         rows, _ = assert_same_output("s3://features/cli", "s3://features/spark", endpoint)
         assert rows.num_rows == len(files)
+        parts = [k for k in keys_of(s3, "spark/") if k.rsplit("/", 1)[1].startswith("part-")]
+        assert len(parts) >= 2  # one or more per task
         assert all(p.startswith("s3://images/sample/") for p in rows.column("path").to_pylist())
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="features", Prefix="spark/")
-                .get("Contents", [])]
+        keys = keys_of(s3, "spark/")
         assert not [k for k in keys if "_temporary" in k], keys
         assert s3.list_multipart_uploads(Bucket="features").get("Uploads", []) == []
 
@@ -185,6 +187,11 @@ def test_pca_fitted_on_the_cluster(cluster, tmp_path):
     want = np.stack(cli_rows.column("features").to_numpy(zero_copy_only=False))
     signs = np.sign(np.sum(got * want, axis=0))
     np.testing.assert_allclose(got * signs, want, rtol=0, atol=1e-2 * np.abs(want).max())
+
+
+def keys_of(s3, prefix):
+    return [o["Key"] for o in s3.list_objects_v2(Bucket="features", Prefix=prefix)
+            .get("Contents", [])]
 
 
 def matrix(column):
