@@ -142,10 +142,12 @@ def fit_pca(df, n_components, column="features", oversampling="auto", power_iter
     read once per pass (persist or cache it). Returns an imgfeat.Reducer."""
     from pyspark.sql import functions as F
 
-    first = df.select(column).where(F.col(column).isNotNull()).limit(1).toArrow().column(0)
-    if len(first) == 0:
+    # One row's length (collect, not toArrow: Spark 3.4 and 3.5 have no toArrow).
+    first = (df.select(F.size(column).alias("n")).where(F.col(column).isNotNull())
+             .limit(1).collect())
+    if not first:
         raise ValueError("fit_pca: no rows with features")
-    n_features = len(first[0].as_py())
+    n_features = int(first[0]["n"])
     fit = DistributedPCA(n_components, n_features, oversampling=oversampling,
                          power_iterations=power_iterations, seed=seed)
     frame = df.select(column)
