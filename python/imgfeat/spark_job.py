@@ -151,12 +151,10 @@ def run_stage(frame, stage_uri, max_rows, config):
     return [r.asDict() for r in frame.mapInArrow(run, commit.RESULT_DDL).collect()]
 
 
-def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows):
+def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage):
     """PCA: passes over the committed raw parts (read from storage by the
     executors, one task per part), partials merged with treeReduce, then the
     parts reduced into attempt files. Returns (task results, fitted reducer)."""
-    import pickle
-
     from ._distributed_pca import DistributedPCA, PcaPartial
 
     sc = spark.sparkContext
@@ -168,21 +166,23 @@ def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows):
         pass_ = fit.pass_
 
         def partial_of(uri, pass_=pass_):
+            worker.configure_storage(storage)
             partial = PcaPartial.empty(pass_)
             partial.add(pass_, worker.as_matrix(commit.read_part(uri).column("features")))
-            return pickle.dumps(partial)
+            return partial  # pickled by Spark (PcaPartial pickles)
 
         def merge(a, b, pass_=pass_):
             a.merge(pass_, b)
             return a
 
-        total = uris.map(partial_of).map(pickle.loads).treeReduce(merge, depth=2)
+        total = uris.map(partial_of).treeReduce(merge, depth=2)
         fit.end_pass(total)
     fitted = fit.result()
     state = sc.broadcast(imgfeat_spark.reducer_bytes(fitted))
     token = f"pca-{time.time_ns()}"
 
     def reduced(items):
+        worker.configure_storage(storage)
         red = worker.shipped_reducer(token, state.value)
         for uri in items:
             table = commit.read_part(uri)
@@ -282,7 +282,8 @@ def main(argv=None):
         t1 = time.monotonic()
         reduced, reducer = fit_and_reduce_pca(
             spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
-            commit.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part))
+            commit.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part),
+            config["storage"])
         pca_fit_seconds = time.monotonic() - t1
         errors_from = results
         results = reduced
