@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from . import _imgfeat
 from . import _spark_worker as worker
-from ._distributed_pca import DistributedPCA, PcaPartial, pca_partial
+from ._distributed_pca import DistributedPCA, PcaPartial
 from ._reducers import SparseRandomProjection
 from . import johnson_lindenstrauss_min_dim
 
