@@ -25,6 +25,10 @@ struct EngineOptions {
   // (the fastest setting measured, docs/BENCHMARKS.md). Ignored by engines
   // without streams.
   int streams = 0;
+  // OpenVINO: a folder where compiled models are kept (its CACHE_DIR), so
+  // that the next process compiling the same model with the same settings
+  // loads it instead (docs/SPARK.md, "Model cache"). Empty: no cache.
+  std::string cache_dir;
 };
 
 class InferenceEngine {

@@ -67,18 +67,23 @@ class Featurizer:
         model_dir: a folder searched first for the model's file.
         model_spec: a JSON model spec, for an ``.onnx`` model.
         max_pixels: larger images are refused (an ``error`` row), as Pillow does.
+        model_cache: a folder for OpenVINO's cache of compiled models: the
+            first process compiles and stores, later ones (same model, same
+            settings) load in a fraction of the time. None: no cache.
 
     Raises ValueError (unknown model, pooling, engine; bad numbers) or OSError
     (model file missing and not downloadable) at once.
     """
 
     def __init__(self, model="mobilenet_v2", pooling="none", engine="openvino", threads=0,
-                 batch=0, model_dir=None, model_spec=None, max_pixels=178956970):
+                 batch=0, model_dir=None, model_spec=None, max_pixels=178956970,
+                 model_cache=None):
         self._impl = _imgfeat._Featurizer(
             model=os.fspath(model), pooling=pooling, engine=engine, threads=threads, batch=batch,
             model_dir=os.fspath(model_dir) if model_dir is not None else "",
             model_spec=os.fspath(model_spec) if model_spec is not None else "",
-            max_pixels=max_pixels)
+            max_pixels=max_pixels,
+            model_cache=os.fspath(model_cache) if model_cache is not None else "")
 
     @property
     def feature_dim(self):

@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 
+#include "imgfeat/pipeline.h"
 #include "imgfeat/status.h"
 
 namespace arrow {
@@ -45,9 +47,14 @@ nb::tuple ExportBatch(const std::shared_ptr<arrow::RecordBatch>& batch);
 Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* cancel)>& work,
                         const std::atomic<int64_t>* done, nb::handle on_progress);
 
+// RunOptions from the Python names of the CLI's options (imgfeat.run's kwargs).
+RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs);
+
 void BindFeaturizer(nb::module_& m);
 void BindRun(nb::module_& m);
 void BindReducers(nb::module_& m);
 void BindPca(nb::module_& m);
+void BindSpark(nb::module_& m);
+void BindStorage(nb::module_& m);  // called by BindSpark
 
 }  // namespace imgfeat::python

@@ -13,7 +13,8 @@ namespace {
 std::unique_ptr<Featurizer> MakeFeaturizer(const std::string& model, const std::string& pooling,
                                            const std::string& engine, int threads, int batch,
                                            const std::string& model_dir,
-                                           const std::string& model_spec, int64_t max_pixels) {
+                                           const std::string& model_spec, int64_t max_pixels,
+                                           const std::string& model_cache) {
   FeaturizerOptions options;
   options.model = model;
   options.pooling = ValueOrThrow(ParsePooling(pooling));
@@ -26,6 +27,7 @@ std::unique_ptr<Featurizer> MakeFeaturizer(const std::string& model, const std::
   options.model_dir = model_dir;
   options.model_spec = model_spec;
   options.max_pixels = max_pixels;
+  options.model_cache_dir = model_cache;
   Result<std::unique_ptr<Featurizer>> made;
   {
     nb::gil_scoped_release release;
@@ -60,7 +62,7 @@ void BindFeaturizer(nb::module_& m) {
   nb::class_<Featurizer>(m, "_Featurizer")
       .def(nb::new_(&MakeFeaturizer), nb::arg("model"), nb::arg("pooling"), nb::arg("engine"),
            nb::arg("threads"), nb::arg("batch"), nb::arg("model_dir"), nb::arg("model_spec"),
-           nb::arg("max_pixels"))
+           nb::arg("max_pixels"), nb::arg("model_cache") = "")
       .def("featurize", &Featurize, nb::arg("schema"), nb::arg("array"),
            nb::arg("on_progress").none())
       .def_prop_ro("feature_dim", &Featurizer::feature_dim)

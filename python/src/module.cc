@@ -32,4 +32,5 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindReducers(m);
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
+  imgfeat::python::BindSpark(m);
 }

@@ -34,6 +34,8 @@ bool IsAuto(nb::handle value) {
          (nb::isinstance<nb::str>(value) && nb::cast<std::string>(value) == "auto");
 }
 
+}  // namespace
+
 RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs) {
   RunOptions o;
   o.input = input;
@@ -113,6 +115,8 @@ RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::
   }
   return o;
 }
+
+namespace {
 
 nb::dict Run(const std::string& input, const std::string& output, nb::dict kwargs,
              nb::object on_progress) {

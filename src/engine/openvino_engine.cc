@@ -182,6 +182,10 @@ Result<CompiledPtr> CompileWithProperties(const ov_core_t* core, const ov_model_
       status = ov_core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
                                      p[4], p[5], p[6], p[7], p[8], p[9]);
       break;
+    case 12:
+      status = ov_core_compile_model(core, model, "CPU", 12, &compiled, p[0], p[1], p[2], p[3],
+                                     p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]);
+      break;
     default:
       return Status::Invalid("unsupported number of OpenVINO properties: ", p.size());
   }
@@ -362,6 +366,10 @@ class OpenVinoEngine : public InferenceEngine {
     if (tuning_.cpu_pinning) {
       properties.push_back(ov_property_key_hint_enable_cpu_pinning);
       properties.push_back(tuning_.cpu_pinning);
+    }
+    if (!options_.cache_dir.empty()) {
+      properties.push_back(ov_property_key_cache_dir);
+      properties.push_back(options_.cache_dir.c_str());
     }
     Compiled compiled;
     ARROW_ASSIGN_OR_RAISE(compiled.model,

@@ -115,6 +115,7 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   EngineOptions engine_options;
   engine_options.threads = impl->threads;
   engine_options.max_batch = impl->batch;
+  engine_options.cache_dir = options.model_cache_dir;
   ARROW_ASSIGN_OR_RAISE(
       impl->engine, OpenEngine(options.engine, impl->model.path, impl->model.spec, engine_options));
   const ModelSpec& spec = impl->model.spec;

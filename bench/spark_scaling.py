@@ -1,0 +1,107 @@
+"""Spark scaling: `python -m imgfeat.spark_job` on a standalone cluster of 1
+and 2 one-core workers (started here on 127.0.0.1, as tests/test_spark_cluster.py
+does) against `imgfeat run` on 1 and 2 threads, over the same images, in one
+run, alternating.
+
+    make build
+    IMGFEAT_MODEL_DIR=../shared/models PYTHONPATH=build/python \
+        .venv/bin/python bench/spark_scaling.py --images 5000
+
+The images are the sample's 2,624 JPEGs linked repeatedly under new names.
+Each figure is the wall clock of the whole command (start-up, listing, model
+compilation, writing included), as images/s; Spark's own featurizing stage
+(`timings.stream_seconds` of its _imgfeat.json) is shown beside it. Options:
+the CLI's defaults (--reduce srp, components auto).
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import IMGFEAT, SAMPLE, imgfeat_env  # noqa: E402
+from spark_cluster import SparkCluster  # noqa: E402
+
+
+def link_images(root, n):
+    files = sorted(SAMPLE.rglob("*.jpg"))
+    for i in range(n):
+        f = files[i % len(files)]
+        dst = root / f.parent.name / f"{i:06d}_{f.name}"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(f, dst)
+    return root
+
+
+def load():
+    return os.getloadavg()[0]
+
+
+def time_cli(images, out, threads, pin):
+    shutil.rmtree(out, ignore_errors=True)
+    cpus = ["taskset", "-c", ",".join(str(c) for c in range(threads))] if pin else []
+    t0 = time.monotonic()
+    subprocess.run([*cpus, str(IMGFEAT), "run", str(images), str(out), "--threads",
+                    str(threads), "--quiet"], check=True, env=imgfeat_env())
+    return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
+
+
+def time_spark(cluster, images, out, workers):
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.monotonic()
+    cluster.run(images, out, conf=[f"spark.cores.max={workers}"], log_name=f"bench-{workers}")
+    return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--images", type=int, default=5000)
+    p.add_argument("--rounds", type=int, default=1)
+    p.add_argument("--pin", action="store_true",
+                   help="one CPU per worker / per CLI thread (taskset): with --threads 1 a "
+                        "task still decodes on one thread and infers on another, which "
+                        "otherwise spread over both cores")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory(prefix="imgfeat-spark-bench-") as tmp:
+        tmp = pathlib.Path(tmp)
+        images = link_images(tmp / "images", args.images)
+        cluster = SparkCluster(tmp / "cluster", workers=2, pin_workers=args.pin)
+        results = {}
+        try:
+            cluster.start()
+            for r in range(args.rounds):
+                runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
+                        ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1)),
+                        ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
+                        ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2))]
+                for name, run in runs:
+                    before = load()
+                    seconds, manifest = run()
+                    rows = manifest["counts"]["rows_written"]
+                    stream = manifest["timings"]["stream_seconds"]
+                    results.setdefault(name, []).append((seconds, stream, rows))
+                    print(f"round {r + 1}: {name:>17}: {rows / seconds:6.1f} images/s "
+                          f"({seconds:.1f} s; featurizing stage {rows / stream:.1f} images/s; "
+                          f"load average before {before:.1f})", flush=True)
+        finally:
+            cluster.stop()
+        med = {k: statistics.median(rows / s for s, _, rows in v) for k, v in results.items()}
+        print(f"\n{args.images} images, median images/s over {args.rounds} round(s):")
+        for k, v in med.items():
+            print(f"  {k:>17}: {v:.1f}")
+        print(f"  Spark speed-up 1 -> 2 workers: {med['Spark, 2 workers'] / med['Spark, 1 worker']:.2f}")
+        print(f"  CLI speed-up 1 -> 2 threads:   {med['CLI, 2 threads'] / med['CLI, 1 thread']:.2f}")
+        print(f"  Spark(2 workers) / CLI(2 threads): {med['Spark, 2 workers'] / med['CLI, 2 threads']:.2f}")
+        print(f"  Spark(1 worker) / CLI(1 thread):   {med['Spark, 1 worker'] / med['CLI, 1 thread']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

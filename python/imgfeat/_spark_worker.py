@@ -1,0 +1,209 @@
+"""What runs inside Spark's Python workers: one compiled model per process,
+reused by every batch and task the process is given, and the function that
+turns a batch of images into a batch of feature rows.
+
+Spark keeps its Python workers alive between tasks (spark.python.worker.reuse,
+on by default), so the module-level caches below outlive a task: a model is
+compiled once per worker process. With IMGFEAT_SPARK_LOAD_LOG set to a
+folder, every compilation appends the process id to a file there, which is how
+the tests count compilations per process.
+"""
+import os
+import threading
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+
+from . import _imgfeat
+from ._featurizer import Featurizer
+from ._reducers import Reducer, SparseRandomProjection, load_reducer
+
+_lock = threading.Lock()
+_featurizers = {}
+_reducers = {}
+_storage_configured = None
+
+# The rows the Spark side produces: the output's columns, features null on a
+# failed image, and the reason (`error`) and where it failed (`stage`).
+ROW_SCHEMA = pa.schema([
+    pa.field("path", pa.string()),
+    pa.field("label", pa.string()),
+    pa.field("modification_time", pa.timestamp("us", tz="UTC")),
+    pa.field("length", pa.int64()),
+    pa.field("features", pa.list_(pa.float32())),
+    pa.field("error", pa.string()),
+    pa.field("stage", pa.string()),
+])
+ROW_DDL = ("path string, label string, modification_time timestamp, length long, "
+           "features array<float>, error string, stage string")
+
+
+def configure_storage(storage):
+    """Sets this process's S3 settings once (they must precede any s3:// path)."""
+    global _storage_configured
+    key = tuple(sorted((storage or {}).items()))
+    with _lock:
+        if _storage_configured is None:
+            s = storage or {}
+            _imgfeat.configure_storage(s.get("endpoint", ""), s.get("region", ""),
+                                       bool(s.get("anonymous", False)), int(s.get("attempts", 10)))
+            _storage_configured = key
+        elif _storage_configured != key:
+            raise ValueError("imgfeat.spark: one Python worker was given two S3 configurations")
+
+
+def default_model_cache():
+    """Where a worker keeps OpenVINO's compiled models: $IMGFEAT_MODEL_CACHE
+    ("off": nowhere), else a folder in the node's temporary directory, shared
+    by every worker process of the node and user."""
+    import tempfile
+
+    chosen = os.environ.get("IMGFEAT_MODEL_CACHE")
+    if chosen == "off":
+        return None
+    return chosen or os.path.join(tempfile.gettempdir(), f"imgfeat-openvino-cache-{os.getuid()}")
+
+
+def featurizer(model):
+    """The process's Featurizer for `model` (a dict of Featurizer arguments;
+    without "model_cache", the node's default cache), compiled on first use."""
+    if "model_cache" not in model:
+        model = dict(model, model_cache=default_model_cache())
+    key = tuple(sorted(model.items()))
+    with _lock:
+        found = _featurizers.get(key)
+        if found is None:
+            found = Featurizer(**model)
+            _featurizers[key] = found
+            log = os.environ.get("IMGFEAT_SPARK_LOAD_LOG")
+            if log:
+                with open(os.path.join(log, f"loads-{os.getpid()}.txt"), "a") as f:
+                    f.write(f"{os.getpid()} {found.model_path}\n")
+        return found
+
+
+def reducer(spec):
+    """The reducer a spec names, made once per process: `{"kind": "none"}`,
+    `{"kind": "srp", n_components, n_features, seed, density}` (rebuilt from
+    its seed, nothing shipped), `{"kind": "file", "uri": ...}` (a saved
+    reducer, read once) or `{"kind": "pickled", ...}`."""
+    if spec is None or spec.get("kind") == "none":
+        return None
+    key = tuple(sorted((k, v) for k, v in spec.items() if k != "state"))
+    with _lock:
+        found = _reducers.get(key)
+        if found is None:
+            kind = spec["kind"]
+            if kind == "srp":
+                found = SparseRandomProjection(spec["n_components"], spec["n_features"],
+                                               seed=spec["seed"], density=spec["density"])
+            elif kind == "file":
+                found = load_reducer(spec["uri"])
+            else:
+                raise ValueError(f"unknown reducer spec {kind!r}")
+            _reducers[key] = found
+        return found
+
+
+def _strip_file_scheme(path):
+    """Spark's binaryFile gives file:/a/b (or file:///a/b); a run writes /a/b."""
+    if path.startswith("file://"):
+        return path[len("file://"):]
+    if path.startswith("file:"):
+        return path[len("file:"):]
+    return path
+
+
+def _decode_reason(message):
+    """'#12: reason' (the Featurizer's row prefix) -> 'reason'."""
+    if message.startswith("#"):
+        colon = message.find(": ")
+        if colon > 0:
+            return message[colon + 2:]
+    return message
+
+
+def featurize_batch(batch, config):
+    """One Arrow batch of images to rows of ROW_SCHEMA.
+
+    `batch` has `path` and either `content` (Spark's binaryFile: bytes,
+    `modificationTime`, `length`) or nothing else (the files are read here,
+    through imgfeat's storage: local paths or s3://), and optionally `label`,
+    `modification_time`, `length` (the driver's listing)."""
+    names = batch.schema.names
+    paths = [_strip_file_scheme(p) for p in batch.column(names.index("path")).to_pylist()]
+    n = len(paths)
+    errors = [None] * n
+    stages = [None] * n
+    configure_storage(config.get("storage"))  # s3:// images, models or reducers
+    if "content" in names:
+        content = batch.column(names.index("content"))
+    else:
+        lengths = ([-1 if v is None else v for v in batch.column(names.index("length")).to_pylist()]
+                   if "length" in names else [-1] * n)
+        capsules, read_errors = _imgfeat.read_images(paths, lengths,
+                                                     config.get("max_file_bytes", 512 << 20))
+        content = pa.RecordBatch._import_from_c_capsule(*capsules).column(0)
+        for i, message in enumerate(read_errors):
+            if message is not None:
+                errors[i], stages[i] = message, "read"
+    model = featurizer(config["model"])
+    result = model.featurize(content, progress=False)
+    features = result.column("features")
+    for i, message in enumerate(result.column("error").to_pylist()):
+        if message is not None and errors[i] is None:
+            errors[i], stages[i] = _decode_reason(message), "decode"
+    red = reducer(config.get("reduce"))
+    if isinstance(features, pa.ChunkedArray):
+        features = features.combine_chunks()
+    if red is not None:
+        features = red.transform(features)
+    if "label" in names:
+        labels = batch.column(names.index("label"))
+    else:
+        labels = pa.array(_imgfeat.labels_of(paths, config.get("label_regex", "")), pa.string())
+    if "modification_time" in names:
+        times = batch.column(names.index("modification_time"))
+    elif "modificationTime" in names:
+        times = batch.column(names.index("modificationTime"))
+    else:
+        times = pa.nulls(n, pa.timestamp("us", tz="UTC"))
+    times = times.cast(pa.timestamp("us", tz="UTC"))
+    # Without a length column, the length of the bytes read (null where none).
+    lengths = (batch.column(names.index("length")).cast(pa.int64()) if "length" in names
+               else pa.compute.binary_length(content).cast(pa.int64()))
+    features = features.cast(pa.list_(pa.float32()))
+    return pa.RecordBatch.from_arrays(
+        [pa.array(paths, pa.string()), labels, times, lengths, features,
+         pa.array(errors, pa.string()), pa.array(stages, pa.string())], schema=ROW_SCHEMA)
+
+
+def shipped_reducer(token, state):
+    """A fitted reducer shipped as its saved file's bytes (`state`, a broadcast
+    value), loaded once per process and `token`."""
+    key = ("shipped", token)
+    with _lock:
+        found = _reducers.get(key)
+        if found is None:
+            import tempfile
+            with tempfile.NamedTemporaryFile(suffix=".parquet") as f:
+                f.write(state)
+                f.flush()
+                found = load_reducer(f.name)
+            _reducers[key] = found
+        return found
+
+
+def as_matrix(features):
+    """A list<float32> column without nulls as a (rows, dim) float32 matrix."""
+    if isinstance(features, pa.ChunkedArray):
+        features = features.combine_chunks()
+    if len(features) == 0:
+        return np.zeros((0, 0), np.float32)
+    values = features.flatten().to_numpy(zero_copy_only=False)
+    return values.astype(np.float32, copy=False).reshape(len(features), -1)
+
+
+__all__ = ["ROW_DDL", "ROW_SCHEMA", "Reducer", "configure_storage", "featurize_batch",
+           "featurizer", "reducer"]

@@ -1,0 +1,259 @@
+"""`python -m imgfeat.spark_job INPUT OUTPUT [options]` (or spark-submit of
+this file): `imgfeat run` on a Spark cluster. The output folder has the CLI's
+layout, schema, rows, labels and features (docs/SPARK.md).
+
+The driver lists INPUT and plans the run as the CLI does (same listing order,
+labels, model, reducer), the executors read, decode and featurize the images
+with imgfeat's C++ core and write part files, and the driver commits exactly
+one attempt per partition (_spark_commit.py) before it writes _errors.parquet,
+_reducer.parquet, _imgfeat.json and _SUCCESS through the library's writer.
+"""
+import datetime
+import json
+import math
+import sys
+import time
+
+import pyarrow as pa
+
+from . import __version__, _imgfeat
+from . import _spark_commit as commit
+from . import _spark_worker as worker
+from . import spark as imgfeat_spark
+from ._spark_options import parse_args, run_options
+from ._reducers import SparseRandomProjection, load_reducer
+
+_SPARK_DIR = "_temporary/spark"
+
+
+def log(args, message):
+    if not args.quiet:
+        print(f"imgfeat.spark_job: {message}", file=sys.stderr, flush=True)
+
+
+def spark_session(args):
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("imgfeat")
+    if args.master:
+        builder = builder.master(args.master)
+    for setting in args.conf:
+        key, _, value = setting.partition("=")
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def listing_frame(spark, listing, partitions):
+    """The listing as a DataFrame of contiguous slices, in listing order, so
+    that the parts, read in name order, hold the rows in the CLI's order."""
+    from pyspark.sql.types import (LongType, StringType, StructField, StructType,
+                                   TimestampType)
+
+    schema = StructType([StructField("path", StringType(), False),
+                         StructField("label", StringType(), False),
+                         StructField("modification_time", TimestampType(), False),
+                         StructField("length", LongType(), False)])
+    rows = list(zip(*(listing.column(i).to_pylist() for i in range(4))))
+    rdd = spark.sparkContext.parallelize(rows, max(1, min(partitions, len(rows))))
+    return spark.createDataFrame(rdd, schema)
+
+
+def worker_config(args, plan, spark):
+    threads = args.threads or int(spark.conf.get("spark.task.cpus", "1"))
+    model = imgfeat_spark.model_config(args.model, args.pooling, args.engine, threads,
+                                       plan["batch"], args.model_dir, args.model_spec,
+                                       args.max_pixels)
+    return {"model": model, "max_file_bytes": args.max_file_bytes,
+            "label_regex": args.label_regex,
+            "storage": imgfeat_spark.storage_config(args.s3_endpoint, args.s3_region,
+                                                    args.s3_anonymous, args.s3_attempts)}
+
+
+def reducer_spec(args, plan):
+    if args.reducer_from:
+        return {"kind": "file", "uri": args.reducer_from}, load_reducer(args.reducer_from)
+    if args.reduce == "srp":
+        r = json.loads(plan["reducer"])
+        density = "auto" if r["density_auto"] else r["density"]
+        spec = imgfeat_spark.srp_spec(r["n_components"], r["n_features"], r["seed"], density)
+        return spec, SparseRandomProjection(r["n_components"], r["n_features"], r["seed"],
+                                            density)
+    return {"kind": "none"}, None
+
+
+def run_stage(frame, stage_uri, max_rows, config):
+    """Featurizes `frame` (the listing) into attempt files; the task results."""
+    run = commit.write_rows(stage_uri, max_rows, commit.featurized(config))
+    return [r.asDict() for r in frame.mapInArrow(run, commit.RESULT_DDL).collect()]
+
+
+def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage):
+    """PCA: passes over the committed raw parts (read from storage by the
+    executors, one task per part), partials merged with treeReduce, then the
+    parts reduced into attempt files. Returns (task results, fitted reducer)."""
+    from ._distributed_pca import DistributedPCA, PcaPartial
+
+    sc = spark.sparkContext
+    uris = sc.parallelize(raw_uris, len(raw_uris))
+    fit = DistributedPCA(plan["output_dim"], plan["feature_dim"],
+                         oversampling=run_options(args)["pca_oversampling"],
+                         power_iterations=args.pca_power_iterations, seed=args.seed)
+    while not fit.done:
+        pass_ = fit.pass_
+
+        def partial_of(uri, pass_=pass_):
+            worker.configure_storage(storage)
+            partial = PcaPartial.empty(pass_)
+            partial.add(pass_, worker.as_matrix(commit.read_part(uri).column("features")))
+            return partial  # pickled by Spark (PcaPartial pickles)
+
+        def merge(a, b, pass_=pass_):
+            a.merge(pass_, b)
+            return a
+
+        total = uris.map(partial_of).treeReduce(merge, depth=2)
+        fit.end_pass(total)
+    fitted = fit.result()
+    state = sc.broadcast(imgfeat_spark.reducer_bytes(fitted))
+    token = f"pca-{time.time_ns()}"
+
+    def reduced(items):
+        worker.configure_storage(storage)
+        red = worker.shipped_reducer(token, state.value)
+        for uri in items:
+            table = commit.read_part(uri)
+            features = red.transform(table.column("features")).cast(pa.list_(pa.float32()))
+            n = table.num_rows
+            yield pa.RecordBatch.from_arrays(
+                [table.column("path").combine_chunks(), table.column("label").combine_chunks(),
+                 table.column("modification_time").combine_chunks(),
+                 table.column("length").combine_chunks(), features,
+                 pa.nulls(n, pa.string()), pa.nulls(n, pa.string())], schema=worker.ROW_SCHEMA)
+
+    run = commit.write_rows(stage_uri, max_rows, reduced)
+
+    def as_rows(items):
+        for batch in run(items):
+            yield from batch.to_pylist()
+
+    return list(uris.mapPartitions(as_rows).collect()), fitted
+
+
+def manifest(plan, args, counts, timings, reducer_json, spark):
+    return json.dumps({
+        "version": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "parameters": json.loads(plan["parameters"]),
+        "model": json.loads(plan["model"]),
+        "engine": {"name": args.engine, "threads": plan["worker_threads"],
+                   "batch": plan["batch"]},
+        "reducer": json.loads(reducer_json),
+        "counts": counts,
+        "timings": timings,
+        "spark": {"master": spark.sparkContext.master, "partitions": plan["partitions"],
+                  "application_id": spark.sparkContext.applicationId},
+    }, indent=2)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    started = time.monotonic()
+    options = run_options(args)
+    _imgfeat.configure_storage(args.s3_endpoint, args.s3_region, args.s3_anonymous,
+                               args.s3_attempts)
+    capsules, skipped = _imgfeat.list_images(args.input, args.glob, True, args.label_regex)
+    listing = pa.RecordBatch._import_from_c_capsule(*capsules)
+    n_listed = listing.num_rows
+    if n_listed == 0 and not skipped:
+        raise SystemExit(f"imgfeat.spark_job: no image under {args.input}")
+    plan = _imgfeat.plan(args.input, args.output, options, n_listed)
+    output = plan["output"]
+    # Opens OUTPUT as a run does (refuses a foreign folder, --overwrite,
+    # --resume's parameter check), then lets go of it while Spark works.
+    writer = _imgfeat._OutputWriter.open(output, plan["output_dim"], plan["parameters"],
+                                         args.overwrite, args.resume)
+    if writer.already_complete:
+        log(args, f"{output} is already complete")
+        return 0
+    done = writer.committed_paths
+    next_part = 0
+    for name in _imgfeat.list_names(output):
+        if name.startswith("part-") and name.endswith(".parquet"):
+            next_part = max(next_part, int(name[5:-8]) + 1)
+    del writer
+    if args.resume and args.reduce == "pca" and done:
+        raise SystemExit("imgfeat.spark_job: --resume of a PCA run that wrote parts is not "
+                         "supported; use --overwrite")
+    spark_dir = commit.join(output, _SPARK_DIR)
+    _imgfeat.delete_tree(spark_dir)  # attempts of an earlier, interrupted job
+    if done:
+        keep = pa.array([p not in done for p in listing.column(0).to_pylist()])
+        listing = listing.filter(keep)
+
+    spark = spark_session(args)
+    cores = spark.sparkContext.defaultParallelism
+    partitions = args.partitions or max(4 * cores, math.ceil(listing.num_rows / 2000))
+    plan["partitions"] = partitions
+    config = worker_config(args, plan, spark)
+    plan["worker_threads"] = config["model"]["threads"]
+    spec, reducer = reducer_spec(args, plan)
+    on_s3 = output.startswith("s3://")
+    pca = args.reduce == "pca" and not args.reducer_from
+    config["reduce"] = {"kind": "none"} if pca else spec
+    dim = plan["feature_dim"] if pca else plan["output_dim"]
+    max_rows = commit.rows_per_part(dim, on_s3, 0 if pca else args.rows_per_part)
+    log(args, f"{listing.num_rows} images in {partitions} tasks on {spark.sparkContext.master}")
+
+    t0 = time.monotonic()
+    results = []
+    pca_fit_seconds = 0.0
+    if listing.num_rows:
+        results = run_stage(listing_frame(spark, listing, partitions),
+                            commit.join(spark_dir, "features"), max_rows, config)
+    stream_seconds = time.monotonic() - t0
+    if pca:
+        raw = commit.committed(results, lambda i: commit.join(spark_dir, f"raw/part-{i:05d}.parquet"))
+        if sum(rows for _, rows in raw) < 2:
+            raise SystemExit("imgfeat.spark_job: PCA needs at least 2 decodable images")
+        t1 = time.monotonic()
+        reduced, reducer = fit_and_reduce_pca(
+            spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
+            commit.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part),
+            config["storage"])
+        pca_fit_seconds = time.monotonic() - t1
+        errors_from = results
+        results = reduced
+    else:
+        errors_from = results
+    commit.committed(results, lambda i: commit.join(output, _imgfeat.part_name(next_part + i)))
+    _imgfeat.delete_tree(spark_dir)
+
+    writer = _imgfeat._OutputWriter.open(output, plan["output_dim"], plan["parameters"],
+                                         False, True)
+    for path, reason in skipped:
+        writer.add_error(path, "list", reason)
+    errors = [r for r in errors_from if r["kind"] == "error"]
+    errors.sort(key=lambda r: r["partition"])
+    for r in errors:
+        writer.add_error(r["path"], r["stage"], r["error"])
+    if reducer is not None:
+        reducer.save(commit.join(output, "_reducer.parquet"))
+    reducer_json = reducer.describe() if reducer is not None else {
+        "kind": "none", "n_features": plan["feature_dim"]}
+    rows_written = writer.rows_written
+    inference = sum(r["seconds"] or 0 for r in errors_from if r["kind"] == "stats")
+    counts = {"images_listed": n_listed, "images_already_done": len(done),
+              "rows_written": rows_written, "errors": writer.errors_recorded,
+              "feature_dim": plan["feature_dim"], "output_dim": plan["output_dim"]}
+    timings = {"total_seconds": time.monotonic() - started, "stream_seconds": stream_seconds,
+               "inference_seconds": inference, "reduce_seconds": 0.0,
+               "pca_fit_seconds": pca_fit_seconds,
+               "images_per_second": (rows_written - len(done)) / stream_seconds
+               if stream_seconds > 0 else 0.0}
+    writer.finish(manifest(plan, args, counts, timings, json.dumps(reducer_json), spark))
+    log(args, f"{rows_written} rows, {writer.errors_recorded} errors -> {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""`python -m imgfeat.spark_job` on a real Spark standalone cluster (a master
+and two one-core workers on 127.0.0.1, each a JVM started here, executors in
+JVMs of their own with Python workers): the CLI's output for the same input,
+an executor killed with SIGKILL mid-job, S3 in and out, PCA fitted on the
+cluster. One cluster serves every test; it is stopped even when one fails."""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import sys
+import time
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, SAMPLE, run_imgfeat, sample_files
+from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
+from spark_cluster import SparkCluster
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory):
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+def link_tree(root, files, broken=True):
+    """A folder of links to `files` (label folders kept) and one broken image."""
+    for f in files:
+        dst = root / f.parent.name / f.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(f, dst)
+    if broken:
+        (root / "broken").mkdir()
+        (root / "broken" / "bad.jpg").write_bytes(b"not a jpeg")
+    return root
+
+
+def read_dir(location, endpoint=None):
+    """(rows sorted by path, errors sorted by path, manifest, file names)."""
+    if str(location).startswith("s3://"):
+        fs, path = arrow_s3(endpoint), str(location)[5:]
+        names = {i.base_name for i in fs.get_file_info(__import__("pyarrow.fs").fs.FileSelector(
+            path, recursive=True))}
+        rows = ds.dataset(path, filesystem=fs, format="parquet").to_table()
+        errors = pq.read_table(f"{path}/_errors.parquet", filesystem=fs)
+        with fs.open_input_stream(f"{path}/_imgfeat.json") as f:
+            manifest = json.loads(f.read())
+    else:
+        location = pathlib.Path(location)
+        names = {p.name for p in location.iterdir()}
+        rows = ds.dataset(location, format="parquet").to_table()
+        errors = pq.read_table(location / "_errors.parquet")
+        manifest = json.loads((location / "_imgfeat.json").read_text())
+    return rows.sort_by("path"), errors.sort_by("path"), manifest, names
+
+
+def assert_same_output(cli, spark, endpoint=None, exact=True):
+    """The Spark output has the CLI's files, schema, rows, labels, errors,
+    manifest keys and (exact) the same features bit for bit."""
+    c_rows, c_errors, c_manifest, c_names = read_dir(cli, endpoint)
+    s_rows, s_errors, s_manifest, s_names = read_dir(spark, endpoint)
+    # The CLI's files (but the distortion sample, which a Spark run does not write).
+    expected = {n for n in c_names if n.startswith("_") and n != "_distortion.parquet"}
+    assert expected <= s_names and any(n.startswith("part-") for n in s_names), (c_names, s_names)
+    assert not any(n.startswith("_temporary") for n in s_names), s_names
+    assert s_rows.schema.equals(c_rows.schema, check_metadata=False)
+    paths = s_rows.column("path").to_pylist()
+    assert len(paths) == len(set(paths)), "a row appears twice"
+    assert paths == c_rows.column("path").to_pylist()
+    assert s_rows.column("label").equals(c_rows.column("label"))
+    assert s_rows.column("modification_time").equals(c_rows.column("modification_time"))
+    assert s_rows.column("length").equals(c_rows.column("length"))
+    if exact:
+        assert s_rows.column("features").equals(c_rows.column("features"))
+    assert s_errors.equals(c_errors)
+    assert set(c_manifest) <= set(s_manifest)
+    for key in ("parameters", "model") + (("reducer",) if exact else ()):
+        assert s_manifest[key] == c_manifest[key], key
+    c_counts = dict(c_manifest["counts"])
+    assert s_manifest["counts"] == c_counts
+    return s_rows, c_rows
+
+
+def load_counts(log_dir):
+    """{pid: compilations} from IMGFEAT_SPARK_LOAD_LOG files."""
+    return {int(p.name[6:-4]): len(p.read_text().splitlines())
+            for p in pathlib.Path(log_dir).glob("loads-*.txt")}
+
+
+def test_spark_job_equals_cli_on_the_sample(cluster, tmp_path):
+    """The whole sample (2,624 images): Spark's output is the CLI's, SRP
+    features bit for bit; each Python worker compiled the model once."""
+    cli = tmp_path / "cli"
+    run_imgfeat("run", SAMPLE, cli, "--quiet")
+    loads = tmp_path / "loads"
+    loads.mkdir()
+    out = tmp_path / "spark"
+    cluster.run(SAMPLE, out, "--partitions", "12",
+                conf=[f"spark.executorEnv.IMGFEAT_SPARK_LOAD_LOG={loads}"])
+    rows, _ = assert_same_output(cli, out)
+    assert rows.num_rows == 2624
+    assert len(list(out.glob("part-*.parquet"))) == 12
+    counts = load_counts(loads)
+    # Two one-core executors ran 12 tasks: a few Python workers, each of which
+    # compiled the model exactly once and kept it for its later tasks.
+    assert counts and all(n == 1 for n in counts.values()), counts
+    assert len(counts) < 12, counts
+
+
+def test_executor_killed_mid_job(cluster, tmp_path):
+    """SIGKILL of one executor JVM while tasks run: the job still completes,
+    every image once, with the CLI's features."""
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=24))
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--components", "64", "--quiet")
+    out = tmp_path / "spark"
+    job = cluster.submit(root, out, "--components", "64", "--partitions", "16",
+                         log_name="driver-kill")
+    attempts = out / "_temporary" / "spark" / "features"
+    victim = None
+    deadline = time.time() + 300
+    while victim is None and time.time() < deadline and job.poll() is None:
+        done = list(attempts.glob("p*-a*/part-*.parquet")) if attempts.is_dir() else []
+        executors = cluster.executor_pids()
+        if done and executors:
+            victim = executors[0]
+            os.kill(victim, signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    assert victim is not None, "the job ended before an executor could be killed"
+    assert not (out / "_SUCCESS").exists(), "killed after the job, not during it"
+    job.wait(600)
+    assert job.returncode == 0, job.log_path.read_text()[-4000:]
+    assert victim not in cluster.executor_pids()
+    rows, cli_rows = assert_same_output(cli, out)
+    assert rows.num_rows == cli_rows.num_rows == 24 * len({f.parent for f in
+                                                            sample_files("Test", 24)})
+
+
+def test_s3_in_and_out(cluster, tmp_path):
+    """s3:// INPUT and OUTPUT on a local S3 server, read and written by the
+    executors through imgfeat's own S3 client: the CLI's output, raw
+    features (--reduce none) bit for bit."""
+    with moto_server() as endpoint:
+        s3 = s3_client(endpoint)
+        s3.create_bucket(Bucket="images")
+        s3.create_bucket(Bucket="features")
+        files = sample_files("Test", per_class=6)
+        for f in files:
+            s3.put_object(Bucket="images", Key=f"sample/{f.parent.name}/{f.name}",
+                          Body=f.read_bytes())
+        s3.put_object(Bucket="images", Key="sample/broken/bad.jpg", Body=b"not a jpeg")
+        flags = ["--reduce", "none", "--s3-endpoint", endpoint]
+        run_imgfeat("run", "s3://images/sample", "s3://features/cli", *flags, "--quiet",
+                    env=CREDENTIALS)
+        cluster.run("s3://images/sample", "s3://features/spark", *flags, "--partitions", "4",
+                    log_name="driver-s3")
+        rows, _ = assert_same_output("s3://features/cli", "s3://features/spark", endpoint)
+        assert rows.num_rows == len(files)
+        parts = [k for k in keys_of(s3, "spark/") if k.rsplit("/", 1)[1].startswith("part-")]
+        assert len(parts) >= 2  # one or more per task
+        assert all(p.startswith("s3://images/sample/") for p in rows.column("path").to_pylist())
+        keys = keys_of(s3, "spark/")
+        assert not [k for k in keys if "_temporary" in k], keys
+        assert s3.list_multipart_uploads(Bucket="features").get("Uploads", []) == []
+
+
+def test_pca_fitted_on_the_cluster(cluster, tmp_path):
+    """--reduce pca: partial states per partition merged by treeReduce; the
+    projection matches the CLI's fit (up to the sign of each axis)."""
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=8))
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--reduce", "pca", "--components", "8", "--quiet")
+    out = tmp_path / "spark"
+    cluster.run(root, out, "--reduce", "pca", "--components", "8", "--partitions", "5",
+                log_name="driver-pca")
+    rows, cli_rows = assert_same_output(cli, out, exact=False)
+    got = np.stack(rows.column("features").to_numpy(zero_copy_only=False))
+    want = np.stack(cli_rows.column("features").to_numpy(zero_copy_only=False))
+    signs = np.sign(np.sum(got * want, axis=0))
+    np.testing.assert_allclose(got * signs, want, rtol=0, atol=1e-2 * np.abs(want).max())
+
+
+def keys_of(s3, prefix):
+    return [o["Key"] for o in s3.list_objects_v2(Bucket="features", Prefix=prefix)
+            .get("Contents", [])]
+
+
+def matrix(column):
+    return np.stack(column.to_numpy(zero_copy_only=False)).astype(np.float32)
+
+
+def test_dataframe_api(cluster, tmp_path):
+    """imgfeat.spark.featurize on a binaryFile DataFrame and on a `path`
+    column (SRP on the executors: the CLI's rows, bit for bit; the bad image
+    an error row), fit_pca and transform on the cluster (the CLI's PCA)."""
+    root = tmp_path / "in"
+    for f in sample_files("Test", per_class=4):
+        (root / f.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(f, root / f.parent.name / f.name)
+    (root / "broken").mkdir()
+    (root / "broken" / "bad.jpg").write_bytes(b"not a jpeg")
+    cli, cli_pca = tmp_path / "cli", tmp_path / "cli-pca"
+    run_imgfeat("run", root, cli, "--components", "32", "--quiet")
+    run_imgfeat("run", root, cli_pca, "--reduce", "pca", "--components", "4", "--quiet")
+    out = tmp_path / "api"
+    out.mkdir()
+    driver = cluster.submit_command([sys.executable, ROOT / "tests" / "tools" /
+                                     "spark_api_driver.py", cluster.url, root, out],
+                                    log_name="driver-api")
+    cluster.wait(driver)
+    want, want_errors, _, _ = read_dir(cli)
+    for name in ("binary_srp", "path_srp"):
+        got = pq.read_table(out / f"{name}.parquet").sort_by("path")
+        ok = got.filter(pc.is_null(got.column("error")))
+        assert ok.column("path").to_pylist() == want.column("path").to_pylist(), name
+        assert ok.column("label").to_pylist() == want.column("label").to_pylist(), name
+        assert ok.column("length").to_pylist() == want.column("length").to_pylist(), name
+        np.testing.assert_array_equal(matrix(ok.column("features")),
+                                      matrix(want.column("features")))
+        bad = got.filter(pc.is_valid(got.column("error")))
+        assert bad.column("path").to_pylist() == want_errors.column("path").to_pylist()
+        assert bad.column("error").to_pylist() == want_errors.column("error").to_pylist()
+        assert bad.column("stage").to_pylist() == want_errors.column("stage").to_pylist()
+        assert bad.column("features").null_count == bad.num_rows
+    fitted = json.loads((out / "pca.json").read_text())
+    cli_fit = json.loads((cli_pca / "_imgfeat.json").read_text())["reducer"]
+    np.testing.assert_allclose(fitted["explained_variance"][:2],
+                               cli_fit["explained_variance"][:2], rtol=1e-3)
+    pca_rows = pq.read_table(out / "pca.parquet").sort_by("path")
+    cli_rows = ds.dataset(cli_pca, format="parquet").to_table().sort_by("path")
+    assert pca_rows.column("path").to_pylist() == cli_rows.column("path").to_pylist()
+    got, want_pca = matrix(pca_rows.column("features")), matrix(cli_rows.column("features"))
+    signs = np.sign(np.sum(got * want_pca, axis=0))
+    np.testing.assert_allclose((got * signs)[:, :2], want_pca[:, :2], rtol=0,
+                               atol=1e-2 * np.abs(want_pca).max())
+
+
+def test_driver_killed_then_resume(cluster, tmp_path):
+    """SIGKILL of the driver mid-job leaves an incomplete output (no
+    _SUCCESS, no part of a half-done stage); --resume completes it: every
+    image once, the CLI's features, no attempt left behind."""
+    root = link_tree(tmp_path / "in", sample_files("Test", per_class=12))
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--components", "64", "--quiet")
+    out = tmp_path / "spark"
+    job = cluster.submit(root, out, "--components", "64", "--partitions", "12",
+                         log_name="driver-resume-1")
+    attempts = out / "_temporary" / "spark" / "features"
+    deadline = time.time() + 300
+    while time.time() < deadline and job.poll() is None:
+        if attempts.is_dir() and list(attempts.glob("p*-a*/part-*.parquet")):
+            break
+        time.sleep(0.05)
+    assert job.poll() is None, "the job ended before its driver could be killed"
+    cluster.kill(job)
+    assert not (out / "_SUCCESS").exists()
+    assert not list(out.glob("part-*.parquet"))
+    cluster.run(root, out, "--components", "64", "--resume", log_name="driver-resume-2")
+    assert_same_output(cli, out)
+    assert not (out / "_temporary").exists()
