@@ -88,6 +88,28 @@ def test_runs_with_fewer_than_two_good_images_complete_quietly(tmp_path, good):
     assert pq.read_table(out / "_errors.parquet").num_rows == 2
 
 
+def test_long_thin_image_is_refused_before_its_resize_allocates(tmp_path):
+    """Pillow's resize of a 1-pixel-wide strip needs a 224-wide intermediate
+    image as tall as the strip: a 233 KB PNG of 1 x 60,000,000 asked for
+    40 GB and ended the run with std::bad_alloc. Now that image is refused
+    like one above --max-pixels, and a wide strip whose resize fits is kept."""
+    from PIL import Image
+    root = tmp_path / "in" / "Strips"
+    root.mkdir(parents=True)
+    Image.new("RGB", (1, 100_000), (200, 100, 50)).save(root / "tall.png")
+    Image.new("RGB", (100_000, 1), (50, 100, 200)).save(root / "wide.png")
+    out = tmp_path / "out"
+    # 1,000,000 pixels allowed: 3 MB of scratch for the resize; the tall strip
+    # needs 67 MB (224 x 100,000 x 3), the wide one 1.6 MB of weight tables.
+    proc = run_imgfeat("run", tmp_path / "in", out, "--reduce", "none", "--max-pixels", "1000000")
+    table = read_output(out)
+    assert [p.rsplit("/", 1)[1] for p in table.column("path").to_pylist()] == ["wide.png"]
+    errors = pq.read_table(out / "_errors.parquet").to_pylist()
+    assert [e["path"].rsplit("/", 1)[1] for e in errors] == ["tall.png"]
+    assert "too long and thin to resize" in errors[0]["error"], errors
+    assert "tall.png" in proc.stderr
+
+
 def test_missing_input_fails_clearly_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     proc = run_imgfeat("run", tmp_path / "nowhere", out, check=False)

@@ -41,6 +41,14 @@ Result<RgbImage> DecodeRgb(std::span<const uint8_t> bytes, const DecodeOptions& 
 // calls to avoid allocations.
 void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst);
 
+// Bytes ResizeBicubic allocates besides `dst` to resize src_width x
+// src_height into width x height: Pillow's intermediate image (width x
+// src_height, when both axes change) and its weight tables (about 4 per input
+// pixel of each axis when shrinking). A long, thin image needs far more than
+// its own pixels: 1 x 60,000,000 into 224 x 224 needs 40 GB. Callers bound
+// it as they bound the decoded image.
+int64_t BicubicResizeScratchBytes(int src_width, int src_height, int width, int height);
+
 // The model's preprocessing of 8-bit RGB into float32 HWC:
 //   kTf    : x / 127.5 - 1            (Keras 'tf' mode: MobileNetV2, Inception)
 //   kTorch : (x / 255 - mean) / std   (ImageNet mean/std, RGB)

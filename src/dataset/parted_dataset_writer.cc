@@ -61,8 +61,7 @@ Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t 
   ARROW_ASSIGN_OR_RAISE(auto input, OpenCommitted(name));
   auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
   if (!reader.ok()) {
-    return Status::IOError("cannot read committed part '", where,
-                           "': ", reader.status().message());
+    return Status::IOError("cannot read committed part '", where, "': ", reader.status().message());
   }
   std::shared_ptr<arrow::Schema> schema;
   ARROW_RETURN_NOT_OK((*reader)->GetSchema(&schema));

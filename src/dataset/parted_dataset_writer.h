@@ -36,8 +36,8 @@ class PartedDatasetWriter : public DatasetWriter {
                       FeatureRowGroup row_group);
 
   // A Parquet file that appears as output entry `name` on Commit(FinalPath(name)).
-  virtual Result<std::unique_ptr<ParquetFile>> CreateFile(std::string_view name,
-                                                          std::shared_ptr<arrow::Schema> schema) = 0;
+  virtual Result<std::unique_ptr<ParquetFile>> CreateFile(
+      std::string_view name, std::shared_ptr<arrow::Schema> schema) = 0;
   virtual std::string FinalPath(std::string_view name) const = 0;
   // How an entry is named in messages: a local path or an s3:// URI.
   virtual std::string DisplayPath(std::string_view name) const = 0;

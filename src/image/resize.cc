@@ -115,6 +115,17 @@ void ResampleVertical(const uint8_t* src, int width, const ResizeCoefficients& c
 
 }  // namespace
 
+int64_t BicubicResizeScratchBytes(int src_width, int src_height, int width, int height) {
+  if (src_width <= 0 || src_height <= 0 || width <= 0 || height <= 0) return 0;
+  if (width == src_width && height == src_height) return 0;
+  using image_internal::BicubicTaps;
+  const int64_t tables = int64_t{width} * BicubicTaps(src_width, width) +
+                         int64_t{height} * BicubicTaps(src_height, height);
+  const bool intermediate = width != src_width && height != src_height;
+  return tables * static_cast<int64_t>(sizeof(int32_t)) +
+         (intermediate ? int64_t{width} * src_height * 3 : 0);
+}
+
 void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst) {
   dst->width = std::max(width, 0);
   dst->height = std::max(height, 0);
@@ -145,6 +156,7 @@ void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst) {
     ResampleHorizontal(src.pixels.data(), src.width, src.height, first_row, rows, *horizontal,
                        spare.data());
     std::memcpy(dst->pixels.data(), spare.data(), temp_bytes);
+    if (spare.capacity() > (size_t{64} << 20)) std::vector<uint8_t>().swap(spare);
     return;
   }
   thread_local std::vector<uint8_t> temp;
@@ -152,6 +164,8 @@ void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst) {
   ResampleHorizontal(src.pixels.data(), src.width, src.height, first_row, rows, *horizontal,
                      temp.data());
   ResampleVertical(temp.data(), width, *vertical, first_row, dst->pixels.data());
+  // Kept for the next image of a common size; a rare huge one is not kept.
+  if (temp.capacity() > (size_t{64} << 20)) std::vector<uint8_t>().swap(temp);
 }
 
 }  // namespace imgfeat

@@ -19,6 +19,12 @@ double BicubicFilter(double x) {
 
 }  // namespace
 
+int BicubicTaps(int in_size, int out_size) {
+  const double scale = static_cast<double>(static_cast<float>(in_size)) / out_size;
+  const double filterscale = scale < 1.0 ? 1.0 : scale;
+  return static_cast<int>(std::ceil(kBicubicSupport * filterscale)) * 2 + 1;
+}
+
 ResizeCoefficients ComputeBicubicCoefficients(int in_size, int out_size) {
   ResizeCoefficients c;
   c.in_size = in_size;
@@ -28,7 +34,7 @@ ResizeCoefficients ComputeBicubicCoefficients(int in_size, int out_size) {
   const double scale = static_cast<double>(in1 - in0) / out_size;
   const double filterscale = scale < 1.0 ? 1.0 : scale;
   const double support = kBicubicSupport * filterscale;
-  c.taps = static_cast<int>(std::ceil(support)) * 2 + 1;
+  c.taps = BicubicTaps(in_size, out_size);
   c.first.resize(out_size);
   c.count.resize(out_size);
   c.weights.assign(static_cast<size_t>(out_size) * c.taps, 0);
@@ -68,6 +74,9 @@ std::shared_ptr<const ResizeCoefficients> CachedBicubicCoefficients(int in_size,
   }
   auto entry =
       std::make_shared<const ResizeCoefficients>(ComputeBicubicCoefficients(in_size, out_size));
+  // The table of a very long axis (megabytes) is used once, not kept.
+  constexpr size_t kLargestKept = size_t{1} << 18;
+  if (entry->weights.size() > kLargestKept) return entry;
   if (cache.size() == kCapacity) cache.erase(cache.begin());
   cache.push_back(entry);
   return entry;

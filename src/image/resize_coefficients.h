@@ -23,6 +23,8 @@ struct ResizeCoefficients {
 // The weights of Image.resize's default BICUBIC filter (a = -0.5), widened
 // by the scale when shrinking (antialiasing), over the whole input axis.
 ResizeCoefficients ComputeBicubicCoefficients(int in_size, int out_size);
+// Its `taps` (Resample.c's ksize), without building the table.
+int BicubicTaps(int in_size, int out_size);
 
 // The same, from a small per-thread cache: a pipeline resizes images of few
 // distinct sizes, so the tables are built once per size pair and thread.

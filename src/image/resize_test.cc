@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "image/resize_coefficients.h"
 #include "imgfeat/image.h"
 #include "testing/test_util.h"
 
@@ -145,3 +146,21 @@ TEST(ResizeBicubic, MatchesResampleCOnManySizes) {
 
 }  // namespace
 }  // namespace imgfeat
+
+TEST(BicubicResizeScratchBytes, CountsTheIntermediateImageAndTheTables) {
+  using imgfeat::BicubicResizeScratchBytes;
+  using imgfeat::image_internal::ComputeBicubicCoefficients;
+  EXPECT_EQ(BicubicResizeScratchBytes(224, 224, 224, 224), 0);
+  const auto across = ComputeBicubicCoefficients(640, 224);
+  const auto down = ComputeBicubicCoefficients(480, 224);
+  EXPECT_EQ(BicubicResizeScratchBytes(640, 480, 224, 224),
+            static_cast<int64_t>(across.weights.size() + down.weights.size()) * 4 +
+                int64_t{224} * 480 * 3);
+  // One axis only: no intermediate image.
+  EXPECT_EQ(BicubicResizeScratchBytes(640, 224, 224, 224),
+            static_cast<int64_t>(across.weights.size() +
+                                 ComputeBicubicCoefficients(224, 224).weights.size()) *
+                4);
+  // A 1-pixel-wide strip: a 224-wide intermediate as tall as the strip.
+  EXPECT_GT(BicubicResizeScratchBytes(1, 60'000'000, 224, 224), int64_t{40'000'000'000});
+}

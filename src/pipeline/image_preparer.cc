@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 
 namespace imgfeat {
 namespace {
@@ -94,11 +95,31 @@ Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* st
 }
 
 Status ImagePreparer::PrepareBytes(std::span<const uint8_t> bytes, float* out) {
+  // Every size is bounded before it is allocated; this is the last line, so
+  // that one image never ends a run (std::bad_alloc would end the process).
+  try {
+    return DecodeResizePreprocess(bytes, out);
+  } catch (const std::bad_alloc&) {
+    return Status::OutOfMemory("not enough memory for this image");
+  }
+}
+
+Status ImagePreparer::DecodeResizePreprocess(std::span<const uint8_t> bytes, float* out) {
   DecodeOptions options;
   options.max_pixels = geometry_.max_pixels;
   ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes, options));
   const RgbImage* ready = &decoded;
   if (decoded.width != geometry_.width || decoded.height != geometry_.height) {
+    // The same budget as the decoded image: 3 bytes per allowed pixel.
+    const int64_t scratch =
+        BicubicResizeScratchBytes(decoded.width, decoded.height, geometry_.width, geometry_.height);
+    if (scratch > 3 * geometry_.max_pixels) {
+      return Status::Invalid("image of ", decoded.width, "x", decoded.height,
+                             " is too long and thin to resize: Pillow's resize to ",
+                             geometry_.width, "x", geometry_.height, " would need ", scratch >> 20,
+                             " MiB besides the image, more than the ",
+                             (3 * geometry_.max_pixels) >> 20, " MiB that --max-pixels allows");
+    }
     ResizeBicubic(decoded, geometry_.width, geometry_.height, &resized_);
     ready = &resized_;
   }

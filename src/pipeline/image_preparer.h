@@ -32,6 +32,8 @@ class ImagePreparer {
   Status PrepareBytes(std::span<const uint8_t> bytes, float* out);
 
  private:
+  Status DecodeResizePreprocess(std::span<const uint8_t> bytes, float* out);
+
   InputGeometry geometry_;
   std::vector<uint8_t> bytes_;
   RgbImage resized_;
