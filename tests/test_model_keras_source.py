@@ -25,6 +25,10 @@ import keras_oracle
 from conftest import IMGFEAT, MODELS, sample_files
 from keras_legacy_h5 import write_legacy_h5
 
+# Keras 3 under numpy 2 warns on each weight it converts (its own code, not
+# imgfeat's): 520 lines of noise per run.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
 H5_NAME = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5"
 MODEL_FILE = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx"
 # Keras' published file is 9,406,464 bytes; the same layout written here
