@@ -27,6 +27,12 @@ struct DecodeOptions {
   // Images with more pixels than this are refused before their pixels are
   // decoded (Pillow refuses above 2 * 89,478,485 too: DecompressionBombError).
   int64_t max_pixels = 178956970;
+  // The size the image is resized to next, if any: then an image whose
+  // resize would need more scratch memory than max_pixels allows (see
+  // CheckResizeScratch) is refused from its header, before its pixels are
+  // decoded.
+  int resize_width = 0;
+  int resize_height = 0;
 };
 
 // Decodes JPEG, PNG, WebP, TIFF, BMP or GIF (first frame) bytes into the
@@ -48,6 +54,11 @@ void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst);
 // its own pixels: 1 x 60,000,000 into 224 x 224 needs 40 GB. Callers bound
 // it as they bound the decoded image.
 int64_t BicubicResizeScratchBytes(int src_width, int src_height, int width, int height);
+// Refuses (Status::Invalid, naming the sizes) a resize of src_width x
+// src_height into width x height whose scratch memory is above 3 bytes per
+// pixel of max_pixels: the budget of the decoded image itself.
+Status CheckResizeScratch(int64_t src_width, int64_t src_height, int width, int height,
+                          int64_t max_pixels);
 
 // The model's preprocessing of 8-bit RGB into float32 HWC:
 //   kTf    : x / 127.5 - 1            (Keras 'tf' mode: MobileNetV2, Inception)

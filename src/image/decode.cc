@@ -17,6 +17,10 @@ Status CheckImageSize(int64_t width, int64_t height, const DecodeOptions& option
     return Status::Invalid("too many pixels: ", width, "x", height, " is more than ",
                            options.max_pixels);
   }
+  if (options.resize_width > 0 && options.resize_height > 0) {
+    return CheckResizeScratch(width, height, options.resize_width, options.resize_height,
+                              options.max_pixels);
+  }
   return Status::OK();
 }
 

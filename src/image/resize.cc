@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "image/resize_coefficients.h"
 #include "imgfeat/image.h"
@@ -124,6 +125,24 @@ int64_t BicubicResizeScratchBytes(int src_width, int src_height, int width, int 
   const bool intermediate = width != src_width && height != src_height;
   return tables * static_cast<int64_t>(sizeof(int32_t)) +
          (intermediate ? int64_t{width} * src_height * 3 : 0);
+}
+
+Status CheckResizeScratch(int64_t src_width, int64_t src_height, int width, int height,
+                          int64_t max_pixels) {
+  const int64_t budget = 3 * max_pixels;
+  // Sides above INT_MAX cannot be decoded anyway (checked by the caller's
+  // pixel limit); they would need more than any budget here.
+  const bool fits =
+      src_width <= std::numeric_limits<int>::max() && src_height <= std::numeric_limits<int>::max();
+  const int64_t scratch =
+      fits ? BicubicResizeScratchBytes(static_cast<int>(src_width), static_cast<int>(src_height),
+                                       width, height)
+           : std::numeric_limits<int64_t>::max();
+  if (scratch <= budget) return Status::OK();
+  return Status::Invalid("image of ", src_width, "x", src_height,
+                         " is too long and thin to resize: Pillow's resize to ", width, "x", height,
+                         " would need ", scratch >> 20, " MiB besides the image, more than the ",
+                         budget >> 20, " MiB that --max-pixels allows");
 }
 
 void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst) {

@@ -107,19 +107,15 @@ Status ImagePreparer::PrepareBytes(std::span<const uint8_t> bytes, float* out) {
 Status ImagePreparer::DecodeResizePreprocess(std::span<const uint8_t> bytes, float* out) {
   DecodeOptions options;
   options.max_pixels = geometry_.max_pixels;
+  // Decoders refuse from the header an image whose resize would not fit.
+  options.resize_width = geometry_.width;
+  options.resize_height = geometry_.height;
   ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes, options));
   const RgbImage* ready = &decoded;
   if (decoded.width != geometry_.width || decoded.height != geometry_.height) {
-    // The same budget as the decoded image: 3 bytes per allowed pixel.
-    const int64_t scratch =
-        BicubicResizeScratchBytes(decoded.width, decoded.height, geometry_.width, geometry_.height);
-    if (scratch > 3 * geometry_.max_pixels) {
-      return Status::Invalid("image of ", decoded.width, "x", decoded.height,
-                             " is too long and thin to resize: Pillow's resize to ",
-                             geometry_.width, "x", geometry_.height, " would need ", scratch >> 20,
-                             " MiB besides the image, more than the ",
-                             (3 * geometry_.max_pixels) >> 20, " MiB that --max-pixels allows");
-    }
+    // Again on the decoded size, in case a decoder's output is not its header's.
+    ARROW_RETURN_NOT_OK(CheckResizeScratch(decoded.width, decoded.height, geometry_.width,
+                                           geometry_.height, geometry_.max_pixels));
     ResizeBicubic(decoded, geometry_.width, geometry_.height, &resized_);
     ready = &resized_;
   }
