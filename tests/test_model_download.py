@@ -3,17 +3,15 @@ HTTP server on 127.0.0.1 serving ../shared/models: a verified download into
 the cache, a checksum mismatch that leaves nothing behind, a server that is
 down and an HTTP error, each with a one-line message. (The registered
 MobileNetV2 comes from Keras' weight file: tests/test_model_keras_source.py.)"""
-import functools
 import hashlib
-import http.server
 import json
 import os
 import pathlib
-import socket
 import subprocess
-import threading
 
 import pytest
+
+from http_fixtures import cached_files, dead_url, serve  # noqa: F401 (serve: a fixture)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(os.environ.get("IMGFEAT_BUILD", ROOT / "build"))
@@ -22,21 +20,12 @@ TOOL = BUILD / "tools" / "imgfeat_model"
 MODEL_FILE = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx"
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
-def server():
-    """An HTTP server on a free port of 127.0.0.1; yields its base URL."""
-    handler = functools.partial(QuietHandler, directory=str(MODELS))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+def server(serve):
+    """An HTTP server on 127.0.0.1 serving ../shared/models; its base URL."""
+    return serve(MODELS)
 
 
 @pytest.fixture
@@ -60,17 +49,6 @@ def sha256_of(path):
     return hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()
 
 
-def cached_files(cache):
-    root = cache / "imgfeat" / "models"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_missing_model_is_downloaded_verified_and_then_found_offline(server, cache):
     proc = resolve(cache, "--url", f"{server}/{MODEL_FILE}")
     assert proc.returncode == 0, proc.stderr
@@ -80,7 +58,7 @@ def test_missing_model_is_downloaded_verified_and_then_found_offline(server, cac
     assert cached_files(cache) == [MODEL_FILE]  # no temporary file left
 
     # Once cached, no network is needed: a dead URL still resolves.
-    again = resolve(cache, "--url", f"http://127.0.0.1:{free_port()}/{MODEL_FILE}")
+    again = resolve(cache, "--url", f"{dead_url()}/{MODEL_FILE}")
     assert again.returncode == 0, again.stderr
     assert again.stdout.strip() == str(path)
 
@@ -115,7 +93,7 @@ def test_checksum_mismatch_keeps_nothing(server, cache):
 
 
 def test_server_down_is_an_offline_message(cache):
-    proc = resolve(cache, "--url", f"http://127.0.0.1:{free_port()}/{MODEL_FILE}")
+    proc = resolve(cache, "--url", f"{dead_url()}/{MODEL_FILE}")
     assert proc.returncode == 1
     message = proc.stderr.strip()
     assert "\n" not in message

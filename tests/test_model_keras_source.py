@@ -6,16 +6,12 @@ storage.googleapis.com), fetched and converted by the CLI into an empty cache,
 and must give the reference ONNX model's features on real images. Weights that
 do not reproduce the recorded features, a damaged file and Keras 3's own
 `.weights.h5` layout are refused with one line, leaving nothing in the cache."""
-import functools
 import hashlib
-import http.server
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pyarrow.dataset as ds
@@ -23,6 +19,7 @@ import pytest
 
 import keras_oracle
 from conftest import IMGFEAT, MODELS, sample_files
+from http_fixtures import cached_files, dead_url, serve  # noqa: F401 (serve: a fixture)
 from keras_legacy_h5 import write_legacy_h5
 
 # Keras 3 under numpy 2 warns on each weight it converts (its own code, not
@@ -34,30 +31,6 @@ MODEL_FILE = "mobilenet_v2_1.0_224/mobilenet_v2_1.0_224_no_top_nhwc.onnx"
 # Keras' published file is 9,406,464 bytes; the same layout written here
 # differs only in a few names (Keras 3's "input_layer", the version string).
 PUBLISHED_SIZE = 9_406_464
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def serve():
-    """serve(folder) -> base URL of an HTTP server on a free port of 127.0.0.1;
-    every server is stopped when the test ends, passed or failed."""
-    servers = []
-
-    def start(folder):
-        handler = functools.partial(QuietHandler, directory=str(folder))
-        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        servers.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_address[1]}"
-
-    yield start
-    for httpd in servers:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -97,17 +70,6 @@ def imgfeat(env, *args, timeout=600):
     assert IMGFEAT.exists(), f"{IMGFEAT} is not built"
     return subprocess.run([str(IMGFEAT), *map(str, args)], capture_output=True, text=True,
                           env=env, timeout=timeout)
-
-
-def cached_files(cache):
-    root = cache / "imgfeat" / "models"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
-def dead_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def raw_features(env, images, out, *extra):
