@@ -123,7 +123,7 @@ def test_executor_killed_mid_job(cluster, tmp_path):
     run_imgfeat("run", root, cli, "--components", "64", "--quiet")
     out = tmp_path / "spark"
     job = cluster.submit(root, out, "--components", "64", "--partitions", "16",
-                         log_name="driver-kill")
+                         log_name="executor-kill")
     attempts = out / "_temporary" / "spark" / "features"
     victim = None
     deadline = time.time() + 300

@@ -113,9 +113,6 @@ Status ImagePreparer::DecodeResizePreprocess(std::span<const uint8_t> bytes, flo
   ARROW_ASSIGN_OR_RAISE(RgbImage decoded, DecodeRgb(bytes, options));
   const RgbImage* ready = &decoded;
   if (decoded.width != geometry_.width || decoded.height != geometry_.height) {
-    // Again on the decoded size, in case a decoder's output is not its header's.
-    ARROW_RETURN_NOT_OK(CheckResizeScratch(decoded.width, decoded.height, geometry_.width,
-                                           geometry_.height, geometry_.max_pixels));
     ResizeBicubic(decoded, geometry_.width, geometry_.height, &resized_);
     ready = &resized_;
   }
