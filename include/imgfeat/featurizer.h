@@ -35,7 +35,7 @@ struct FeaturizerOptions {
   Pooling pooling = Pooling::kNone;
   int threads = 0;  // decode threads and engine threads; 0: all cores
   int batch = 0;    // images per inference call; 0: the run's default
-  int64_t max_pixels = 178956970;
+  int64_t max_pixels = kPillowMaxPixels;
   // OpenVINO's cache of compiled models (EngineOptions::cache_dir); empty: none.
   std::string model_cache_dir;
 };

@@ -23,10 +23,14 @@ struct RgbImage {
   std::vector<uint8_t> pixels;
 };
 
+// Pillow's Image.MAX_IMAGE_PIXELS * 2, above which Image.open refuses an
+// image (DecompressionBombError): imgfeat's default limit too.
+inline constexpr int64_t kPillowMaxPixels = 178956970;
+
 struct DecodeOptions {
   // Images with more pixels than this are refused before their pixels are
   // decoded (Pillow refuses above 2 * 89,478,485 too: DecompressionBombError).
-  int64_t max_pixels = 178956970;
+  int64_t max_pixels = kPillowMaxPixels;
   // The size the image is resized to next, if any: then an image whose
   // resize would need more scratch memory than max_pixels allows (see
   // CheckResizeScratch) is refused from its header, before its pixels are

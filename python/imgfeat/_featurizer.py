@@ -4,6 +4,7 @@ import os
 import pyarrow as pa
 
 from . import _imgfeat
+from ._options import DEFAULTS, describe, fspath_values
 from ._progress import Progress
 
 _PATH_TYPES = (pa.string(), pa.large_string())
@@ -57,16 +58,7 @@ class Featurizer:
     ``reduce="none"``.
 
     Args:
-        model: a registered model name (``imgfeat.models()``), or the path of an
-            ``.onnx`` file (then ``model_spec`` is required).
-        pooling: ``"none"`` (the model's whole output, 7 x 7 x 1280 = 62,720
-            floats for MobileNetV2) or ``"avg"`` (global average, 1,280).
-        engine: ``"openvino"``.
-        threads: decode and inference threads; 0: all cores.
-        batch: images per inference call; 0: the CLI's default.
-        model_dir: a folder searched first for the model's file.
-        model_spec: a JSON model spec, for an ``.onnx`` model.
-        max_pixels: larger images are refused (an ``error`` row), as Pillow does.
+{options}
         model_cache: a folder for OpenVINO's cache of compiled models: the
             first process compiles and stores, later ones (same model, same
             settings) load in a fraction of the time. None: no cache.
@@ -75,15 +67,15 @@ class Featurizer:
     (model file missing and not downloadable) at once.
     """
 
-    def __init__(self, model="mobilenet_v2", pooling="none", engine="openvino", threads=0,
-                 batch=0, model_dir=None, model_spec=None, max_pixels=178956970,
-                 model_cache=None):
+    def __init__(self, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
+                 engine=DEFAULTS["engine"], threads=DEFAULTS["threads"],
+                 batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
+                 max_pixels=DEFAULTS["max_pixels"], model_cache=None):
+        options = fspath_values({"model": model, "pooling": pooling, "engine": engine,
+                                 "threads": threads, "batch": batch, "model_dir": model_dir,
+                                 "model_spec": model_spec, "max_pixels": max_pixels})
         self._impl = _imgfeat._Featurizer(
-            model=os.fspath(model), pooling=pooling, engine=engine, threads=threads, batch=batch,
-            model_dir=os.fspath(model_dir) if model_dir is not None else "",
-            model_spec=os.fspath(model_spec) if model_spec is not None else "",
-            max_pixels=max_pixels,
-            model_cache=os.fspath(model_cache) if model_cache is not None else "")
+            options, model_cache=os.fspath(model_cache) if model_cache is not None else "")
 
     @property
     def feature_dim(self):
@@ -139,3 +131,6 @@ class Featurizer:
     def __repr__(self):
         return (f"Featurizer(model={self._impl.model_name!r}, feature_dim={self.feature_dim}, "
                 f"threads={self.threads}, batch={self.batch})")
+
+
+Featurizer.__doc__ = Featurizer.__doc__.replace("{options}", describe("featurizer", " " * 8))

@@ -1,26 +1,60 @@
 """imgfeat.run: the CLI's job from Python."""
+import logging
 import os
 
 from . import _imgfeat
+from ._options import describe, fspath_values
 from ._progress import Progress
 
-_PATH_OPTIONS = ("model", "model_spec", "model_dir", "reducer_from")
+logger = logging.getLogger("imgfeat")
+
+
+class _EventPrinter:
+    """A run's events for a Python user: each failed file through `logging`
+    (a warning, seen in a terminal and in a notebook without any set-up),
+    phases at INFO, and a tqdm bar (terminal or Jupyter) while images are
+    featurized and, for PCA, reduced."""
+
+    def __init__(self, progress, quiet):
+        self._progress = progress and not quiet
+        self._error_level = logging.DEBUG if quiet else logging.WARNING
+        self._bar = None
+
+    def __call__(self, events):
+        for e in events:
+            kind = e["kind"]
+            if kind == "file_error":
+                logger.log(self._error_level, "skipped %s: %s", e["path"], e["message"])
+            elif kind == "progress":
+                if self._bar is not None:
+                    self._bar(e["done"], e["total"] if e["total"] > 0 else None)
+            elif kind == "phase":
+                self.close()
+                logger.info("%s%s", e["phase"], f" ({e['total']})" if e["total"] else "")
+                if e["phase"] in ("featurize", "reduce"):
+                    self._bar = Progress(self._progress, total=e["total"] or None,
+                                         desc="imgfeat" if e["phase"] == "featurize"
+                                         else "reducing")
+            else:
+                logger.info("%s", e["message"])
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def run(input, output, *, progress=True, **options):
     """Featurizes the images under `input` into the Parquet dataset `output`,
     exactly as ``imgfeat run INPUT OUTPUT`` does (same files, same numbers).
 
-    Options are the CLI's under Python names: ``glob``, ``label_regex``,
-    ``follow_symlinks``, ``threads``, ``batch``, ``model``, ``model_spec``,
-    ``model_dir``, ``engine``, ``pooling`` ("none" | "avg"), ``reduce``
-    ("srp" | "pca" | "none"), ``components`` (int or "auto"), ``eps``,
-    ``density`` (float or "auto"), ``seed``, ``pca_power_iterations``,
-    ``pca_oversampling``, ``reducer_from``, ``overwrite``, ``resume``,
-    ``quiet``, ``max_pixels``, ``rows_per_part``, ``report`` (also write
-    OUTPUT/_report.html and _report.png, see :func:`report`), and for
-    ``s3://`` paths ``s3_endpoint``, ``s3_region``, ``s3_anonymous``,
-    ``s3_attempts`` (docs/S3.md).
+    Options are the CLI's under Python names (docs/OPTIONS.md); None means
+    the option's default:
+
+{options}
+
+    Each skipped file is logged as a warning on the ``imgfeat`` logger (in
+    a notebook too); `progress` draws a bar (terminal or Jupyter).
 
     The work runs in C++ with the GIL released. Ctrl-C (KeyboardInterrupt)
     stops it after the batch in progress and leaves `output` resumable:
@@ -32,18 +66,18 @@ def run(input, output, *, progress=True, **options):
     Raises ValueError / TypeError for bad options, OSError for unreadable input
     or an unwritable output.
     """
-    for name in _PATH_OPTIONS:
-        if name in options and isinstance(options[name], os.PathLike):
-            options[name] = os.fspath(options[name])
-    bar = Progress(progress and not options.get("quiet", False), desc="imgfeat")
+    printer = _EventPrinter(progress, bool(options.get("quiet")))
     try:
-        return _imgfeat.run(os.fspath(input), os.fspath(output), options, bar.callback())
+        return _imgfeat.run(os.fspath(input), os.fspath(output), fspath_values(options), printer)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(
             f"imgfeat.run interrupted: run it again with resume=True to complete {output}"
         ) from None
     finally:
-        bar.close()
+        printer.close()
+
+
+run.__doc__ = run.__doc__.format(options=describe("python", indent="    - "))
 
 
 def report(output, html=None, png=None, *, max_rows=8000, thumbnails=400, seed=42):

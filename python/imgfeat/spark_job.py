@@ -161,7 +161,8 @@ def main(argv=None):
     options = run_options(args)
     _imgfeat.configure_storage(args.s3_endpoint, args.s3_region, args.s3_anonymous,
                                args.s3_attempts)
-    capsules, skipped = _imgfeat.list_images(args.input, args.glob, True, args.label_regex)
+    capsules, skipped = _imgfeat.list_images(args.input, args.glob, args.follow_symlinks,
+                                              args.label_regex)
     listing = pa.RecordBatch._import_from_c_capsule(*capsules)
     n_listed = listing.num_rows
     if n_listed == 0 and not skipped:

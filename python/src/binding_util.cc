@@ -68,6 +68,17 @@ nb::tuple ExportBatch(const std::shared_ptr<arrow::RecordBatch>& batch) {
 
 Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* cancel)>& work,
                         const std::atomic<int64_t>* done, nb::handle on_progress) {
+  int64_t reported = -1;
+  return RunInterruptibly(work, [&] {
+    if (done != nullptr && !on_progress.is_none() && done->load() != reported) {
+      reported = done->load();
+      on_progress(reported);
+    }
+  });
+}
+
+Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* cancel)>& work,
+                        const std::function<void()>& on_tick) {
   struct Shared {
     std::mutex mutex;
     std::condition_variable finished_cv;
@@ -94,7 +105,6 @@ Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* canc
     }
   } joiner{&shared, &worker};
 
-  int64_t reported = -1;
   while (true) {
     bool finished;
     {
@@ -103,10 +113,7 @@ Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* canc
       finished = shared.finished_cv.wait_for(lock, std::chrono::milliseconds(100),
                                              [&] { return shared.finished; });
     }
-    if (done != nullptr && !on_progress.is_none() && done->load() != reported) {
-      reported = done->load();
-      on_progress(reported);
-    }
+    on_tick();
     if (finished) break;
     if (PyErr_CheckSignals() != 0) throw nb::python_error();
   }

@@ -47,9 +47,22 @@ nb::tuple ExportBatch(const std::shared_ptr<arrow::RecordBatch>& batch);
 Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* cancel)>& work,
                         const std::atomic<int64_t>* done, nb::handle on_progress);
 
-// RunOptions from the Python names of the CLI's options (imgfeat.run's kwargs).
-RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs);
+// Like RunInterruptibly, with `on_tick` called (holding the GIL) instead of a
+// progress callback, every ~100 ms and once more at the end.
+Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* cancel)>& work,
+                        const std::function<void()>& on_tick);
 
+// RunOptions from Python keyword arguments under the options' Python names,
+// each checked as the description says, then the rules between them (for a
+// run's shells). `shell`: kShellPython, kShellSpark or kShellFeaturizer.
+// Raises TypeError (an unknown option, a wrong kind) or ValueError.
+RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs,
+                       unsigned shell);
+// Every option `shell` takes, by Python name ("auto" for auto), with input
+// and output.
+nb::dict OptionsToDict(const RunOptions& options, unsigned shell);
+
+void BindOptions(nb::module_& m);
 void BindFeaturizer(nb::module_& m);
 void BindRun(nb::module_& m);
 void BindReducers(nb::module_& m);

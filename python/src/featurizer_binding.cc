@@ -10,23 +10,19 @@
 namespace imgfeat::python {
 namespace {
 
-std::unique_ptr<Featurizer> MakeFeaturizer(const std::string& model, const std::string& pooling,
-                                           const std::string& engine, int threads, int batch,
-                                           const std::string& model_dir,
-                                           const std::string& model_spec, int64_t max_pixels,
-                                           const std::string& model_cache) {
+// The options are the description's (imgfeat/run_options.h) for the
+// Featurizer shell: the same checks as a run's.
+std::unique_ptr<Featurizer> MakeFeaturizer(nb::dict kwargs, const std::string& model_cache) {
+  const RunOptions run = OptionsFrom(".", ".", kwargs, kShellFeaturizer);
   FeaturizerOptions options;
-  options.model = model;
-  options.pooling = ValueOrThrow(ParsePooling(pooling));
-  options.engine = engine;
-  if (threads < 0) throw nb::value_error("threads must be >= 0 (0: all cores)");
-  if (batch < 0) throw nb::value_error("batch must be >= 0 (0: the default)");
-  if (max_pixels <= 0) throw nb::value_error("max_pixels must be positive");
-  options.threads = threads;
-  options.batch = batch;
-  options.model_dir = model_dir;
-  options.model_spec = model_spec;
-  options.max_pixels = max_pixels;
+  options.model = run.model;
+  options.model_spec = run.model_spec;
+  options.model_dir = run.model_dir;
+  options.engine = run.engine;
+  options.pooling = run.pooling;
+  options.threads = run.threads;
+  options.batch = run.batch;
+  options.max_pixels = run.max_pixels;
   options.model_cache_dir = model_cache;
   Result<std::unique_ptr<Featurizer>> made;
   {
@@ -60,9 +56,7 @@ nb::tuple Featurize(Featurizer& featurizer, nb::handle schema_capsule, nb::handl
 
 void BindFeaturizer(nb::module_& m) {
   nb::class_<Featurizer>(m, "_Featurizer")
-      .def(nb::new_(&MakeFeaturizer), nb::arg("model"), nb::arg("pooling"), nb::arg("engine"),
-           nb::arg("threads"), nb::arg("batch"), nb::arg("model_dir"), nb::arg("model_spec"),
-           nb::arg("max_pixels"), nb::arg("model_cache") = "")
+      .def(nb::new_(&MakeFeaturizer), nb::arg("options"), nb::arg("model_cache") = "")
       .def("featurize", &Featurize, nb::arg("schema"), nb::arg("array"),
            nb::arg("on_progress").none())
       .def_prop_ro("feature_dim", &Featurizer::feature_dim)

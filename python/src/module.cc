@@ -27,6 +27,7 @@ std::string FetchModel(const std::string& name, const std::string& model_dir) {
 
 NB_MODULE(_imgfeat, m) {
   m.attr("__version__") = IMGFEAT_VERSION;
+  imgfeat::python::BindOptions(m);
   imgfeat::python::BindFeaturizer(m);
   imgfeat::python::BindRun(m);
   imgfeat::python::BindReducers(m);

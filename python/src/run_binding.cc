@@ -2,8 +2,9 @@
 // Python names, on a thread of its own so that Ctrl-C can stop it.
 #include <nanobind/stl/string.h>
 
-#include <cmath>
-#include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
 
 #include "binding_util.h"
 #include "imgfeat/pipeline.h"
@@ -12,124 +13,60 @@
 namespace imgfeat::python {
 namespace {
 
-template <typename T>
-T Option(const std::string& name, nb::handle value, const char* what) {
-  T out;
-  if (!nb::try_cast(value, out)) {
-    std::string message = "option '" + name + "' must be " + what + ", not " +
-                          nb::cast<std::string>(nb::str(value.type().attr("__name__")));
-    throw nb::type_error(message.c_str());
-  }
-  return out;
-}
-
-int64_t NonNegative(const std::string& name, nb::handle value) {
-  int64_t v = Option<int64_t>(name, value, "an int");
-  if (v < 0) throw nb::value_error(("option '" + name + "' must be >= 0").c_str());
-  return v;
-}
-
-bool IsAuto(nb::handle value) {
-  return value.is_none() ||
-         (nb::isinstance<nb::str>(value) && nb::cast<std::string>(value) == "auto");
-}
-
-}  // namespace
-
-RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs) {
-  RunOptions o;
-  o.input = input;
-  o.output = output;
-  o.progress = false;  // the Python side draws its own bar
-  for (auto [key, value] : kwargs) {
-    const std::string name = nb::cast<std::string>(key);
-    if (name == "glob") {
-      o.list.glob = Option<std::string>(name, value, "a str");
-    } else if (name == "follow_symlinks") {
-      o.list.follow_symlinks = Option<bool>(name, value, "a bool");
-    } else if (name == "label_regex") {
-      o.label_regex = Option<std::string>(name, value, "a str");
-    } else if (name == "threads") {
-      o.threads = static_cast<int>(NonNegative(name, value));
-    } else if (name == "batch") {
-      o.batch = static_cast<int>(NonNegative(name, value));
-    } else if (name == "model") {
-      o.model = Option<std::string>(name, value, "a str");
-    } else if (name == "model_spec") {
-      o.model_spec = Option<std::string>(name, value, "a str");
-    } else if (name == "model_dir") {
-      o.model_dir = Option<std::string>(name, value, "a str");
-    } else if (name == "engine") {
-      o.engine = Option<std::string>(name, value, "a str");
-    } else if (name == "pooling") {
-      o.pooling = ValueOrThrow(ParsePooling(Option<std::string>(name, value, "a str")));
-    } else if (name == "reduce") {
-      o.reduce = ValueOrThrow(ParseReduceKind(Option<std::string>(name, value, "a str")));
-    } else if (name == "components") {
-      o.components = IsAuto(value) ? -1 : NonNegative(name, value);
-      if (o.components == 0) throw nb::value_error("option 'components' must be positive");
-    } else if (name == "eps") {
-      o.eps = Option<double>(name, value, "a float");
-      if (!(o.eps > 0 && o.eps < 1)) throw nb::value_error("option 'eps' must be in (0, 1)");
-    } else if (name == "density") {
-      o.density = IsAuto(value) ? 0 : Option<double>(name, value, "a float or 'auto'");
-      if (!IsAuto(value) && !(o.density > 0 && o.density <= 1)) {
-        throw nb::value_error("option 'density' must be 'auto' or in (0, 1]");
-      }
-    } else if (name == "seed") {
-      int64_t seed = NonNegative(name, value);
-      if (seed > std::numeric_limits<uint32_t>::max()) {
-        throw nb::value_error("option 'seed' must be below 2**32");
-      }
-      o.seed = static_cast<uint32_t>(seed);
-    } else if (name == "pca_power_iterations") {
-      o.pca_power_iterations = static_cast<int>(NonNegative(name, value));
-    } else if (name == "pca_oversampling") {
-      o.pca_oversampling = IsAuto(value) ? -1 : NonNegative(name, value);
-    } else if (name == "reducer_from") {
-      o.reducer_from = Option<std::string>(name, value, "a str");
-    } else if (name == "overwrite") {
-      o.overwrite = Option<bool>(name, value, "a bool");
-    } else if (name == "resume") {
-      o.resume = Option<bool>(name, value, "a bool");
-    } else if (name == "quiet") {
-      o.quiet = Option<bool>(name, value, "a bool");
-    } else if (name == "max_pixels") {
-      o.max_pixels = NonNegative(name, value);
-    } else if (name == "rows_per_part") {
-      o.rows_per_part = NonNegative(name, value);
-    } else if (name == "report") {
-      o.report = Option<bool>(name, value, "a bool");
-    } else if (name == "s3_endpoint") {
-      o.storage.s3_endpoint = Option<std::string>(name, value, "a str");
-    } else if (name == "s3_region") {
-      o.storage.s3_region = Option<std::string>(name, value, "a str");
-    } else if (name == "s3_anonymous") {
-      o.storage.s3_anonymous = Option<bool>(name, value, "a bool");
-    } else if (name == "s3_attempts") {
-      o.storage.s3_max_attempts = static_cast<int>(NonNegative(name, value));
-      if (o.storage.s3_max_attempts < 1) throw nb::value_error("option 's3_attempts' must be >= 1");
+// A run's events, kept until the Python thread takes them (every ~100 ms):
+// each failed file and phase, and the latest progress only.
+class EventQueue : public RunEventSink {
+ public:
+  void OnEvent(const RunEvent& event) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (event.kind == RunEventKind::kProgress && !events_.empty() &&
+        events_.back().kind == RunEventKind::kProgress) {
+      events_.back() = event;
     } else {
-      throw nb::type_error(("run() got an unknown option '" + name + "'").c_str());
+      events_.push_back(event);
     }
   }
-  return o;
+  std::vector<RunEvent> Take() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(events_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<RunEvent> events_;
+};
+
+const char* KindName(RunEventKind kind) {
+  switch (kind) {
+    case RunEventKind::kPhase:
+      return "phase";
+    case RunEventKind::kProgress:
+      return "progress";
+    case RunEventKind::kFileError:
+      return "file_error";
+    case RunEventKind::kNotice:
+      return "notice";
+  }
+  return "?";
 }
 
-namespace {
+nb::dict EventDict(const RunEvent& e) {
+  nb::dict d;
+  d["kind"] = KindName(e.kind);
+  d["phase"] = e.phase;
+  d["done"] = e.done;
+  d["total"] = e.total;
+  d["path"] = e.path;
+  d["stage"] = e.stage;
+  d["message"] = e.message;
+  return d;
+}
 
 nb::dict Run(const std::string& input, const std::string& output, nb::dict kwargs,
-             nb::object on_progress) {
-  RunOptions options = OptionsFrom(input, output, kwargs);
-  std::atomic<int64_t> done{0}, total{0};
-  options.on_progress = [&](int64_t d, int64_t t) {
-    total = t;
-    done = d;
-  };
-  nb::object report = nb::none();
-  if (!on_progress.is_none()) {
-    report = nb::cpp_function([&total, on_progress](int64_t d) { on_progress(d, total.load()); });
-  }
+             nb::object on_events) {
+  RunOptions options = OptionsFrom(input, output, kwargs, kShellPython);
+  EventQueue queue;
+  options.events = &queue;
   RunSummary summary;
   Status status = RunInterruptibly(
       [&](const std::atomic<bool>* cancel) {
@@ -139,7 +76,13 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
         summary = *result;
         return Status::OK();
       },
-      &done, report);
+      [&] {
+        std::vector<RunEvent> events = queue.Take();
+        if (events.empty() || on_events.is_none()) return;
+        nb::list out;
+        for (const auto& e : events) out.append(EventDict(e));
+        on_events(out);
+      });
   ThrowIfError(status);
   nb::dict out;
   if (options.report) {
@@ -199,7 +142,7 @@ nb::dict Report(const std::string& output, const std::string& html, const std::s
 
 void BindRun(nb::module_& m) {
   m.def("run", &Run, nb::arg("input"), nb::arg("output"), nb::arg("options"),
-        nb::arg("on_progress").none());
+        nb::arg("on_events").none());
   m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"), nb::arg("max_rows"),
         nb::arg("max_thumbnails"), nb::arg("seed"));
 }

@@ -38,7 +38,7 @@ void Configure(const std::string& endpoint, const std::string& region, bool anon
 // (none and SRP; PCA is fitted later) as _imgfeat.json describes them.
 nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwargs,
               int64_t n_images) {
-  RunOptions options = OptionsFrom(input, output, kwargs);
+  RunOptions options = OptionsFrom(input, output, kwargs, kShellSpark);
   nb::dict plan;
   std::string parameters, model_json, reducer_json, input_uri, output_uri;
   int64_t feature_dim = 0, output_dim = 0;

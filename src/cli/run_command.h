@@ -1,15 +1,14 @@
-// `imgfeat run`: parses its flags into RunOptions.
+// `imgfeat run`: the options come from the one description of a run
+// (imgfeat/run_options.h); this shell prints.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "imgfeat/pipeline.h"
-
 namespace imgfeat::cli {
 
-// Fails with a one-line message naming the bad flag or value.
-Result<RunOptions> ParseRunArgs(const std::vector<std::string>& args);
-const char* RunUsage();
+std::string RunUsage();
+// The exit code: 0, 1 (the run failed) or 2 (bad arguments).
+int RunCommand(const std::vector<std::string>& args);
 
 }  // namespace imgfeat::cli

@@ -16,7 +16,7 @@ struct InputGeometry {
   int width = 224;
   int height = 224;
   PreprocessMode preprocess = PreprocessMode::kTf;
-  int64_t max_pixels = 178956970;
+  int64_t max_pixels = kPillowMaxPixels;
   int64_t max_file_bytes = int64_t{512} << 20;
   size_t floats() const { return static_cast<size_t>(width) * height * 3; }
 };

@@ -1,9 +1,6 @@
 // RunJob: every decision first (input, model, engine, reducer), then the
 // output is opened and the images stream through (see feature_stream.h).
-#include <unistd.h>
-
 #include <chrono>
-#include <cstdio>
 #include <thread>
 
 #include "imgfeat/dataset.h"
@@ -16,14 +13,13 @@
 #include "pipeline/feature_stream.h"
 #include "pipeline/job_setup.h"
 #include "pipeline/manifest.h"
-#include "pipeline/progress.h"
+#include "pipeline/run_events.h"
 
 namespace imgfeat {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int64_t kErrorsPrinted = 20;
 // Bytes of images being fetched ahead from an object store at once.
 constexpr int64_t kFetchAheadBytes = int64_t{128} << 20;
 
@@ -31,24 +27,18 @@ double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-// Bad files: one line each on stderr (the first few), all in _errors.parquet.
+// Bad files: an event each, and a row in _errors.parquet.
 class ErrorReporter {
  public:
-  ErrorReporter(DatasetWriter* writer, bool quiet)
-      : writer_(writer), quiet_(quiet), tty_(::isatty(STDERR_FILENO)) {}
+  ErrorReporter(DatasetWriter* writer, RunEvents* events) : writer_(writer), events_(events) {}
   Status Report(const ImageFile& file, const std::string& stage, const Status& error) {
-    if (!quiet_ && ++printed_ <= kErrorsPrinted) {
-      // On a terminal, first wipe the progress bar's line.
-      std::fprintf(stderr, "%simgfeat: skipped %s: %s\n", tty_ ? "\r\x1b[K" : "", file.path.c_str(),
-                   error.message().c_str());
-    }
+    events_->FileError(file.path, stage, error.message());
     return writer_->AddError(file.path, stage, error.message());
   }
 
  private:
   DatasetWriter* writer_;
-  bool quiet_, tty_;
-  int64_t printed_ = 0;
+  RunEvents* events_;
 };
 
 // What a run decided before touching OUTPUT.
@@ -71,9 +61,6 @@ struct Plan {
 
 // Everything that can fail fails here, before OUTPUT is touched.
 Result<Plan> MakePlan(const RunOptions& options) {
-  if (options.resume && options.overwrite) {
-    return Status::Invalid("--resume and --overwrite exclude each other");
-  }
   Plan plan;
   plan.threads = options.threads > 0
                      ? options.threads
@@ -140,8 +127,8 @@ class RowSink {
 // any row, so that --resume can reuse it.
 Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* lister,
                             const StreamConfig& config, StreamCallbacks callbacks,
-                            DatasetWriter* writer, DistortionSample* distortion,
-                            ProgressBar* progress, StreamStats* stats, RunTimings* timings) {
+                            DatasetWriter* writer, DistortionSample* distortion, RunEvents* events,
+                            StreamStats* stats, RunTimings* timings) {
   ARROW_ASSIGN_OR_RAISE(
       auto spill,
       FeatureSpill::Create(JoinPath(writer->work_dir(), "features.f32"), plan->feature_dim));
@@ -154,11 +141,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
   ARROW_RETURN_NOT_OK(StreamFeatures(lister, plan->engine.get(), config, callbacks, stats));
   ARROW_RETURN_NOT_OK(spill->FinishWriting());
   if (records.size() < 2) return Status::Invalid("PCA needs at least 2 decodable images");
-  progress->Finish();
-  if (!options.quiet) {
-    std::fprintf(stderr, "imgfeat: fitting PCA (%lld components)...\n",
-                 static_cast<long long>(plan->output_dim));
-  }
+  events->Phase(kPhaseFitPca, plan->output_dim);
   auto t0 = Clock::now();
   PcaOptions pca;
   pca.n_components = plan->output_dim;
@@ -170,6 +153,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
   ARROW_RETURN_NOT_OK(SaveReducer(*plan->reducer, plan->saved_reducer));
   plan->reducer_saved = true;
 
+  events->Phase(kPhaseReduce, static_cast<int64_t>(records.size()));
   RowSink sink(plan->reducer.get(), writer, distortion);
   ARROW_RETURN_NOT_OK(spill->Rewind());
   std::vector<float> block(static_cast<size_t>(plan->batch) * plan->feature_dim);
@@ -179,6 +163,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
     std::vector<FeatureRecord> slice(records.begin() + done, records.begin() + done + got);
     ARROW_RETURN_NOT_OK(sink.Write(slice, block.data()));
     done += got;
+    events->Progress(static_cast<int64_t>(done), static_cast<int64_t>(records.size()));
   }
   timings->reduce_seconds = sink.seconds();
   return Status::OK();
@@ -188,6 +173,8 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
 
 Result<RunSummary> RunJob(const RunOptions& options) {
   const auto start = Clock::now();
+  ARROW_RETURN_NOT_OK(ValidateRunOptions(options, kShellsOfARun));
+  RunEvents events(options.events);
   ARROW_ASSIGN_OR_RAISE(Plan plan, MakePlan(options));
   ARROW_ASSIGN_OR_RAISE(StoragePath input, ResolveStorage(options.input));
 
@@ -229,21 +216,18 @@ Result<RunSummary> RunJob(const RunOptions& options) {
 
   const int64_t todo =
       plan.counted ? plan.n_images - static_cast<int64_t>(writer->committed_paths().size()) : 0;
-  ProgressBar progress("imgfeat", todo, options.progress && !options.quiet);
-  ErrorReporter errors(writer.get(), options.quiet);
+  ErrorReporter errors(writer.get(), &events);
   StreamCallbacks callbacks;
   callbacks.on_error = [&](const ImageFile& f, const std::string& stage, const Status& e) {
     return errors.Report(f, stage, e);
   };
-  callbacks.on_progress = [&](int64_t done) {
-    progress.Update(done);
-    if (options.on_progress) options.on_progress(done, todo);
-  };
+  callbacks.on_progress = [&](int64_t done) { events.Progress(done, todo); };
 
   StreamStats stats;
   RunTimings timings;
   ARROW_ASSIGN_OR_RAISE(auto distortion, DistortionSample::Make(todo, kDistortionRows, options.seed,
                                                                 plan.feature_dim, plan.output_dim));
+  events.Phase(kPhaseFeaturize, todo);
   if (plan.reducer) {
     RowSink sink(plan.reducer.get(), writer.get(), &distortion);
     callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* features,
@@ -252,10 +236,9 @@ Result<RunSummary> RunJob(const RunOptions& options) {
     timings.reduce_seconds = sink.seconds();
   } else {
     ARROW_RETURN_NOT_OK(StreamFitPcaAndWrite(options, &plan, lister.get(), config, callbacks,
-                                             writer.get(), &distortion, &progress, &stats,
-                                             &timings));
+                                             writer.get(), &distortion, &events, &stats, &timings));
   }
-  progress.Finish();
+  events.Phase(kPhaseFinish);
   if (plan.reducer->kind() != "none" && !plan.reducer_saved) {
     ARROW_RETURN_NOT_OK(SaveReducer(*plan.reducer, plan.saved_reducer));
   }
@@ -286,33 +269,6 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   summary.errors = writer->errors_recorded();
   summary.seconds = SecondsSince(start);
   return summary;
-}
-
-Result<Pooling> ParsePooling(const std::string& name) {
-  if (name == "none") return Pooling::kNone;
-  if (name == "avg") return Pooling::kAvg;
-  return Status::Invalid("--pooling must be none or avg, not '", name, "'");
-}
-
-Result<ReduceKind> ParseReduceKind(const std::string& name) {
-  if (name == "none") return ReduceKind::kNone;
-  if (name == "srp") return ReduceKind::kSrp;
-  if (name == "pca") return ReduceKind::kPca;
-  return Status::Invalid("--reduce must be srp, pca or none, not '", name, "'");
-}
-
-const char* PoolingName(Pooling pooling) { return pooling == Pooling::kAvg ? "avg" : "none"; }
-
-const char* ReduceKindName(ReduceKind kind) {
-  switch (kind) {
-    case ReduceKind::kNone:
-      return "none";
-    case ReduceKind::kSrp:
-      return "srp";
-    case ReduceKind::kPca:
-      return "pca";
-  }
-  return "?";
 }
 
 }  // namespace imgfeat

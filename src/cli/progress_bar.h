@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-namespace imgfeat {
+namespace imgfeat::cli {
 
 class ProgressBar {
  public:
@@ -29,4 +29,4 @@ class ProgressBar {
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
-}  // namespace imgfeat
+}  // namespace imgfeat::cli

@@ -1,10 +1,10 @@
-#include "pipeline/progress.h"
+#include "cli/progress_bar.h"
 
 #include <unistd.h>
 
 #include <cstdio>
 
-namespace imgfeat {
+namespace imgfeat::cli {
 namespace {
 
 std::string FormatDuration(double seconds) {
@@ -68,4 +68,4 @@ void ProgressBar::Draw(bool final) {
   std::fflush(stderr);
 }
 
-}  // namespace imgfeat
+}  // namespace imgfeat::cli
