@@ -35,4 +35,8 @@ bool IsOutputEntryName(std::string_view name) {
          name == kReportHtmlFile || name == kReportPngFile || ParsePartFileName(name).has_value();
 }
 
+std::string RunParamsName() {
+  return std::string(kTemporaryDir) + "/" + std::string(kRunParamsFile);
+}
+
 }  // namespace imgfeat::dataset

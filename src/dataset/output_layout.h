@@ -19,6 +19,8 @@ inline constexpr std::string_view kReportHtmlFile = "_report.html";
 inline constexpr std::string_view kReportPngFile = "_report.png";
 // Inside _temporary: the parameters of the first run, which a resume must match.
 inline constexpr std::string_view kRunParamsFile = "run.json";
+// "_temporary/run.json": where the run parameters live, relative to OUTPUT.
+std::string RunParamsName();
 // Suffix of every file being written; such files are never final.
 inline constexpr std::string_view kTmpSuffix = ".tmp";
 

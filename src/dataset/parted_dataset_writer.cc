@@ -7,15 +7,84 @@
 #include <nlohmann/json.hpp>
 
 #include "dataset/output_layout.h"
+#include "dataset/run_params.h"
 
 namespace imgfeat::dataset {
 
-PartedDatasetWriter::PartedDatasetWriter(std::string display_dir, int64_t feature_dim,
+namespace {
+
+bool Contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+}  // namespace
+
+PartedDatasetWriter::PartedDatasetWriter(std::unique_ptr<OutputFolder> folder, int64_t feature_dim,
                                          PartFormat format, FeatureRowGroup row_group)
-    : display_dir_(std::move(display_dir)),
+    : folder_(std::move(folder)),
       feature_dim_(feature_dim),
       format_(format),
       row_group_(std::move(row_group)) {}
+
+Status PartedDatasetWriter::OpenFresh(const std::string& params_document) {
+  ARROW_RETURN_NOT_OK(folder_->durability().Claim());
+  return folder_->durability().Publish(RunParamsName(), params_document);
+}
+
+Status PartedDatasetWriter::OpenResumed(const std::vector<std::string>& entries,
+                                        const std::string& params_document) {
+  if (Contains(entries, kSuccessFile)) {
+    already_complete_ = true;
+    return Status::OK();
+  }
+  auto stored = folder_->Read(RunParamsName());
+  if (!stored.ok()) {
+    return Status::Invalid("cannot resume '", folder_->uri(), "': it has no ", RunParamsName(),
+                           ", so it is not an interrupted imgfeat run");
+  }
+  ARROW_RETURN_NOT_OK(folder_->durability().Claim());
+  ARROW_ASSIGN_OR_RAISE(auto difference, FirstDifference(*stored, params_document));
+  if (difference) {
+    return Status::Invalid("cannot resume '", folder_->uri(), "': run parameter '", difference->key,
+                           "' differs (stored ", difference->stored, ", now ", difference->current,
+                           ")");
+  }
+  ARROW_RETURN_NOT_OK(folder_->durability().DiscardStaged());
+  // A run stopped inside Finish, before _SUCCESS: these are written again.
+  for (std::string_view name : {kManifestFile, kErrorsFile, kDistortionFile}) {
+    ARROW_RETURN_NOT_OK(folder_->Remove(name));
+  }
+  ARROW_RETURN_NOT_OK(folder_->durability().SyncEntries());
+  for (const std::string& name : entries) {
+    if (auto number = ParsePartFileName(name)) {
+      ARROW_RETURN_NOT_OK(AdoptCommittedPart(name, *number));
+    }
+  }
+  return Status::OK();
+}
+
+Status PartedDatasetWriter::RemoveOldOutput(const std::vector<std::string>& entries) {
+  for (const std::string& name : entries) {
+    if (!IsOutputEntryName(name)) {
+      return Status::Invalid("refusing to overwrite '", folder_->uri(), "': it holds '", name,
+                             "', which is not part of an imgfeat output");
+    }
+  }
+  // A run still writing the folder keeps it.
+  if (Contains(entries, kTemporaryDir)) ARROW_RETURN_NOT_OK(folder_->durability().Claim());
+  ARROW_RETURN_NOT_OK(folder_->Remove(kSuccessFile));
+  ARROW_RETURN_NOT_OK(folder_->durability().SyncEntries());
+  for (const std::string& name : entries) {
+    if (name != kTemporaryDir) ARROW_RETURN_NOT_OK(folder_->Remove(name));
+  }
+  ARROW_RETURN_NOT_OK(folder_->Remove(kTemporaryDir));
+  return folder_->durability().SyncEntries();
+}
+
+Result<std::unique_ptr<ParquetFile>> PartedDatasetWriter::CreateFile(
+    std::string_view name, std::shared_ptr<arrow::Schema> schema) {
+  return folder_->durability().CreateParquet(name, std::move(schema), format_);
+}
 
 Status PartedDatasetWriter::Append(const std::vector<FeatureRecord>& records,
                                    const float* features) {
@@ -43,22 +112,23 @@ Status PartedDatasetWriter::Finish(const std::string& manifest_json) {
   if (already_complete_) return Status::OK();
   ARROW_RETURN_NOT_OK(CheckWritable());
   if (nlohmann::json::parse(manifest_json, nullptr, false).is_discarded()) {
-    return Status::Invalid("the manifest for '", display_dir_, "' is not valid JSON");
+    return Status::Invalid("the manifest for '", folder_->uri(), "' is not valid JSON");
   }
   if (row_group_.size() > 0) ARROW_RETURN_NOT_OK(FlushRowGroup());
   // An output with no row still has one (empty) part, so that readers find
   // its schema.
   if (part_ || next_part_ == 0) ARROW_RETURN_NOT_OK(CommitPart());
   ARROW_RETURN_NOT_OK(WriteErrors());
-  ARROW_RETURN_NOT_OK(Publish(kManifestFile, manifest_json));
-  ARROW_RETURN_NOT_OK(Publish(kSuccessFile, ""));
+  ARROW_RETURN_NOT_OK(folder_->durability().Publish(kManifestFile, manifest_json));
+  ARROW_RETURN_NOT_OK(folder_->durability().Publish(kSuccessFile, ""));
   finished_ = true;
-  return RemoveWork();
+  ARROW_RETURN_NOT_OK(folder_->Remove(kTemporaryDir));
+  return folder_->durability().SyncEntries();
 }
 
 Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t number) {
-  const std::string where = DisplayPath(name);
-  ARROW_ASSIGN_OR_RAISE(auto input, OpenCommitted(name));
+  const std::string where = folder_->DisplayPath(name);
+  ARROW_ASSIGN_OR_RAISE(auto input, folder_->OpenInput(name));
   auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
   if (!reader.ok()) {
     return Status::IOError("cannot read committed part '", where, "': ", reader.status().message());
@@ -81,8 +151,8 @@ Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t 
 }
 
 Status PartedDatasetWriter::CheckWritable() const {
-  if (already_complete_) return Status::Invalid("'", display_dir_, "' is already complete");
-  if (finished_) return Status::Invalid("'", display_dir_, "' is already finished");
+  if (already_complete_) return Status::Invalid("'", folder_->uri(), "' is already complete");
+  if (finished_) return Status::Invalid("'", folder_->uri(), "' is already finished");
   return Status::OK();
 }
 
@@ -100,7 +170,7 @@ Status PartedDatasetWriter::CommitPart() {
   if (!part_) {
     ARROW_ASSIGN_OR_RAISE(part_, CreateFile(name, FeatureSchema()));
   }
-  ARROW_RETURN_NOT_OK(part_->Commit(FinalPath(name)));
+  ARROW_RETURN_NOT_OK(part_->Commit(folder_->FinalPath(name)));
   part_.reset();
   ++next_part_;
   return Status::OK();
@@ -117,7 +187,7 @@ Status PartedDatasetWriter::WriteErrors() {
     for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Finish(&arrays[c]));
     ARROW_RETURN_NOT_OK(file->WriteRowGroups(*arrow::Table::Make(ErrorSchema(), arrays)));
   }
-  return file->Commit(FinalPath(kErrorsFile));
+  return file->Commit(folder_->FinalPath(kErrorsFile));
 }
 
 }  // namespace imgfeat::dataset

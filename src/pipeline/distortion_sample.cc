@@ -9,7 +9,7 @@
 #include <cmath>
 
 #include "dataset/durable_file.h"
-#include "dataset/object_dataset_writer.h"
+#include "dataset/output_folder.h"
 #include "imgfeat/storage.h"
 #include "reduce/legacy_random.h"
 #include "reduce/sample_without_replacement.h"
