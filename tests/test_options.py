@@ -184,3 +184,24 @@ def test_a_notebook_without_logging_set_up_sees_the_skipped_file(folder_with_a_b
     assert proc.returncode == 0, proc.stderr
     lines = [line for line in proc.stderr.splitlines() if "broken.jpg" in line]
     assert len(lines) == 1 and "skipped" in lines[0], proc.stderr
+
+
+def test_auto_components_of_one_image_or_a_tiny_eps_is_one_clear_line(tmp_path):
+    one = sample_files_of(2)
+    proc = run_imgfeat("run", one[0], tmp_path / "a", "--quiet", check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "--components auto needs at least 2 images" in proc.stderr
+    folder = tmp_path / "two"
+    folder.mkdir()
+    for i, f in enumerate(one):
+        os.symlink(f, folder / f"{i}.jpg")
+    proc = run_imgfeat("run", folder, tmp_path / "b", "--eps", "1e-300", "--quiet", check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "too large" in proc.stderr and "-9223372036854775808" not in proc.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def sample_files_of(n):
+    from conftest import sample_files
+
+    return sample_files(per_class=1)[:n]

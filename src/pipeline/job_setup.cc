@@ -106,6 +106,12 @@ Result<int64_t> ResolveComponents(const RunOptions& options, int64_t feature_dim
     return k;
   }
   if (k <= 0) {
+    if (n_images < 2) {
+      // The bound of one image is 0 components: say what to do instead.
+      return Status::Invalid("--components auto needs at least 2 images (the Johnson-",
+                             "Lindenstrauss bound of ", n_images,
+                             " is 0): give --components N or --reduce none");
+    }
     ARROW_ASSIGN_OR_RAISE(k, JohnsonLindenstraussMinDim(n_images, options.eps));
     if (k > feature_dim) {
       return Status::Invalid("--components auto: eps=", options.eps, " and ", n_images,

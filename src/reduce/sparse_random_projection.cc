@@ -51,7 +51,13 @@ Result<int64_t> JohnsonLindenstraussMinDim(int64_t n_samples, double eps) {
   }
   // numpy evaluates eps**2 as a square and eps**3 with pow.
   const double denominator = (eps * eps / 2) - (std::pow(eps, 3.0) / 3);
-  return static_cast<int64_t>(4 * std::log(static_cast<double>(n_samples)) / denominator);
+  const double bound = 4 * std::log(static_cast<double>(n_samples)) / denominator;
+  // A tiny eps makes the bound overflow an int64 (numpy wraps it negative).
+  if (!(bound < 0x1p62)) {
+    return Status::Invalid("the Johnson-Lindenstrauss bound for eps ", eps, " and ", n_samples,
+                           " samples is too large to be a number of components");
+  }
+  return static_cast<int64_t>(bound);
 }
 
 Result<SparseMatrix> SparseRandomMatrix(const SrpOptions& options) {

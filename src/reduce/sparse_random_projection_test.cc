@@ -15,6 +15,9 @@ TEST(JohnsonLindenstraussTest, DocumentedValuesAndErrors) {
   // From scikit-learn's docstring and the reference notebook (62,720 -> 9,468).
   EXPECT_EQ(JohnsonLindenstraussMinDim(1000000, 0.5).ValueOrDie(), 663);
   EXPECT_EQ(JohnsonLindenstraussMinDim(1000000, 0.1).ValueOrDie(), 11841);
+  // numpy wraps these to a negative int64; imgfeat refuses them.
+  EXPECT_TRUE(JohnsonLindenstraussMinDim(1000, 1e-300).status().IsInvalid());
+  EXPECT_TRUE(JohnsonLindenstraussMinDim(1000, 1e-9).status().IsInvalid());
   EXPECT_EQ(JohnsonLindenstraussMinDim(10000, 0.1).ValueOrDie(), 7894);
   EXPECT_EQ(JohnsonLindenstraussMinDim(62720, 0.1).ValueOrDie(), 9468);
   EXPECT_TRUE(JohnsonLindenstraussMinDim(100, 0.0).status().IsInvalid());
