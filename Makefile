@@ -1,5 +1,6 @@
-# imgfeat: `make run` featurizes a folder of images, `make test` runs every test.
-# Both start with the idempotent set-up (Debian packages + pinned .venv).
+# imgfeat: `make run` featurizes a folder of images, `make test` runs every test,
+# `make check` the fast ones (CONTRIBUTING.md). All start with the idempotent
+# set-up (Debian packages + pinned .venv).
 
 BUILD     ?= build
 BUILD_TYPE?= Release
@@ -15,7 +16,7 @@ ifneq ($(wildcard ../shared/models),)
 export IMGFEAT_MODEL_DIR ?= $(abspath ../shared/models)
 endif
 
-.PHONY: all setup setup-test configure build run test test-cpp test-py bench asan fuzz format clean wheel wheel-only
+.PHONY: all setup setup-test configure build run test check test-cpp test-py bench asan fuzz format clean wheel wheel-only
 
 all: build
 
@@ -41,11 +42,24 @@ build: setup configure
 run: build
 	$(BUILD)/imgfeat run "$(INPUT)" "$(OUTPUT)" $(RUN_FLAGS)
 
+# pytest against this build: the CLI and tools in $(BUILD), the Python module
+# from $(BUILD)/python (the wheel is only for tests/test_python_wheel.py).
+PYTEST = IMGFEAT_BUILD=$(abspath $(BUILD)) PYTHONPATH=$(abspath $(BUILD))/python $(PYTHON) -m pytest
+
 test: setup-test configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory wheel-only
-	IMGFEAT_BUILD=$(abspath $(BUILD)) PYTHONPATH=$(abspath $(BUILD))/python $(PYTHON) -m pytest -q tests
+	$(PYTEST) -q tests
+
+# The edit-compile-test loop: as `make test`, without the wheel and without the
+# tests of the slow tiers (the pytest markers in pyproject.toml): no Spark, no
+# S3 server, no browser, nothing over about 15 s.
+FAST_TESTS := not (spark or s3 or browser or wheel or slow)
+check: setup-test configure
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(PYTEST) -q -m "$(FAST_TESTS)" tests
 
 bench: build
 	bench/run_all.sh $(BUILD)

@@ -3,6 +3,7 @@ models and the sample dataset are, and how to run the CLI."""
 import os
 import pathlib
 import subprocess
+import time
 
 import pytest
 
@@ -12,6 +13,33 @@ SHARED = ROOT.parent / "shared"
 SAMPLE = SHARED / "datasets" / "fruits-360-sample"
 MODELS = SHARED / "models"
 IMGFEAT = BUILD / "imgfeat"
+
+# The tiers (markers in pyproject.toml; `make check` deselects them all): a test
+# that requests one of these fixtures, directly or through another fixture, gets
+# its marker, so a new test is put in the right tier by what it uses. Tests that
+# start the servers, clusters or long runs themselves are marked in their files.
+FIXTURE_TIERS = {
+    "cluster": "spark",          # test_spark_cluster.py: a standalone cluster
+    "spark": "spark",            # test_spark_read.py: a local[2] SparkSession
+    "s3_server": "s3",           # test_s3.py: moto with the sample in a bucket
+    "browser": "browser",        # test_report.py: headless chromium
+    "wheel": "wheel",            # test_python_wheel.py: dist/imgfeat-*.whl
+    "sample_raw_features": "slow",  # the whole sample (2,624 images), --reduce none
+    "keras_model": "slow",       # TensorFlow's MobileNetV2
+    "keras_inputs": "slow",
+    "keras_features": "slow",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        present = {m.name for m in item.iter_markers()}
+        for fixture in item.fixturenames:
+            tier = FIXTURE_TIERS.get(fixture)
+            if tier and tier not in present:
+                item.add_marker(tier)
+                present.add(tier)
 
 
 def imgfeat_env(extra=None):
@@ -30,6 +58,29 @@ def run_imgfeat(*args, check=True, timeout=1800, env=None):
         raise AssertionError(f"imgfeat {' '.join(map(str, args))} failed "
                              f"({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def wait_for(condition, what, proc=None, timeout=600):
+    """Waits for an event that nothing announces (a part file committed, an
+    object listed, an executor started): checks `condition` every 50 ms and
+    returns its first true value. Fails as soon as `proc` (a Popen) ends
+    first, and after `timeout` s, a bound far above the time the event takes
+    that only keeps a broken run from hanging the suite."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            detail = proc.stderr.read() if getattr(proc, "stderr", None) else ""
+            if not detail and getattr(proc, "log_path", None):  # a Spark job (spark_cluster.py)
+                detail = proc.log_path.read_text()
+            detail = detail.decode(errors="replace") if isinstance(detail, bytes) else detail
+            raise AssertionError(f"the process ended ({proc.returncode}) before {what}"
+                                 + (f":\n{detail[-4000:]}" if detail else ""))
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} after {timeout} s")
+        time.sleep(0.05)
 
 
 def sample_files(split="Train", per_class=None):

@@ -18,6 +18,9 @@ import keras_oracle  # TensorFlow from requirements-test.txt (make setup-test)
 
 from conftest import BUILD, IMGFEAT, SAMPLE, imgfeat_env
 
+# TensorFlow and 64 images through Keras and imgfeat: minutes on 2 cores.
+pytestmark = pytest.mark.slow
+
 INFER = BUILD / "tools" / "imgfeat_infer"
 BOUND = 1e-3
 FRUITS_PER_CLASS = 12  # x 4 classes = 48

@@ -14,6 +14,8 @@ import pytest
 
 from conftest import MODELS, ROOT, run_imgfeat, sample_files
 
+pytestmark = pytest.mark.wheel
+
 SCRIPT = """
 import json, sys
 import numpy as np

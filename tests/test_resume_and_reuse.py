@@ -2,12 +2,11 @@
 import os
 import signal
 import subprocess
-import time
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files
+from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files, wait_for
 
 
 def link_tree(root, files):
@@ -32,13 +31,17 @@ def kill_after_parts(root, out, args, parts):
     """Starts `imgfeat run`, SIGKILLs it once `parts` parts are committed."""
     proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < parts:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= parts,
+                 f"{parts} committed parts", proc=proc)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
     committed = sorted(out.glob("part-*.parquet"))
-    assert len(committed) >= parts, "the run ended before it could be interrupted"
+    assert len(committed) >= parts
     return committed
 
 

@@ -9,7 +9,6 @@ import pathlib
 import shutil
 import signal
 import sys
-import time
 
 import numpy as np
 import pyarrow.compute as pc
@@ -17,9 +16,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, SAMPLE, run_imgfeat, sample_files
+from conftest import ROOT, SAMPLE, run_imgfeat, sample_files, wait_for
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
 from spark_cluster import SparkCluster
+
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="session")
@@ -125,17 +126,14 @@ def test_executor_killed_mid_job(cluster, tmp_path):
     job = cluster.submit(root, out, "--components", "64", "--partitions", "16",
                          log_name="executor-kill")
     attempts = out / "_temporary" / "spark" / "features"
-    victim = None
-    deadline = time.time() + 300
-    while victim is None and time.time() < deadline and job.poll() is None:
-        done = list(attempts.glob("p*-a*/part-*.parquet")) if attempts.is_dir() else []
-        executors = cluster.executor_pids()
-        if done and executors:
-            victim = executors[0]
-            os.kill(victim, signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    assert victim is not None, "the job ended before an executor could be killed"
+
+    def executors_once_a_task_is_done():
+        done = attempts.is_dir() and list(attempts.glob("p*-a*/part-*.parquet"))
+        return cluster.executor_pids() if done else []
+
+    victim = wait_for(executors_once_a_task_is_done, "a finished task with executors running",
+                      proc=job)[0]
+    os.kill(victim, signal.SIGKILL)
     assert not (out / "_SUCCESS").exists(), "killed after the job, not during it"
     job.wait(600)
     assert job.returncode == 0, job.log_path.read_text()[-4000:]
@@ -145,6 +143,7 @@ def test_executor_killed_mid_job(cluster, tmp_path):
                                                             sample_files("Test", 24)})
 
 
+@pytest.mark.s3
 def test_s3_in_and_out(cluster, tmp_path):
     """s3:// INPUT and OUTPUT on a local S3 server, read and written by the
     executors through imgfeat's own S3 client: the CLI's output, raw
@@ -255,11 +254,8 @@ def test_driver_killed_then_resume(cluster, tmp_path):
     job = cluster.submit(root, out, "--components", "64", "--partitions", "12",
                          log_name="driver-resume-1")
     attempts = out / "_temporary" / "spark" / "features"
-    deadline = time.time() + 300
-    while time.time() < deadline and job.poll() is None:
-        if attempts.is_dir() and list(attempts.glob("p*-a*/part-*.parquet")):
-            break
-        time.sleep(0.05)
+    wait_for(lambda: attempts.is_dir() and list(attempts.glob("p*-a*/part-*.parquet")),
+             "a finished task", proc=job)
     assert job.poll() is None, "the job ended before its driver could be killed"
     cluster.kill(job)
     assert not (out / "_SUCCESS").exists()

@@ -5,13 +5,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files
+from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files, wait_for
+
+pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
@@ -66,11 +67,15 @@ def test_spark_reads_an_interrupted_output_as_its_committed_parts(spark, tmp_pat
     proc = subprocess.Popen([str(IMGFEAT), "run", root, out, "--components", "32",
                              "--rows-per-part", "8", "--batch", "8", "--quiet"],
                             env=imgfeat_env(), stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list(out.glob("part-*.parquet"))) < 2:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= 2, "2 committed parts",
+                 proc=proc)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
     committed = list(out.glob("part-*.parquet"))
     assert len(committed) >= 2
     expected = ds.dataset(committed).count_rows()
