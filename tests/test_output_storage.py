@@ -12,6 +12,8 @@ import pytest
 from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files
 from s3_fixtures import CREDENTIALS, arrow_s3, fault_proxy, moto_server, s3_client
 
+pytestmark = pytest.mark.s3
+
 FLAGS = ["--quiet", "--threads", "1", "--components", "8"]
 
 
