@@ -142,8 +142,16 @@ def featurize_batch(batch, config):
     else:
         lengths = ([-1 if v is None else v for v in batch.column(names.index("length")).to_pylist()]
                    if "length" in names else [-1] * n)
+        # With the driver's listing, a file changed since it was listed is
+        # refused, as a run refuses it.
+        times = []
+        if "length" in names and "modification_time" in names:
+            column = batch.column(names.index("modification_time"))
+            times = [-1 if v is None else v for v in
+                     column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()]
         capsules, read_errors = _imgfeat.read_images(paths, lengths,
-                                                     config.get("max_file_bytes", 512 << 20))
+                                                     config.get("max_file_bytes", 512 << 20),
+                                                     times)
         content = pa.RecordBatch._import_from_c_capsule(*capsules).column(0)
         for i, message in enumerate(read_errors):
             if message is not None:

@@ -8,11 +8,8 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "binding_util.h"
@@ -29,16 +26,8 @@ namespace {
 // Bytes of images being fetched from an object store at once, as a run.
 constexpr int64_t kFetchAheadBytes = int64_t{128} << 20;
 
-// A file refused before it is read, in the words of a run.
-Status CheckSize(const std::string& path, int64_t listed_length, int64_t max_file_bytes) {
-  int64_t size = listed_length;
-  if (size < 0 && !IsS3Uri(path)) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0) {
-      return Status::IOError("cannot open: ", std::strerror(errno));
-    }
-    size = st.st_size;
-  }
+// An object refused from its size before it is fetched, in the words of a run.
+Status CheckObjectSize(int64_t size, int64_t max_file_bytes) {
   if (size > max_file_bytes) {
     return Status::IOError("file of ", size, " bytes is larger than --max-file-bytes ",
                            max_file_bytes);
@@ -49,10 +38,23 @@ Status CheckSize(const std::string& path, int64_t listed_length, int64_t max_fil
 // The bytes of every image (files or s3:// objects, fetched many at once when
 // their `lengths` are known as listed, one by one when a length is < 0), as a
 // binary array with nulls where the read failed, and the read errors (the
-// messages a run writes to _errors.parquet, stage "read").
+// messages a run writes to _errors.parquet, stage "read"). Files are read by
+// a run's read stage: with their listed length and `modification_times`
+// (microseconds; < 0 or none: unknown), a file changed since the listing is
+// refused as a run refuses it.
 nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<int64_t>& lengths,
-                     int64_t max_file_bytes) {
+                     int64_t max_file_bytes, const std::vector<int64_t>& modification_times) {
   if (lengths.size() != paths.size()) throw nb::value_error("one length per path");
+  if (!modification_times.empty() && modification_times.size() != paths.size()) {
+    throw nb::value_error("one modification time per path");
+  }
+  // A file as listed; without both its length and modification time, one
+  // that is not compared with the listing.
+  auto listed_file = [&](size_t i) {
+    const int64_t time = modification_times.empty() ? -1 : modification_times[i];
+    if (time < 0 || lengths[i] < 0) return ImageFile{paths[i], 0, 0};
+    return ImageFile{paths[i], time, lengths[i]};
+  };
   std::vector<std::optional<std::string>> errors(paths.size());
   std::shared_ptr<arrow::Array> array;
   Status status;
@@ -65,8 +67,9 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
       std::vector<PendingObject> pending(paths.size());
       std::vector<Status> checked(paths.size());
       for (size_t i = 0; i < paths.size(); ++i) {
-        checked[i] = CheckSize(paths[i], lengths[i], max_file_bytes);
-        if (!checked[i].ok() || !IsS3Uri(paths[i]) || lengths[i] < 0) continue;
+        if (!IsS3Uri(paths[i]) || lengths[i] < 0) continue;
+        checked[i] = CheckObjectSize(lengths[i], max_file_bytes);
+        if (!checked[i].ok()) continue;
         if (!fetcher) {
           ARROW_ASSIGN_OR_RAISE(StoragePath first, ResolveStorage(paths[i]));
           fetcher = std::make_unique<ObjectFetcher>(first.fs, kFetchAheadBytes);
@@ -76,19 +79,17 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
       for (size_t i = 0; i < paths.size(); ++i) {
         Status read = checked[i];
         if (!read.ok()) {
-          // refused before reading
-        } else if (IsS3Uri(paths[i]) && lengths[i] >= 0) {
+          // refused before fetching
+        } else if (!IsS3Uri(paths[i])) {
+          read = ReadListedFile(listed_file(i), max_file_bytes, &bytes);
+        } else if (lengths[i] >= 0) {
           read = fetcher->Finish(ImageFile{paths[i], 0, lengths[i]}, &pending[i], &bytes);
-        } else if (IsS3Uri(paths[i])) {
+        } else {
           auto whole = ReadStorageFile(paths[i]);
           read = whole.status();
           if (whole.ok()) bytes.assign(whole->begin(), whole->end());
-        } else {
-          read = ReadWholeFile(paths[i], &bytes);
         }
-        if (read.ok() && static_cast<int64_t>(bytes.size()) > max_file_bytes) {
-          read = CheckSize(paths[i], static_cast<int64_t>(bytes.size()), max_file_bytes);
-        }
+        if (read.ok()) read = CheckObjectSize(static_cast<int64_t>(bytes.size()), max_file_bytes);
         if (read.ok()) {
           ARROW_RETURN_NOT_OK(builder.Append(bytes.data(), static_cast<int64_t>(bytes.size())));
         } else {
@@ -226,8 +227,8 @@ nb::bytes ReadFile(const std::string& uri) {
 }  // namespace
 
 void BindStorage(nb::module_& m) {
-  m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("lengths"),
-        nb::arg("max_file_bytes"));
+  m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("lengths"), nb::arg("max_file_bytes"),
+        nb::arg("modification_times") = std::vector<int64_t>{});
   m.def("write_part", &WritePart, nb::arg("uri"), nb::arg("schema"), nb::arg("array"));
   m.def("move_file", &MoveFile, nb::arg("source"), nb::arg("target"));
   m.def("delete_tree", &DeleteTree, nb::arg("uri"));

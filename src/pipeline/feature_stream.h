@@ -1,8 +1,9 @@
-// The concurrent heart of a run: a listing thread, a pool of decode threads
-// and the calling thread running inference, joined by bounded queues.
+// A run's images to features: the listing fed through the decode-infer loop
+// (pipeline/decode_infer_loop.h), with the paths of an interrupted run left
+// out, labels given, and the entries the listing could not follow reported.
 //
 // Images come out in listing order, in batches, whatever order the decode
-// threads finish in; at most `in_flight` images are held at once, so memory
+// threads finish in; at most InFlightImages() are held at once, so memory
 // does not depend on the number of images.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include "imgfeat/listing.h"
 #include "imgfeat/pipeline.h"
 #include "io/object_fetcher.h"
+#include "pipeline/decode_infer_loop.h"
 #include "pipeline/image_preparer.h"
 
 namespace imgfeat {
@@ -55,9 +57,6 @@ struct StreamStats {
   double inference_seconds = 0;
   double wall_seconds = 0;
 };
-
-// Features per image after pooling.
-int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling);
 
 Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const StreamConfig& config,
                       const StreamCallbacks& callbacks, StreamStats* stats);

@@ -1,29 +1,18 @@
-// Featurizer::Featurize: decode threads fill buffers out of order, the calling
-// thread takes them back in input order, batches them and runs the engine
-// straight into the output's feature buffer (no copy of the features).
+// Featurizer::Featurize: the array's inputs through the decode-infer loop
+// (pipeline/decode_infer_loop.h), the engine writing straight into the
+// output's feature buffer (no copy of the features).
 #include "imgfeat/featurizer.h"
 
 #include <algorithm>
 #include <limits>
-#include <map>
-#include <mutex>
 #include <thread>
 
 #include "imgfeat/engine.h"
-#include "pipeline/bounded_queue.h"
-#include "pipeline/feature_stream.h"
-#include "pipeline/image_preparer.h"
+#include "pipeline/decode_infer_loop.h"
 #include "pipeline/job_setup.h"
-#include "pipeline/thread_group.h"
 
 namespace imgfeat {
 namespace {
-
-struct Prepared {
-  int64_t index;
-  float* buffer;
-  Status status;
-};
 
 // One input of the array: a path, bytes, or nothing (null).
 struct InputView {
@@ -71,18 +60,26 @@ class InputArray {
   const arrow::Array* array_;
 };
 
-Status PrepareOne(const InputView& input, int64_t index, ImagePreparer* preparer, float* out) {
-  if (input.is_null) return Status::Invalid("#", index, ": no image (null)");
-  if (input.is_path) {
-    std::string stage;
-    Status st = preparer->Prepare(ImageFile{std::string(input.value), 0, 0}, out, &stage);
-    if (!st.ok()) return st.WithMessage(input.value, ": ", st.message());
-    return st;
+// The loop's input for one row: a file, bytes, or a null refused as is.
+LoopInput LoopInputOf(const InputView& view) {
+  LoopInput input;
+  if (view.is_null) {
+    input.refused = Status::Invalid("no image (null)");
+  } else if (view.is_path) {
+    input.file.path = std::string(view.value);
+  } else {
+    input.in_memory = true;
+    input.bytes = {reinterpret_cast<const uint8_t*>(view.value.data()), view.value.size()};
   }
-  Status st = preparer->PrepareBytes(
-      {reinterpret_cast<const uint8_t*>(input.value.data()), input.value.size()}, out);
-  if (!st.ok()) return st.WithMessage("#", index, ": ", st.message());
-  return st;
+  return input;
+}
+
+// A row's one-line error: "PATH: reason" for a file, "#ROW: reason" otherwise.
+std::string RowError(const LoopInput& input, const Status& error) {
+  if (!input.in_memory && input.refused.ok()) {
+    return error.WithMessage(input.file.path, ": ", error.message()).message();
+  }
+  return error.WithMessage("#", input.seq, ": ", error.message()).message();
 }
 
 }  // namespace
@@ -149,122 +146,62 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
     return Status::Invalid("at most ", std::numeric_limits<int32_t>::max() / dim,
                            " images of this model per call (list offsets are 32-bit)");
   }
-  const size_t image_floats = impl_->geometry.floats();
-  const int batch = impl_->batch;
-  const int threads = static_cast<int>(std::min<int64_t>(impl_->threads, std::max<int64_t>(n, 1)));
-  // A full batch being assembled plus every thread busy, twice over, so that
-  // decoding does not wait on inference (as in a run).
-  const size_t in_flight = std::min<size_t>(static_cast<size_t>(batch + threads) * 2,
-                                            static_cast<size_t>(std::max<int64_t>(n, 1)));
-
-  std::vector<float> arena(in_flight * image_floats);
-  BoundedQueue<float*> free_buffers(in_flight);
-  for (size_t i = 0; i < in_flight; ++i) free_buffers.Push(arena.data() + i * image_floats);
-  BoundedQueue<Prepared> prepared(in_flight);
-  std::mutex take_mutex;
-  int64_t next_index = 0;
-  std::atomic<int> workers_left{threads};
-  ThreadGroup workers([&] {
-    free_buffers.Close();
-    prepared.Close();
-  });
-  for (int t = 0; t < threads; ++t) {
-    workers.Spawn([&] {
-      ImagePreparer preparer(impl_->geometry);
-      while (true) {
-        // A buffer, then the next index, under one lock: indices are handed
-        // out in the order buffers are, so the oldest unfinished input always
-        // holds a buffer and taking them back in order cannot starve.
-        int64_t index;
-        std::optional<float*> buffer;
-        {
-          std::lock_guard<std::mutex> lock(take_mutex);
-          if (next_index >= n) break;
-          buffer = free_buffers.Pop();
-          if (!buffer) break;
-          index = next_index++;
-        }
-        Status st = PrepareOne(inputs.At(index), index, &preparer, *buffer);
-        if (!prepared.Push(Prepared{index, *buffer, std::move(st)})) break;
-      }
-      if (--workers_left == 0) prepared.Close();
-    });
-  }
-
   // Output: the features of the images that worked, packed in input order.
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::ResizableBuffer> values,
                         arrow::AllocateResizableBuffer(n * dim * sizeof(float)));
   float* out = reinterpret_cast<float*>(values->mutable_data());
+  int64_t packed = 0;
+  // The failed rows with their messages, in input order.
+  std::vector<std::pair<int64_t, std::string>> failures;
+
+  LoopConfig config;
+  config.geometry = impl_->geometry;
+  config.decode_threads = impl_->threads;
+  config.batch = impl_->batch;
+  config.pooling = impl_->options.pooling;
+  config.input_count = n;
+  config.cancel = control.cancel;
+  int64_t next_row = 0;
+  LoopCallbacks callbacks;
+  callbacks.next_input = [&]() -> std::optional<LoopInput> {
+    if (next_row >= n) return std::nullopt;
+    return LoopInputOf(inputs.At(next_row++));
+  };
+  callbacks.features_out = [&](int64_t) { return out + packed * dim; };
+  callbacks.on_batch = [&](std::vector<LoopInput>& batch, const float*, int64_t) {
+    packed += static_cast<int64_t>(batch.size());
+    return Status::OK();
+  };
+  callbacks.on_error = [&](const LoopInput& input, const std::string&, const Status& error) {
+    failures.emplace_back(input.seq, RowError(input, error));
+    return Status::OK();
+  };
+  callbacks.on_progress = [&](int64_t rows_done) {
+    if (control.done) control.done->store(rows_done);
+  };
+  LoopStats stats;
+  ARROW_RETURN_NOT_OK(RunDecodeInferLoop(impl_->engine.get(), config, callbacks, &stats));
+  const int64_t rows_done = stats.featurized + stats.failed;
+  if (control.done) control.done->store(rows_done);
+  if (rows_done != n) return Status::UnknownError("featurize stopped after ", rows_done, " of ", n);
+
   std::vector<int32_t> offsets(n + 1, 0);
   arrow::TypedBufferBuilder<bool> valid;
   arrow::StringBuilder errors;
   ARROW_RETURN_NOT_OK(valid.Reserve(n));
   ARROW_RETURN_NOT_OK(errors.Reserve(n));
-  int64_t null_count = 0, rows_done = 0, packed = 0;
-
-  const ModelSpec& spec = impl_->model.spec;
-  const int64_t raw_len = spec.feature_length();
-  const bool pool = impl_->options.pooling == Pooling::kAvg;
-  std::vector<float> input(static_cast<size_t>(batch) * image_floats);
-  std::vector<float> raw(pool ? static_cast<size_t>(batch) * raw_len : 0);
-  std::vector<float*> batch_buffers;
-  auto run_batch = [&]() -> Status {
-    const int64_t rows = static_cast<int64_t>(batch_buffers.size());
-    if (rows == 0) return Status::OK();
-    if (control.cancel && control.cancel->load()) return Status::Cancelled("interrupted");
-    for (int64_t i = 0; i < rows; ++i) {
-      std::copy_n(batch_buffers[i], image_floats, input.data() + i * image_floats);
-      free_buffers.Push(batch_buffers[i]);
-    }
-    batch_buffers.clear();
-    float* dest = out + packed * dim;
-    ARROW_RETURN_NOT_OK(impl_->engine->Run(input.data(), rows, pool ? raw.data() : dest));
-    if (pool) {
-      const auto& hwc = spec.output_hwc;
-      for (int64_t i = 0; i < rows; ++i) {
-        AveragePoolHwc(raw.data() + i * raw_len, hwc[0], hwc[1], hwc[2], dest + i * dim);
-      }
-    }
-    packed += rows;
-    return Status::OK();
-  };
-  auto finish_row = [&](const Status& st) -> Status {
-    valid.UnsafeAppend(st.ok());
-    if (st.ok()) {
+  auto failure = failures.begin();
+  for (int64_t row = 0; row < n; ++row) {
+    const bool ok = failure == failures.end() || failure->first != row;
+    valid.UnsafeAppend(ok);
+    if (ok) {
       errors.UnsafeAppendNull();
     } else {
-      ++null_count;
-      ARROW_RETURN_NOT_OK(errors.Append(st.message()));
+      ARROW_RETURN_NOT_OK(errors.Append((failure++)->second));
     }
-    const int64_t row = rows_done++;
-    offsets[row + 1] = offsets[row] + (st.ok() ? static_cast<int32_t>(dim) : 0);
-    return Status::OK();
-  };
-
-  std::map<int64_t, Prepared> waiting;
-  int64_t next = 0;
-  while (std::optional<Prepared> item = prepared.Pop()) {
-    const int64_t index = item->index;
-    waiting.emplace(index, std::move(*item));
-    for (auto it = waiting.find(next); it != waiting.end(); it = waiting.find(next)) {
-      Prepared ready = std::move(it->second);
-      waiting.erase(it);
-      ++next;
-      if (ready.status.ok()) {
-        batch_buffers.push_back(ready.buffer);
-      } else {
-        free_buffers.Push(ready.buffer);
-      }
-      ARROW_RETURN_NOT_OK(finish_row(ready.status));
-      if (static_cast<int>(batch_buffers.size()) == batch) {
-        ARROW_RETURN_NOT_OK(run_batch());
-        if (control.done) control.done->store(rows_done);
-      }
-    }
+    offsets[row + 1] = offsets[row] + (ok ? static_cast<int32_t>(dim) : 0);
   }
-  ARROW_RETURN_NOT_OK(run_batch());
-  if (control.done) control.done->store(rows_done);
-  if (rows_done != n) return Status::UnknownError("featurize stopped after ", rows_done, " of ", n);
+  const int64_t null_count = static_cast<int64_t>(failures.size());
 
   ARROW_RETURN_NOT_OK(values->Resize(packed * dim * sizeof(float), /*shrink_to_fit=*/false));
   auto value_array = std::make_shared<arrow::FloatArray>(packed * dim, values);

@@ -73,8 +73,7 @@ Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes) {
   return ReadOpenFile(file.fd(), st.st_size, bytes);
 }
 
-Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
-  *stage = "read";
+Status ReadListedFile(const ImageFile& file, int64_t max_bytes, std::vector<uint8_t>* bytes) {
   {
     // One open and one fstat: the checks and the read see the same file.
     OpenFile opened(file.path);
@@ -83,13 +82,19 @@ Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* st
     if (::fstat(opened.fd(), &st) != 0) {
       return Status::IOError("cannot stat: ", std::strerror(errno));
     }
-    ARROW_RETURN_NOT_OK(CheckListedFile(file, st, geometry_.max_file_bytes));
-    ARROW_RETURN_NOT_OK(ReadOpenFile(opened.fd(), st.st_size, &bytes_));
+    ARROW_RETURN_NOT_OK(CheckListedFile(file, st, max_bytes));
+    ARROW_RETURN_NOT_OK(ReadOpenFile(opened.fd(), st.st_size, bytes));
   }
-  if (file.modification_time_us != 0 && static_cast<int64_t>(bytes_.size()) != file.length) {
+  if (file.modification_time_us != 0 && static_cast<int64_t>(bytes->size()) != file.length) {
     return Status::IOError("changed while it was read (", file.length, " bytes when listed, ",
-                           bytes_.size(), " read)");
+                           bytes->size(), " read)");
   }
+  return Status::OK();
+}
+
+Status ImagePreparer::Prepare(const ImageFile& file, float* out, std::string* stage) {
+  *stage = "read";
+  ARROW_RETURN_NOT_OK(ReadListedFile(file, geometry_.max_file_bytes, &bytes_));
   *stage = "decode";
   return PrepareBytes(bytes_, out);
 }

@@ -42,4 +42,10 @@ class ImagePreparer {
 // Reads a whole file into `bytes` (resized to fit).
 Status ReadWholeFile(const std::string& path, std::vector<uint8_t>* bytes);
 
+// A run's "read" stage: reads a listed file whole into `bytes`, refusing,
+// before reading, what is not a regular file or is above `max_bytes`, and a
+// file changed since it was listed (size or modification time; a listing
+// without a modification time, as in single-file tools, is not compared).
+Status ReadListedFile(const ImageFile& file, int64_t max_bytes, std::vector<uint8_t>* bytes);
+
 }  // namespace imgfeat

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "testing/test_util.h"
+
 namespace imgfeat {
 namespace {
 
@@ -72,6 +74,19 @@ TEST_F(ImagePreparerTest, RefusesAFileThatChangedAfterListing) {
   EXPECT_NE(status.message().find("changed since it was listed (100 bytes then, 150 now)"),
             std::string::npos)
       << status.ToString();
+}
+
+// The read stage on its own, as the Spark workers' reads use it.
+TEST_F(ImagePreparerTest, ReadListedFileGivesTheBytesOrRefusesAChangedFile) {
+  std::vector<uint8_t> bytes;
+  ASSERT_OK(ReadListedFile(Listed(), 1000, &bytes));
+  EXPECT_EQ(bytes, std::vector<uint8_t>(100, 'x'));
+  const ImageFile listed = Listed();
+  Write(std::string(150, 'y'));
+  EXPECT_TRUE(ReadListedFile(listed, 1000, &bytes).message().starts_with("changed since"));
+  // Without a modification time the listing is not compared.
+  ASSERT_OK(ReadListedFile(ImageFile{path_, 0, 0}, 1000, &bytes));
+  EXPECT_EQ(bytes.size(), 150u);
 }
 
 TEST_F(ImagePreparerTest, RefusesAFileThatVanishedAfterListing) {

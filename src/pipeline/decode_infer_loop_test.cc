@@ -1,0 +1,278 @@
+// The decode-infer loop with a stand-in decoder and engine, so that the
+// decoders' timing and failures are chosen: input order kept when decoders
+// finish out of order, errors reported in place, the buffers bounded, and a
+// cancel or a failing callback stopping it.
+#include "pipeline/decode_infer_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "testing/test_util.h"
+
+namespace imgfeat {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Features of an image: its two first input floats, as they were decoded.
+class CopyEngine : public InferenceEngine {
+ public:
+  CopyEngine() {
+    spec_.input_height = 1;
+    spec_.input_width = 1;
+    spec_.output_hwc = {1, 1, 2};
+  }
+  Status Run(const float* input, int64_t batch, float* output) override {
+    for (int64_t i = 0; i < batch; ++i) {
+      output[2 * i] = input[3 * i];
+      output[2 * i + 1] = input[3 * i + 1];
+    }
+    return Status::OK();
+  }
+  const ModelSpec& spec() const override { return spec_; }
+  std::string name() const override { return "copy"; }
+
+ private:
+  ModelSpec spec_;
+};
+
+LoopConfig OneByOneImages(int threads, int batch) {
+  LoopConfig config;
+  config.geometry.width = 1;
+  config.geometry.height = 1;
+  config.decode_threads = threads;
+  config.batch = batch;
+  return config;
+}
+
+// Inputs 0 .. n-1 named by their number.
+std::function<std::optional<LoopInput>()> Numbered(int64_t n, int64_t* taken) {
+  return [n, taken]() -> std::optional<LoopInput> {
+    if (*taken >= n) return std::nullopt;
+    LoopInput input;
+    input.file.path = std::to_string((*taken)++);
+    return input;
+  };
+}
+
+// Decodes input i as {i, 2i, 0}.
+Status DecodeAsNumber(const LoopInput& input, float* out) {
+  out[0] = static_cast<float>(input.seq);
+  out[1] = static_cast<float>(2 * input.seq);
+  out[2] = 0;
+  return Status::OK();
+}
+
+TEST(DecodeInferLoopTest, InputOrderWhateverOrderDecodersFinishErrorsInPlace) {
+  constexpr int64_t kInputs = 40;
+  constexpr int kBatch = 3;
+  CopyEngine engine;
+  LoopConfig config = OneByOneImages(/*threads=*/4, kBatch);
+
+  // Input 0 is decoded only once five later inputs are, so the loop must hold
+  // those back until it comes.
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<int64_t> finish_order;
+  config.make_decoder = [&] {
+    return LoopDecoder([&](LoopInput* input, float* out, std::string* stage) -> Status {
+      std::unique_lock lock(mutex);
+      if (input->seq == 0) {
+        changed.wait_for(lock, std::chrono::seconds(10), [&] { return finish_order.size() >= 5; });
+      }
+      finish_order.push_back(input->seq);
+      changed.notify_all();
+      EXPECT_NE(input->seq, 10) << "a refused input is not decoded";
+      if (input->seq % 7 == 3) {
+        *stage = "decode";
+        return Status::IOError("bad ", input->seq);
+      }
+      return DecodeAsNumber(*input, out);
+    });
+  };
+
+  int64_t taken = 0;
+  std::vector<std::string> events;
+  std::vector<int64_t> progress;
+  LoopCallbacks callbacks;
+  auto numbered = Numbered(kInputs, &taken);
+  callbacks.next_input = [&]() -> std::optional<LoopInput> {
+    std::optional<LoopInput> input = numbered();
+    if (input && input->file.path == "10") input->refused = Status::Invalid("no image");
+    return input;
+  };
+  callbacks.on_batch = [&](std::vector<LoopInput>& inputs, const float* features, int64_t dim) {
+    EXPECT_EQ(dim, 2);
+    EXPECT_LE(inputs.size(), static_cast<size_t>(kBatch));
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      EXPECT_EQ(inputs[i].file.path, std::to_string(inputs[i].seq));
+      EXPECT_EQ(features[2 * i], static_cast<float>(inputs[i].seq));
+      EXPECT_EQ(features[2 * i + 1], static_cast<float>(2 * inputs[i].seq));
+      events.push_back(inputs[i].file.path);
+    }
+    return Status::OK();
+  };
+  callbacks.on_error = [&](const LoopInput& input, const std::string& stage, const Status& error) {
+    events.push_back("error:" + stage + ":" + input.file.path + ":" + error.message());
+    return Status::OK();
+  };
+  callbacks.on_progress = [&](int64_t done) { progress.push_back(done); };
+  LoopStats stats;
+  ASSERT_OK(RunDecodeInferLoop(&engine, config, callbacks, &stats));
+
+  EXPECT_NE(finish_order.front(), 0) << "the decoders did finish out of order";
+  // Rows come in input order, and so do errors; an error is reported as soon
+  // as it is reached, possibly before the batch holding earlier rows has run.
+  std::vector<std::string> rows, errors, want_rows, want_errors;
+  for (const auto& e : events) (e.starts_with("error:") ? errors : rows).push_back(e);
+  for (int64_t i = 0; i < kInputs; ++i) {
+    if (i == 10) {
+      want_errors.push_back("error:read:10:no image");
+    } else if (i % 7 == 3) {
+      want_errors.push_back("error:decode:" + std::to_string(i) + ":bad " + std::to_string(i));
+    } else {
+      want_rows.push_back(std::to_string(i));
+    }
+  }
+  EXPECT_EQ(rows, want_rows);
+  EXPECT_EQ(errors, want_errors);
+  EXPECT_EQ(stats.featurized, static_cast<int64_t>(want_rows.size()));
+  EXPECT_EQ(stats.failed, static_cast<int64_t>(want_errors.size()));
+  ASSERT_FALSE(progress.empty());
+  EXPECT_TRUE(std::is_sorted(progress.begin(), progress.end()));
+  EXPECT_EQ(progress.back(), kInputs);  // the last input worked
+}
+
+TEST(DecodeInferLoopTest, HoldsAtMostInFlightImages) {
+  constexpr int64_t kInputs = 300;
+  CopyEngine engine;
+  LoopConfig config = OneByOneImages(/*threads=*/2, /*batch=*/4);
+  const size_t in_flight = InFlightImages(config);
+  EXPECT_EQ(in_flight, 12u);
+
+  std::mutex mutex;
+  std::set<const float*> buffers;
+  config.make_decoder = [&] {
+    return LoopDecoder([&](LoopInput* input, float* out, std::string* stage) -> Status {
+      {
+        std::lock_guard lock(mutex);
+        buffers.insert(out);
+      }
+      if (input->seq % 5 == 0) {
+        *stage = "decode";
+        return Status::IOError("bad");
+      }
+      return DecodeAsNumber(*input, out);
+    });
+  };
+  // A slow consumer lets the feeding thread run as far ahead as it may: the
+  // images holding buffers, the one it waits to find a buffer for, and a
+  // batch whose buffers are free again before on_batch counts it finished.
+  int64_t taken = 0, finished = 0, most_ahead = 0;
+  auto numbered = Numbered(kInputs, &taken);
+  LoopCallbacks callbacks;
+  callbacks.next_input = [&] {
+    std::lock_guard lock(mutex);
+    auto input = numbered();
+    most_ahead = std::max(most_ahead, taken - finished);
+    return input;
+  };
+  callbacks.on_batch = [&](std::vector<LoopInput>& inputs, const float*, int64_t) {
+    std::this_thread::sleep_for(milliseconds(1));
+    std::lock_guard lock(mutex);
+    finished += static_cast<int64_t>(inputs.size());
+    return Status::OK();
+  };
+  callbacks.on_error = [&](const LoopInput&, const std::string&, const Status&) {
+    std::lock_guard lock(mutex);
+    ++finished;
+    return Status::OK();
+  };
+  LoopStats stats;
+  ASSERT_OK(RunDecodeInferLoop(&engine, config, callbacks, &stats));
+  EXPECT_EQ(stats.featurized + stats.failed, kInputs);
+  EXPECT_EQ(buffers.size(), in_flight);
+  EXPECT_LE(most_ahead, static_cast<int64_t>(in_flight) + 1 + 4);
+
+  // Fewer inputs than that: no more buffers or threads than inputs.
+  config.input_count = 5;
+  EXPECT_EQ(InFlightImages(config), 5u);
+  EXPECT_EQ(LoopDecodeThreads(config), 2);
+  config.input_count = 1;
+  EXPECT_EQ(LoopDecodeThreads(config), 1);
+  config.input_count = 0;
+  EXPECT_EQ(InFlightImages(config), 1u);
+}
+
+TEST(DecodeInferLoopTest, CancelStopsBeforeTheNextBatch) {
+  CopyEngine engine;
+  LoopConfig config = OneByOneImages(/*threads=*/2, /*batch=*/2);
+  std::atomic<bool> cancel{false};
+  config.cancel = &cancel;
+  config.make_decoder = [] {
+    return LoopDecoder(
+        [](LoopInput* input, float* out, std::string*) { return DecodeAsNumber(*input, out); });
+  };
+  int64_t taken = 0, batches = 0;
+  LoopCallbacks callbacks;
+  callbacks.next_input = Numbered(1000000, &taken);
+  callbacks.on_batch = [&](std::vector<LoopInput>&, const float*, int64_t) {
+    ++batches;
+    cancel = true;
+    return Status::OK();
+  };
+  callbacks.on_error = [](const LoopInput&, const std::string&, const Status&) {
+    return Status::OK();
+  };
+  LoopStats stats;
+  Status status = RunDecodeInferLoop(&engine, config, callbacks, &stats);
+  EXPECT_TRUE(status.IsCancelled()) << status.ToString();
+  EXPECT_EQ(status.message(), "interrupted");
+  EXPECT_EQ(batches, 1);
+  EXPECT_EQ(stats.featurized, 2);
+}
+
+TEST(DecodeInferLoopTest, ACallbacksErrorStopsTheLoopAndTheFeaturesCanGoToTheCaller) {
+  CopyEngine engine;
+  LoopConfig config = OneByOneImages(/*threads=*/3, /*batch=*/4);
+  config.pooling = Pooling::kAvg;  // over one position: the features as they are
+  config.make_decoder = [] {
+    return LoopDecoder([](LoopInput* input, float* out, std::string* stage) -> Status {
+      if (input->seq == 9) {
+        *stage = "decode";
+        return Status::IOError("bad");
+      }
+      return DecodeAsNumber(*input, out);
+    });
+  };
+  std::vector<float> out(100 * 2);
+  int64_t taken = 0, packed = 0;
+  LoopCallbacks callbacks;
+  callbacks.next_input = Numbered(100, &taken);
+  callbacks.features_out = [&](int64_t rows) {
+    EXPECT_LE(rows, 4);
+    return out.data() + packed * 2;
+  };
+  callbacks.on_batch = [&](std::vector<LoopInput>& inputs, const float* features, int64_t) {
+    EXPECT_EQ(features, out.data() + packed * 2);
+    packed += static_cast<int64_t>(inputs.size());
+    return Status::OK();
+  };
+  callbacks.on_error = [](const LoopInput&, const std::string&, const Status&) {
+    return Status::IOError("the error log is full");
+  };
+  LoopStats stats;
+  Status status = RunDecodeInferLoop(&engine, config, callbacks, &stats);
+  EXPECT_EQ(status.message(), "the error log is full");
+  EXPECT_EQ(stats.failed, 1);
+  EXPECT_EQ(packed, 8);  // inputs 0-7; 8 waited in the batch being assembled
+  for (int64_t i = 0; i < packed; ++i) EXPECT_EQ(out[2 * i], static_cast<float>(i));
+}
+
+}  // namespace
+}  // namespace imgfeat
