@@ -6,13 +6,13 @@
 # named after USES, which it links too; elsewhere it links imgfeat_internal.
 # Either way it also sees src/testing/.
 function(imgfeat_test name)
+  cmake_parse_arguments(ARG "" "" "LABELS;USES" ${ARGN})
   if(IMGFEAT_FUZZ)
     # The fuzz build makes only the fuzz targets: tests stay defined (their
     # folders configure them further) but are neither built nor run.
-    add_executable(${name} EXCLUDE_FROM_ALL ${ARGN})
+    add_executable(${name} EXCLUDE_FROM_ALL ${ARG_UNPARSED_ARGUMENTS})
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "LABELS;USES" ${ARGN})
   add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
   if(IMGFEAT_STAGE AND ARG_USES)
     set(visible)
