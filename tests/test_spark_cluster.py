@@ -172,20 +172,33 @@ def test_s3_in_and_out(cluster, tmp_path):
         assert s3.list_multipart_uploads(Bucket="features").get("Uploads", []) == []
 
 
-def test_pca_fitted_on_the_cluster(cluster, tmp_path):
-    """--reduce pca: partial states per partition merged by treeReduce; the
-    projection matches the CLI's fit (up to the sign of each axis)."""
-    root = link_tree(tmp_path / "in", sample_files("Test", per_class=8))
+def test_pca_fitted_on_the_cluster_is_the_clis(cluster, tmp_path):
+    """--reduce pca: partial states per partition merged by treeReduce, the
+    CLI's randomized PCA (same seed, oversampling, power iterations): on the
+    sample's Test images, k = 64, every component within |cos| >= 0.9999 of
+    the CLI's and every explained variance within 1e-4 relative."""
+    import imgfeat
+
+    root = link_tree(tmp_path / "in", sample_files("Test"))
     cli = tmp_path / "cli"
-    run_imgfeat("run", root, cli, "--reduce", "pca", "--components", "8", "--quiet")
+    run_imgfeat("run", root, cli, "--reduce", "pca", "--components", "64", "--quiet")
     out = tmp_path / "spark"
-    cluster.run(root, out, "--reduce", "pca", "--components", "8", "--partitions", "5",
+    cluster.run(root, out, "--reduce", "pca", "--components", "64", "--partitions", "5",
                 log_name="driver-pca")
+    spark_fit = imgfeat.load_reducer(out / "_reducer.parquet")._impl.pca_state()
+    cli_fit = imgfeat.load_reducer(cli / "_reducer.parquet")._impl.pca_state()
+    got, want = np.asarray(spark_fit["components"]), np.asarray(cli_fit["components"])
+    assert got.shape == want.shape == (64, 62720)
+    cosines = np.abs(np.sum(got * want, axis=1)) / (
+        np.linalg.norm(got, axis=1) * np.linalg.norm(want, axis=1))
+    assert cosines.min() >= 0.9999, cosines.min()
+    np.testing.assert_allclose(spark_fit["explained_variance"], cli_fit["explained_variance"],
+                               rtol=1e-4)
     rows, cli_rows = assert_same_output(cli, out, exact=False)
     got = np.stack(rows.column("features").to_numpy(zero_copy_only=False))
     want = np.stack(cli_rows.column("features").to_numpy(zero_copy_only=False))
     signs = np.sign(np.sum(got * want, axis=0))
-    np.testing.assert_allclose(got * signs, want, rtol=0, atol=1e-2 * np.abs(want).max())
+    np.testing.assert_allclose(got * signs, want, rtol=0, atol=1e-3 * np.abs(want).max())
 
 
 def keys_of(s3, prefix):

@@ -209,13 +209,21 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
   // B^T = C^T Q (d x l); its left singular vectors are the components.
   ARROW_RETURN_NOT_OK(project_columns());
   std::vector<double> bt = reduce::ToDouble(z);
-  std::vector<double> u, s;
-  ARROW_RETURN_NOT_OK(reduce::ThinSvd(&bt, d, l, &u, &s));
+  reduce::PcaFitInfo info{l - k, options.power_iterations, options.seed};
+  return reduce::PcaFromProjection(&bt, d, l, k, n, mean_f, moments.TotalVariance(), info);
+}
 
+namespace reduce {
+
+Result<std::unique_ptr<Reducer>> PcaFromProjection(std::vector<double>* bt, int64_t d, int64_t l,
+                                                   int64_t k, int64_t n, std::vector<float> mean,
+                                                   double total_variance, PcaFitInfo info) {
+  std::vector<double> u, s;
+  ARROW_RETURN_NOT_OK(ThinSvd(bt, d, l, &u, &s));
   PcaState state;
   state.n_samples = n;
-  state.mean = mean_f;
-  state.total_variance = moments.TotalVariance();
+  state.mean = std::move(mean);
+  state.total_variance = total_variance;
   state.components.resize(static_cast<size_t>(k * d));
   for (int64_t i = 0; i < k; ++i) {
     // scikit-learn's svd_flip(u_based_decision=False): the largest |entry| of
@@ -233,9 +241,10 @@ Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& opt
     state.explained_variance_ratio.push_back(
         state.total_variance > 0 ? variance / state.total_variance : 0.0);
   }
-  reduce::PcaFitInfo info{l - k, options.power_iterations, options.seed};
-  return std::unique_ptr<Reducer>(new reduce::PcaReducer(std::move(state), info));
+  return std::unique_ptr<Reducer>(new PcaReducer(std::move(state), info));
 }
+
+}  // namespace reduce
 
 Result<PcaState> PcaStateOf(const Reducer& reducer) {
   const auto* pca = dynamic_cast<const reduce::PcaReducer*>(&reducer);

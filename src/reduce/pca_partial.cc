@@ -1,5 +1,5 @@
-// Subspace iteration on the covariance with mergeable partial sums (see
-// imgfeat/pca_partial.h), then Rayleigh-Ritz on the last basis.
+// FitPca's randomized PCA from mergeable partial sums (see
+// imgfeat/pca_partial.h for why one pass here is two of FitPca's).
 #include "imgfeat/pca_partial.h"
 
 #include <algorithm>
@@ -115,11 +115,10 @@ Result<PcaDriver> PcaDriver::Make(int64_t n_features, const PcaOptions& options)
   const int64_t l = std::min(options.n_components + driver.options_.oversampling, n_features);
   driver.pass_.cols = n_features;
   driver.pass_.width = l;
-  std::vector<double> omega(static_cast<size_t>(n_features * l));
+  // FitPca's Omega: the same draws in the same order, in float.
+  driver.pass_.basis.resize(static_cast<size_t>(n_features * l));
   reduce::LegacyRandomState rng(options.seed);
-  for (double& v : omega) v = static_cast<float>(rng.StandardNormal());
-  ARROW_RETURN_NOT_OK(reduce::OrthonormalizeColumns(&omega, n_features, l));
-  driver.pass_.basis.assign(omega.begin(), omega.end());
+  for (float& v : driver.pass_.basis) v = static_cast<float>(rng.StandardNormal());
   return driver;
 }
 
@@ -131,69 +130,70 @@ Status PcaDriver::EndPass(const PcaPartial& total) {
     return Status::Invalid("PCA: n_components ", options_.n_components, " must be <= ", total.rows,
                            " rows");
   }
+  const int64_t d = pass_.cols;
+  // FitPca keeps l <= n (its Q is n x l): the same here.
+  const int64_t l = pass_.width, used = std::min(l, total.rows);
+  // G = V^T S = Y^T Y (l x l), symmetric positive semi-definite, so its SVD
+  // is its eigendecomposition W L W^T.
+  std::vector<double> g(static_cast<size_t>(l * l), 0.0);
+  for (int64_t c = 0; c < d; ++c) {
+    const float* v = pass_.basis.data() + c * l;
+    const double* s = total.scatter.data() + c * l;
+    for (int64_t i = 0; i < l; ++i) {
+      for (int64_t j = 0; j < l; ++j) g[i * l + j] += v[i] * s[j];
+    }
+  }
+  for (int64_t i = 0; i < l; ++i) {  // symmetrize the rounding
+    for (int64_t j = i + 1; j < l; ++j) {
+      g[i * l + j] = g[j * l + i] = 0.5 * (g[i * l + j] + g[j * l + i]);
+    }
+  }
+  std::vector<double> w, eigenvalues;
+  ARROW_RETURN_NOT_OK(reduce::ThinSvd(&g, l, l, &w, &eigenvalues));
+  // M = W L^-1/2 on the `used` largest eigenvalues; a direction Y does not
+  // span (L ~ 0, rank below l) gets a zero column, as Q has nothing there.
+  std::vector<double> m(static_cast<size_t>(l * used), 0.0);
+  const double floor = eigenvalues.empty() ? 0 : eigenvalues[0] * 1e-14;
+  for (int64_t j = 0; j < used; ++j) {
+    if (!(eigenvalues[j] > floor)) continue;
+    const double scale = 1.0 / std::sqrt(eigenvalues[j]);
+    for (int64_t i = 0; i < l; ++i) m[i * used + j] = w[i * l + j] * scale;
+  }
+  // Z = S M = C^T Q (d x used).
+  std::vector<double> z(static_cast<size_t>(d * used), 0.0);
+  for (int64_t c = 0; c < d; ++c) {
+    const double* s = total.scatter.data() + c * l;
+    double* out = z.data() + c * used;
+    for (int64_t i = 0; i < l; ++i) {
+      const double si = s[i];
+      const double* mi = m.data() + i * used;
+      for (int64_t j = 0; j < used; ++j) out[j] += si * mi[j];
+    }
+  }
   if (pass_.index + 1 == passes()) {
     last_ = total;
+    last_.scatter.clear();
+    projection_ = std::move(z);
+    pass_.width = used;
     done_ = true;
     return Status::OK();
   }
-  std::vector<double> next = total.scatter;
-  ARROW_RETURN_NOT_OK(reduce::OrthonormalizeColumns(&next, pass_.cols, pass_.width));
-  pass_.basis.assign(next.begin(), next.end());
+  ARROW_RETURN_NOT_OK(reduce::OrthonormalizeColumns(&z, d, used));
+  pass_.width = used;
+  pass_.basis.assign(z.begin(), z.end());
   ++pass_.index;
   return Status::OK();
 }
 
 Result<std::unique_ptr<Reducer>> PcaDriver::Finish() const {
   if (!done_) return Status::Invalid("PCA: pass ", pass_.index + 1, " of ", passes(), " is open");
-  const int64_t d = pass_.cols, l = pass_.width, k = options_.n_components;
-  const int64_t n = last_.rows;
-  // Rayleigh-Ritz: T = Q^T (C^T C Q) is l x l, symmetric and positive
-  // semi-definite, so its SVD is its eigendecomposition.
-  std::vector<double> t(static_cast<size_t>(l * l), 0.0);
-  for (int64_t c = 0; c < d; ++c) {
-    const float* q = pass_.basis.data() + c * l;
-    const double* s = last_.scatter.data() + c * l;
-    for (int64_t i = 0; i < l; ++i) {
-      for (int64_t j = 0; j < l; ++j) t[i * l + j] += q[i] * s[j];
-    }
-  }
-  for (int64_t i = 0; i < l; ++i) {  // symmetrize the rounding
-    for (int64_t j = i + 1; j < l; ++j)
-      t[i * l + j] = t[j * l + i] = 0.5 * (t[i * l + j] + t[j * l + i]);
-  }
-  std::vector<double> v, eigenvalues;
-  ARROW_RETURN_NOT_OK(reduce::ThinSvd(&t, l, l, &v, &eigenvalues));
-
-  PcaState state;
-  state.n_samples = n;
-  state.mean.assign(last_.mean.begin(), last_.mean.end());
+  const int64_t d = pass_.cols, l = pass_.width, k = options_.n_components, n = last_.rows;
   double m2 = 0;
   for (double x : last_.m2) m2 += x;
-  state.total_variance = m2 / static_cast<double>(n - 1);
-  state.components.resize(static_cast<size_t>(k * d));
-  std::vector<double> component(d);
-  for (int64_t i = 0; i < k; ++i) {
-    for (int64_t c = 0; c < d; ++c) {
-      double sum = 0;
-      for (int64_t j = 0; j < l; ++j) sum += pass_.basis[c * l + j] * v[j * l + i];
-      component[c] = sum;
-    }
-    // scikit-learn's svd_flip(u_based_decision=False), as FitPca.
-    int64_t arg_max = 0;
-    for (int64_t c = 1; c < d; ++c) {
-      if (std::fabs(component[c]) > std::fabs(component[arg_max])) arg_max = c;
-    }
-    const double sign = component[arg_max] < 0 ? -1.0 : 1.0;
-    for (int64_t c = 0; c < d; ++c) {
-      state.components[i * d + c] = static_cast<float>(sign * component[c]);
-    }
-    const double variance = eigenvalues[i] / static_cast<double>(n - 1);
-    state.explained_variance.push_back(variance);
-    state.explained_variance_ratio.push_back(
-        state.total_variance > 0 ? variance / state.total_variance : 0.0);
-  }
+  std::vector<double> bt = projection_;
   reduce::PcaFitInfo info{options_.oversampling, options_.power_iterations, options_.seed};
-  return std::unique_ptr<Reducer>(new reduce::PcaReducer(std::move(state), info));
+  return reduce::PcaFromProjection(&bt, d, l, k, n, {last_.mean.begin(), last_.mean.end()},
+                                   m2 / static_cast<double>(n - 1), info);
 }
 
 }  // namespace imgfeat

@@ -81,4 +81,12 @@ class PcaReducer final : public Reducer {
   PcaFitInfo info_;
 };
 
+// The end of a randomized PCA, shared by FitPca and the distributed fit
+// (imgfeat/pca_partial.h): the thin SVD of B^T = C^T Q (d x l, destroyed)
+// gives the k components (signs as scikit-learn's svd_flip) and, from the
+// singular values, their variances over n rows.
+Result<std::unique_ptr<Reducer>> PcaFromProjection(std::vector<double>* bt, int64_t d, int64_t l,
+                                                   int64_t k, int64_t n, std::vector<float> mean,
+                                                   double total_variance, PcaFitInfo info);
+
 }  // namespace imgfeat::reduce
