@@ -47,8 +47,10 @@ def merge_partials(pass_, partials):
 
 
 class DistributedPCA:
-    """A PCA fit in ``passes`` map-reduce rounds (subspace iteration on the
-    covariance, then Rayleigh-Ritz), for rows spread over partitions.
+    """A PCA fit in ``passes`` map-reduce rounds, for rows spread over
+    partitions: the randomized PCA of :class:`imgfeat.PCA` and the CLI (the
+    same seed, oversampling and power iterations, two of their passes in
+    each round), so the same components to float rounding.
 
     On the driver::
 
@@ -95,9 +97,15 @@ class DistributedPCA:
         """The fitted PCA as a Reducer (after the last pass)."""
         return Reducer(self._driver.finish())
 
+    def fit_passes(self, total_of):
+        """The pass loop, whoever computes the partials: `total_of(pass_)`
+        returns the merged PcaPartial of every row for that pass (here, on
+        Spark with treeReduce, ...). Returns the fitted Reducer."""
+        while not self.done:
+            self.end_pass(total_of(self.pass_))
+        return self.result()
+
     def fit(self, make_batches, column="features"):
         """Runs every pass here: `make_batches()` gives a fresh iterable of the
         rows each time. Returns the fitted Reducer."""
-        while not self.done:
-            self.end_pass(pca_partial(self.pass_, make_batches(), column))
-        return self.result()
+        return self.fit_passes(lambda pass_: pca_partial(pass_, make_batches(), column))

@@ -23,15 +23,16 @@ import pyarrow.parquet as pq
 from . import _imgfeat
 from . import _spark_worker as worker
 
-# What a task returns: one row per file it wrote ("part") and one per image
-# that failed ("error"), plus one "stats" row (seconds spent featurizing).
+# What a task returns to the driver (Spark's side of the protocol): one row
+# per file it wrote ("part") and one per image that failed ("error"), plus
+# one "stats" row (seconds spent featurizing).
 RESULT_DDL = ("kind string, partition int, chunk int, uri string, rows long, path string, "
               "stage string, error string, seconds double")
 RESULT_SCHEMA = pa.schema([
     ("kind", pa.string()), ("partition", pa.int32()), ("chunk", pa.int32()), ("uri", pa.string()),
     ("rows", pa.int64()), ("path", pa.string()), ("stage", pa.string()), ("error", pa.string()),
     ("seconds", pa.float64())])
-PART_COLUMNS = ["path", "label", "modification_time", "length", "features"]
+PART_COLUMNS = worker.ROW_SCHEMA.names[:5]
 
 
 def join(uri, name):
@@ -43,56 +44,17 @@ def read_part(uri):
     return pq.read_table(pa.BufferReader(_imgfeat.read_file(uri)))
 
 
-class _PartBuffer:
-    """Rows of one task attempt, written as numbered complete files of at most
-    `max_rows` rows."""
-
-    def __init__(self, attempt_uri, partition, max_rows):
-        self.attempt_uri, self.partition, self.max_rows = attempt_uri, partition, max_rows
-        self.batches, self.rows, self.chunk, self.results = [], 0, 0, []
-
-    def add(self, rows):
-        while rows.num_rows:
-            room = self.max_rows - self.rows
-            take = rows.slice(0, room)
-            self.batches.append(take)
-            self.rows += take.num_rows
-            rows = rows.slice(take.num_rows)
-            if self.rows >= self.max_rows:
-                self.flush()
-
-    def flush(self):
-        if not self.rows:
-            return
-        table = pa.Table.from_batches(self.batches).combine_chunks()
-        batch = table.to_batches()[0]
-        uri = join(self.attempt_uri, f"part-{self.chunk:05d}.parquet")
-        _imgfeat.write_part(uri, *batch.__arrow_c_array__())
-        self.results.append(("part", self.partition, self.chunk, uri, self.rows, None, None,
-                             None, None))
-        self.chunk += 1
-        self.batches, self.rows = [], 0
-
-
-def rows_per_part(feature_dim, on_s3, requested=0):
-    """A run's part size: about 256 MiB of raw features (8 MiB on S3, one PUT)."""
-    if requested:
-        return int(requested)
-    budget = (8 << 20) if on_s3 else (256 << 20)
-    return max(1, budget // (4 * max(1, feature_dim)))
-
-
 def write_rows(stage_uri, max_rows, make_rows):
     """A mapInArrow/mapPartitions function: `make_rows(items)` yields batches
-    of worker.ROW_SCHEMA; the good rows go to this attempt's files, the result
-    describes them and the errors."""
+    of worker.ROW_SCHEMA; the good rows go to this attempt's files (the
+    core's TaskPartWriter), the result describes them and the errors."""
     def run(items):
         from pyspark import TaskContext
 
         context = TaskContext.get()
         partition = context.partitionId()
         attempt_uri = join(stage_uri, f"p{partition:05d}-a{context.taskAttemptId()}")
-        buffer = _PartBuffer(attempt_uri, partition, max_rows)
+        writer = _imgfeat._TaskPartWriter(attempt_uri, partition, max_rows)
         errors = []
         started = time.monotonic()
         for rows in make_rows(items):
@@ -102,11 +64,13 @@ def write_rows(stage_uri, max_rows, make_rows):
                                           rows.column("error").filter(failed).to_pylist()):
                 errors.append(("error", partition, None, None, None, path, stage, error, None))
             good = rows.filter(pc.invert(failed)).select(PART_COLUMNS)
-            buffer.add(good)
-        buffer.flush()
+            for batch in good.to_batches() if isinstance(good, pa.Table) else [good]:
+                writer.add(*batch.__arrow_c_array__())
+        files = [("part", p, chunk, uri, n, None, None, None, None)
+                 for p, chunk, uri, n in writer.finish()]
         seconds = time.monotonic() - started
-        results = buffer.results + errors + [("stats", partition, None, None, None, None, None,
-                                              None, seconds)]
+        results = files + errors + [("stats", partition, None, None, None, None, None, None,
+                                     seconds)]
         yield pa.RecordBatch.from_pylist(
             [dict(zip(RESULT_SCHEMA.names, r)) for r in results], schema=RESULT_SCHEMA)
     return run
@@ -121,19 +85,9 @@ def featurized(config):
     return make
 
 
-def committed(results, final_uri_of):
-    """Renames the files of the one attempt per partition that Spark
-    returned, in (partition, chunk) order; returns the final URIs and row
-    counts. `final_uri_of(i)` names the i-th file."""
-    parts = sorted((r["partition"], r["chunk"], r["uri"], r["rows"]) for r in results
-                   if r["kind"] == "part")
-    seen = set()
-    out = []
-    for i, (partition, chunk, uri, rows) in enumerate(parts):
-        if (partition, chunk) in seen:  # cannot happen: one result per partition
-            raise RuntimeError(f"two results for partition {partition}")
-        seen.add((partition, chunk))
-        target = final_uri_of(i)
-        _imgfeat.move_file(uri, target)
-        out.append((target, rows))
-    return out
+def committed(results, folder):
+    """The files of the one attempt per partition that Spark returned, renamed
+    by the core into `folder` as its next parts; their (uri, rows)."""
+    files = [(r["partition"], r["chunk"], r["uri"], r["rows"]) for r in results
+             if r["kind"] == "part"]
+    return [(uri, rows) for _, _, uri, rows in _imgfeat.commit_task_files(folder, files)]

@@ -24,19 +24,11 @@ _featurizers = {}
 _reducers = {}
 _storage_configured = None
 
-# The rows the Spark side produces: the output's columns, features null on a
-# failed image, and the reason (`error`) and where it failed (`stage`).
-ROW_SCHEMA = pa.schema([
-    pa.field("path", pa.string()),
-    pa.field("label", pa.string()),
-    pa.field("modification_time", pa.timestamp("us", tz="UTC")),
-    pa.field("length", pa.int64()),
-    pa.field("features", pa.list_(pa.float32())),
-    pa.field("error", pa.string()),
-    pa.field("stage", pa.string()),
-])
-ROW_DDL = ("path string, label string, modification_time timestamp, length long, "
-           "features array<float>, error string, stage string")
+# The rows the Spark side produces (the core's schema): the output's columns,
+# features null on a failed image, and the reason (`error`) and where it
+# failed (`stage`).
+ROW_SCHEMA = pa.Schema._import_from_c_capsule(_imgfeat.spark_row_schema())
+ROW_DDL = _imgfeat.spark_row_ddl()
 
 
 def configure_storage(storage):

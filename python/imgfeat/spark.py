@@ -151,13 +151,12 @@ def fit_pca(df, n_components, column="features", oversampling="auto", power_iter
     fit = DistributedPCA(n_components, n_features, oversampling=oversampling,
                          power_iterations=power_iterations, seed=seed)
     frame = df.select(column)
-    while not fit.done:
-        pass_ = fit.pass_
+
+    def total_of(pass_):
         partials = frame.mapInArrow(_partial_of_partition(pass_, column), "partial binary")
-        total = partials.rdd.map(lambda row: pickle.loads(row[0])).treeReduce(_merged(pass_),
-                                                                              depth=depth)
-        fit.end_pass(total)
-    return fit.result()
+        return partials.rdd.map(lambda row: pickle.loads(row[0])).treeReduce(_merged(pass_),
+                                                                             depth=depth)
+    return fit.fit_passes(total_of)
 
 
 def reducer_bytes(reducer):

@@ -8,7 +8,6 @@ with imgfeat's C++ core and write part files, and the driver commits exactly
 one attempt per partition (_spark_commit.py) before it writes _errors.parquet,
 _reducer.parquet, _imgfeat.json and _SUCCESS through the library's writer.
 """
-import datetime
 import json
 import math
 import sys
@@ -16,7 +15,7 @@ import time
 
 import pyarrow as pa
 
-from . import __version__, _imgfeat
+from . import _imgfeat
 from . import _spark_commit as commit
 from . import _spark_worker as worker
 from . import spark as imgfeat_spark
@@ -98,22 +97,20 @@ def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage
     fit = DistributedPCA(plan["output_dim"], plan["feature_dim"],
                          oversampling=run_options(args)["pca_oversampling"],
                          power_iterations=args.pca_power_iterations, seed=args.seed)
-    while not fit.done:
-        pass_ = fit.pass_
-
-        def partial_of(uri, pass_=pass_):
+    def total_of(pass_):
+        def partial_of(uri):
             worker.configure_storage(storage)
             partial = PcaPartial.empty(pass_)
             partial.add(pass_, worker.as_matrix(commit.read_part(uri).column("features")))
             return partial  # pickled by Spark (PcaPartial pickles)
 
-        def merge(a, b, pass_=pass_):
+        def merge(a, b):
             a.merge(pass_, b)
             return a
 
-        total = uris.map(partial_of).treeReduce(merge, depth=2)
-        fit.end_pass(total)
-    fitted = fit.result()
+        return uris.map(partial_of).treeReduce(merge, depth=2)
+
+    fitted = fit.fit_passes(total_of)
     state = sc.broadcast(imgfeat_spark.reducer_bytes(fitted))
     token = f"pca-{time.time_ns()}"
 
@@ -139,22 +136,6 @@ def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage
     return list(uris.mapPartitions(as_rows).collect()), fitted
 
 
-def manifest(plan, args, counts, timings, reducer_json, spark):
-    return json.dumps({
-        "version": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "parameters": json.loads(plan["parameters"]),
-        "model": json.loads(plan["model"]),
-        "engine": {"name": args.engine, "threads": plan["worker_threads"],
-                   "batch": plan["batch"]},
-        "reducer": json.loads(reducer_json),
-        "counts": counts,
-        "timings": timings,
-        "spark": {"master": spark.sparkContext.master, "partitions": plan["partitions"],
-                  "application_id": spark.sparkContext.applicationId},
-    }, indent=2)
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
@@ -177,10 +158,6 @@ def main(argv=None):
         log(args, f"{output} is already complete")
         return 0
     done = writer.committed_paths
-    next_part = 0
-    for name in _imgfeat.list_names(output):
-        if name.startswith("part-") and name.endswith(".parquet"):
-            next_part = max(next_part, int(name[5:-8]) + 1)
     del writer
     if args.resume and args.reduce == "pca" and done:
         raise SystemExit("imgfeat.spark_job: --resume of a PCA run that wrote parts is not "
@@ -202,7 +179,7 @@ def main(argv=None):
     pca = args.reduce == "pca" and not args.reducer_from
     config["reduce"] = {"kind": "none"} if pca else spec
     dim = plan["feature_dim"] if pca else plan["output_dim"]
-    max_rows = commit.rows_per_part(dim, on_s3, 0 if pca else args.rows_per_part)
+    max_rows = _imgfeat.rows_per_part(dim, on_s3, 0 if pca else args.rows_per_part)
     log(args, f"{listing.num_rows} images in {partitions} tasks on {spark.sparkContext.master}")
 
     t0 = time.monotonic()
@@ -213,20 +190,21 @@ def main(argv=None):
                             commit.join(spark_dir, "features"), max_rows, config)
     stream_seconds = time.monotonic() - t0
     if pca:
-        raw = commit.committed(results, lambda i: commit.join(spark_dir, f"raw/part-{i:05d}.parquet"))
-        if sum(rows for _, rows in raw) < 2:
-            raise SystemExit("imgfeat.spark_job: PCA needs at least 2 decodable images")
+        raw = commit.committed(results, commit.join(spark_dir, "raw"))
         t1 = time.monotonic()
-        reduced, reducer = fit_and_reduce_pca(
-            spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
-            commit.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part),
-            config["storage"])
+        try:
+            reduced, reducer = fit_and_reduce_pca(
+                spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
+                _imgfeat.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part),
+                config["storage"])
+        except ValueError as e:  # the core's one line (e.g. too few decodable images)
+            raise SystemExit(f"imgfeat.spark_job: {e}") from None
         pca_fit_seconds = time.monotonic() - t1
         errors_from = results
         results = reduced
     else:
         errors_from = results
-    commit.committed(results, lambda i: commit.join(output, _imgfeat.part_name(next_part + i)))
+    commit.committed(results, output)
     _imgfeat.delete_tree(spark_dir)
 
     writer = _imgfeat._OutputWriter.open(output, plan["output_dim"], plan["parameters"],
@@ -244,14 +222,14 @@ def main(argv=None):
     rows_written = writer.rows_written
     inference = sum(r["seconds"] or 0 for r in errors_from if r["kind"] == "stats")
     counts = {"images_listed": n_listed, "images_already_done": len(done),
-              "rows_written": rows_written, "errors": writer.errors_recorded,
-              "feature_dim": plan["feature_dim"], "output_dim": plan["output_dim"]}
+              "rows_written": rows_written, "errors": writer.errors_recorded}
     timings = {"total_seconds": time.monotonic() - started, "stream_seconds": stream_seconds,
-               "inference_seconds": inference, "reduce_seconds": 0.0,
-               "pca_fit_seconds": pca_fit_seconds,
-               "images_per_second": (rows_written - len(done)) / stream_seconds
-               if stream_seconds > 0 else 0.0}
-    writer.finish(manifest(plan, args, counts, timings, json.dumps(reducer_json), spark))
+               "inference_seconds": inference, "pca_fit_seconds": pca_fit_seconds}
+    context = spark.sparkContext
+    extra = {"spark": {"master": context.master, "partitions": plan["partitions"],
+                       "application_id": context.applicationId}}
+    writer.finish(_imgfeat.manifest(plan, json.dumps(reducer_json), counts, timings,
+                                    json.dumps(extra)))
     log(args, f"{rows_written} rows, {writer.errors_recorded} errors -> {output}")
     return 0
 

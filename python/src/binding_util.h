@@ -68,6 +68,7 @@ void BindRun(nb::module_& m);
 void BindReducers(nb::module_& m);
 void BindPca(nb::module_& m);
 void BindSpark(nb::module_& m);
-void BindStorage(nb::module_& m);  // called by BindSpark
+void BindStorage(nb::module_& m);      // called by BindSpark
+void BindSparkCommit(nb::module_& m);  // called by BindSpark
 
 }  // namespace imgfeat::python

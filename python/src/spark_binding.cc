@@ -75,6 +75,7 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
   plan["feature_dim"] = feature_dim;
   plan["output_dim"] = output_dim;
   plan["threads"] = options.threads;
+  plan["engine"] = options.engine;
   plan["batch"] = options.batch > 0 ? options.batch : kDefaultBatch;
   return plan;
 }
@@ -146,6 +147,7 @@ std::unique_ptr<DatasetWriter> OpenOutput(const std::string& dir, int64_t output
 
 void BindSpark(nb::module_& m) {
   BindStorage(m);
+  BindSparkCommit(m);
   m.def("configure_storage", &Configure, nb::arg("endpoint"), nb::arg("region"),
         nb::arg("anonymous"), nb::arg("attempts"));
   m.def("plan", &Plan, nb::arg("input"), nb::arg("output"), nb::arg("options"),

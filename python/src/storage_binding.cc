@@ -16,6 +16,7 @@
 #include "dataset/durable_file.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
+#include "dataset/task_parts.h"
 #include "imgfeat/storage.h"
 #include "io/object_fetcher.h"
 #include "pipeline/image_preparer.h"
@@ -113,75 +114,15 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
 int64_t WritePart(const std::string& uri, nb::handle schema_capsule, nb::handle array_capsule) {
   std::shared_ptr<arrow::Array> array = ImportArray(schema_capsule, array_capsule);
   Status status;
-  nb::gil_scoped_release release;
-  status = [&]() -> Status {
-    ARROW_ASSIGN_OR_RAISE(auto batch, arrow::RecordBatch::FromStructArray(array));
-    const auto& schema = dataset::FeatureSchema();
-    if (batch->num_columns() != schema->num_fields()) {
-      return Status::TypeError("a part needs the columns ", schema->ToString());
-    }
-    std::vector<std::shared_ptr<arrow::Array>> columns = batch->columns();
-    for (int i = 0; i < 4; ++i) {
-      if (!columns[i]->type()->Equals(*schema->field(i)->type())) {
-        return Status::TypeError("column ", schema->field(i)->name(), " must be ",
-                                 schema->field(i)->type()->ToString(), ", not ",
-                                 columns[i]->type()->ToString());
-      }
-    }
-    // The features as the output's list type (its item field is named and
-    // not nullable), the same buffers.
-    if (columns[4]->type_id() != arrow::Type::LIST) {
-      return Status::TypeError("features must be a list<float32> column");
-    }
-    const auto& list = static_cast<const arrow::ListArray&>(*columns[4]);
-    if (list.null_count() != 0 || list.values()->type_id() != arrow::Type::FLOAT) {
-      return Status::TypeError("features must be a list<float32> column without nulls");
-    }
-    columns[4] = std::make_shared<arrow::ListArray>(schema->field(4)->type(), list.length(),
-                                                    list.value_offsets(), list.values(), nullptr, 0,
-                                                    list.offset());
-    auto table = arrow::Table::Make(schema, columns, batch->num_rows());
-    const int64_t feature_dim = list.length() > 0 ? list.value_length(0) : 1;
-    ARROW_ASSIGN_OR_RAISE(
-        auto format, dataset::MakePartFormat(DatasetOptions{}, std::max<int64_t>(1, feature_dim)));
-    ARROW_ASSIGN_OR_RAISE(StoragePath target, ResolveStorage(uri));
-    std::unique_ptr<dataset::ParquetFile> file;
-    if (target.is_s3) {
-      ARROW_ASSIGN_OR_RAISE(
-          file, dataset::ParquetFile::CreateObject(target.fs, target.path, schema, format));
-    } else {
-      std::error_code ec;
-      std::filesystem::create_directories(std::filesystem::path(target.path).parent_path(), ec);
-      if (ec) return Status::IOError("cannot create the folder of '", uri, "': ", ec.message());
-      ARROW_ASSIGN_OR_RAISE(file,
-                            dataset::ParquetFile::Create(target.path + ".tmp", schema, format));
-    }
-    ARROW_RETURN_NOT_OK(file->WriteRowGroups(*table));
-    return file->Commit(target.path);
-  }();
-  nb::gil_scoped_acquire acquire;  // the exception is raised with the GIL held
+  {
+    nb::gil_scoped_release release;
+    status = [&]() -> Status {
+      ARROW_ASSIGN_OR_RAISE(auto batch, arrow::RecordBatch::FromStructArray(array));
+      return dataset::WritePartFile(uri, *batch);
+    }();
+  }
   ThrowIfError(status);
   return 0;
-}
-
-// Gives the file `from` the name `to` (both in one store): a durable rename
-// on disk, a server-side copy then delete on S3 (the object at `to` is whole
-// from the moment it exists).
-void MoveFile(const std::string& from, const std::string& to) {
-  nb::gil_scoped_release release;
-  Status status = [&]() -> Status {
-    ARROW_ASSIGN_OR_RAISE(StoragePath source, ResolveStorage(from));
-    ARROW_ASSIGN_OR_RAISE(StoragePath target, ResolveStorage(to));
-    if (!source.is_s3) {
-      std::error_code ec;
-      std::filesystem::create_directories(std::filesystem::path(target.path).parent_path(), ec);
-      if (ec) return Status::IOError("cannot create the folder of '", to, "': ", ec.message());
-      return dataset::CommitRename(source.path, target.path);
-    }
-    return source.fs->Move(source.path, target.path);
-  }();
-  nb::gil_scoped_acquire acquire;
-  ThrowIfError(status);
 }
 
 // Removes a folder or prefix that imgfeat made (a distributed run's attempts).
@@ -197,24 +138,6 @@ void DeleteTree(const std::string& uri) {
 }
 
 // The file names directly under a folder or prefix (none when it is missing).
-std::vector<std::string> ListNames(const std::string& uri) {
-  std::vector<std::string> names;
-  nb::gil_scoped_release release;
-  Status status = [&]() -> Status {
-    ARROW_ASSIGN_OR_RAISE(StoragePath target, ResolveStorage(uri));
-    arrow::fs::FileSelector selector;
-    selector.base_dir = target.path;
-    selector.allow_not_found = true;
-    ARROW_ASSIGN_OR_RAISE(auto infos, target.fs->GetFileInfo(selector));
-    for (const auto& info : infos) names.push_back(info.base_name());
-    std::sort(names.begin(), names.end());
-    return Status::OK();
-  }();
-  nb::gil_scoped_acquire acquire;
-  ThrowIfError(status);
-  return names;
-}
-
 nb::bytes ReadFile(const std::string& uri) {
   Result<std::string> data;
   {
@@ -230,11 +153,8 @@ void BindStorage(nb::module_& m) {
   m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("lengths"), nb::arg("max_file_bytes"),
         nb::arg("modification_times") = std::vector<int64_t>{});
   m.def("write_part", &WritePart, nb::arg("uri"), nb::arg("schema"), nb::arg("array"));
-  m.def("move_file", &MoveFile, nb::arg("source"), nb::arg("target"));
   m.def("delete_tree", &DeleteTree, nb::arg("uri"));
-  m.def("list_names", &ListNames, nb::arg("uri"));
   m.def("read_file", &ReadFile, nb::arg("uri"));
-  m.def("part_name", [](int64_t number) { return dataset::PartFileName(number); });
 }
 
 }  // namespace imgfeat::python

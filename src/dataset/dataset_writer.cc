@@ -14,16 +14,8 @@
 #include "imgfeat/dataset.h"
 
 namespace imgfeat {
-namespace {
 
 using namespace dataset;  // NOLINT: this file implements the dataset stage
-
-// Raw feature bytes per part on an object store: parts stay under the 10 MiB
-// at which Arrow switches from one PUT to a multipart upload, so that a
-// killed run can leave no unfinished upload behind.
-constexpr int64_t kObjectPartRawBytes = int64_t{8} << 20;
-
-}  // namespace
 
 Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& dir,
                                                            int64_t feature_dim,
@@ -37,7 +29,7 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
   ARROW_ASSIGN_OR_RAISE(auto folder, OutputFolder::Open(dir));
   DatasetOptions part_options = options;
   if (folder->is_s3() && part_options.rows_per_part == 0 && feature_dim > 0) {
-    part_options.rows_per_part = std::max<int64_t>(1, kObjectPartRawBytes / (feature_dim * 4));
+    part_options.rows_per_part = ObjectStoreRowsPerPart(feature_dim);
   }
   ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(part_options, feature_dim));
   ARROW_ASSIGN_OR_RAISE(std::vector<std::string> entries, folder->List());

@@ -243,6 +243,11 @@ Status OutputFolder::Remove(std::string_view name) {
   return Status::OK();
 }
 
+int64_t ObjectStoreRowsPerPart(int64_t feature_dim) {
+  constexpr int64_t kObjectPartRawBytes = int64_t{8} << 20;
+  return std::max<int64_t>(1, kObjectPartRawBytes / (std::max<int64_t>(1, feature_dim) * 4));
+}
+
 Status PutObject(arrow::fs::FileSystem& fs, const std::string& path, std::string_view contents) {
   auto sink = fs.OpenOutputStream(path);
   Status st = sink.status();

@@ -73,6 +73,11 @@ class OutputFolder {
   std::unique_ptr<Durability> durability_;
 };
 
+// Rows per part on an object store: parts of at most 8 MiB of raw features
+// stay under the 10 MiB at which Arrow switches from one PUT to a multipart
+// upload, so that a killed run can leave no unfinished upload behind.
+int64_t ObjectStoreRowsPerPart(int64_t feature_dim);
+
 // Writes `contents` to `path` in `fs` as one object (one PUT on S3), which
 // appears only when whole.
 Status PutObject(arrow::fs::FileSystem& fs, const std::string& path, std::string_view contents);

@@ -48,29 +48,54 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
   return p;
 }
 
-std::string BuildManifest(const ManifestInputs& in) {
-  const StreamStats& stats = *in.stats;
+Json ModelJson(const ResolvedModel& model) {
+  return {{"name", model.spec.name},
+          {"file", model.path},
+          {"sha256", model.sha256},
+          {"spec", Json::parse(ModelSpecToJson(model.spec))}};
+}
+
+std::string ComposeManifest(const ManifestFields& f) {
   Json m;
   m["version"] = IMGFEAT_VERSION;
   m["created"] = NowUtc();
-  m["parameters"] = *in.parameters;
-  m["model"] = {{"name", in.model->spec.name},
-                {"file", in.model->path},
-                {"sha256", in.model->sha256},
-                {"spec", Json::parse(ModelSpecToJson(in.model->spec))}};
-  m["engine"] = {{"name", in.engine->name()}, {"threads", in.threads}, {"batch", in.batch}};
-  m["reducer"] = Json::parse(in.reducer->DescribeJson());
-  m["counts"] = {{"images_listed", stats.listed},   {"images_already_done", stats.skipped},
-                 {"rows_written", in.rows_written}, {"errors", in.errors},
-                 {"feature_dim", in.feature_dim},   {"output_dim", in.output_dim}};
+  m["parameters"] = f.parameters;
+  m["model"] = f.model;
+  m["engine"] = {{"name", f.engine_name}, {"threads", f.threads}, {"batch", f.batch}};
+  m["reducer"] = f.reducer;
+  m["counts"] = {{"images_listed", f.images_listed}, {"images_already_done", f.images_already_done},
+                 {"rows_written", f.rows_written},   {"errors", f.errors},
+                 {"feature_dim", f.feature_dim},     {"output_dim", f.output_dim}};
   m["timings"] = {
-      {"total_seconds", in.timings.total_seconds},
-      {"stream_seconds", stats.wall_seconds},
-      {"inference_seconds", stats.inference_seconds},
-      {"reduce_seconds", in.timings.reduce_seconds},
-      {"pca_fit_seconds", in.timings.pca_fit_seconds},
-      {"images_per_second", stats.wall_seconds > 0 ? stats.featurized / stats.wall_seconds : 0.0}};
+      {"total_seconds", f.total_seconds},         {"stream_seconds", f.stream_seconds},
+      {"inference_seconds", f.inference_seconds}, {"reduce_seconds", f.reduce_seconds},
+      {"pca_fit_seconds", f.pca_fit_seconds},     {"images_per_second", f.images_per_second}};
+  for (const auto& [key, value] : f.extra.items()) m[key] = value;
   return m.dump(2);
+}
+
+std::string BuildManifest(const ManifestInputs& in) {
+  const StreamStats& stats = *in.stats;
+  ManifestFields f;
+  f.parameters = *in.parameters;
+  f.model = ModelJson(*in.model);
+  f.engine_name = in.engine->name();
+  f.threads = in.threads;
+  f.batch = in.batch;
+  f.reducer = Json::parse(in.reducer->DescribeJson());
+  f.images_listed = stats.listed;
+  f.images_already_done = stats.skipped;
+  f.rows_written = in.rows_written;
+  f.errors = in.errors;
+  f.feature_dim = in.feature_dim;
+  f.output_dim = in.output_dim;
+  f.total_seconds = in.timings.total_seconds;
+  f.stream_seconds = stats.wall_seconds;
+  f.inference_seconds = stats.inference_seconds;
+  f.reduce_seconds = in.timings.reduce_seconds;
+  f.pca_fit_seconds = in.timings.pca_fit_seconds;
+  f.images_per_second = stats.wall_seconds > 0 ? stats.featurized / stats.wall_seconds : 0.0;
+  return ComposeManifest(f);
 }
 
 }  // namespace imgfeat

@@ -39,4 +39,24 @@ struct ManifestInputs {
 
 std::string BuildManifest(const ManifestInputs& in);
 
+// `_imgfeat.json`'s "model" entry.
+Json ModelJson(const ResolvedModel& model);
+
+// What a manifest says, as values (a distributed run has no engine or stream
+// of its own to ask): BuildManifest fills one, a Spark driver another.
+struct ManifestFields {
+  Json parameters;
+  Json model;  // ModelJson
+  std::string engine_name;
+  int threads = 0;
+  int batch = 0;
+  Json reducer;  // Reducer::DescribeJson
+  int64_t images_listed = 0, images_already_done = 0, rows_written = 0, errors = 0;
+  int64_t feature_dim = 0, output_dim = 0;
+  double total_seconds = 0, stream_seconds = 0, inference_seconds = 0, reduce_seconds = 0,
+         pca_fit_seconds = 0, images_per_second = 0;
+  Json extra = Json::object();  // more top-level entries (a Spark run's "spark")
+};
+std::string ComposeManifest(const ManifestFields& fields);
+
 }  // namespace imgfeat
