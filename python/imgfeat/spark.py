@@ -21,14 +21,16 @@ import pyarrow as pa
 from . import _imgfeat
 from . import _spark_worker as worker
 from ._distributed_pca import DistributedPCA, PcaPartial
+from ._options import DEFAULTS
 from ._reducers import SparseRandomProjection
 from . import johnson_lindenstrauss_min_dim
 
 ROW_DDL = worker.ROW_DDL
 
 
-def model_config(model="mobilenet_v2", pooling="none", engine="openvino", threads=1, batch=0,
-                 model_dir=None, model_spec=None, max_pixels=178956970):
+def model_config(model=DEFAULTS["model"], pooling=DEFAULTS["pooling"], engine=DEFAULTS["engine"],
+                 threads=1, batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
+                 max_pixels=DEFAULTS["max_pixels"]):
     """The Featurizer arguments each worker compiles its model with."""
     config = {"model": str(model), "pooling": pooling, "engine": engine, "threads": int(threads),
               "batch": int(batch), "max_pixels": int(max_pixels)}
@@ -59,10 +61,12 @@ def _featurize_partition(config):
     return run
 
 
-def featurize(df, *, model="mobilenet_v2", pooling="none", engine="openvino", threads=1,
-              batch=0, model_dir=None, model_spec=None, max_pixels=178956970,
-              max_file_bytes=512 << 20, label_regex="", reduce="none", components="auto",
-              eps=0.1, density="auto", seed=42, reducer_from=None, storage=None):
+def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
+              engine=DEFAULTS["engine"], threads=1, batch=DEFAULTS["batch"], model_dir=None,
+              model_spec=None, max_pixels=DEFAULTS["max_pixels"],
+              max_file_bytes=DEFAULTS["max_file_bytes"], label_regex="", reduce="none",
+              components="auto", eps=DEFAULTS["eps"], density="auto", seed=DEFAULTS["seed"],
+              reducer_from=None, storage=None):
     """Features of the images of `df`, one row per input row.
 
     `df` has Spark's binaryFile schema (path, modificationTime, length,
