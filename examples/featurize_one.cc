@@ -9,7 +9,7 @@
 #include "imgfeat/engine.h"
 #include "imgfeat/image.h"
 #include "imgfeat/model.h"
-#include "pipeline/image_preparer.h"  // ReadWholeFile
+#include "imgfeat/storage.h"
 
 using namespace imgfeat;
 
@@ -21,8 +21,8 @@ static Status Featurize(const char* path) {
   ARROW_ASSIGN_OR_RAISE(auto engine, OpenEngine(kDefaultEngine, model_file, spec, EngineOptions{}));
 
   // 2. Pixels exactly as Pillow's Image.open(path).convert("RGB").resize((224, 224)).
-  std::vector<uint8_t> bytes;
-  ARROW_RETURN_NOT_OK(ReadWholeFile(path, &bytes));
+  ARROW_ASSIGN_OR_RAISE(std::string file, ReadStorageFile(path));  // a path or an s3:// URI
+  const std::vector<uint8_t> bytes(file.begin(), file.end());
   ARROW_ASSIGN_OR_RAISE(RgbImage image, DecodeRgb(bytes));
   RgbImage resized;
   ResizeBicubic(image, spec.input_width, spec.input_height, &resized);
