@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -66,6 +67,11 @@ class DatasetWriter {
   virtual Status Append(const std::vector<FeatureRecord>& records, const float* features) = 0;
   virtual Status AddError(const std::string& path, const std::string& stage,
                           const std::string& message) = 0;
+  // Writes a small file of the output (the fitted reducer, the distortion
+  // sample) directly under OUTPUT, whole or not at all: staged in the work
+  // folder, flushed and renamed on disk; one PUT on S3. Never a NAME.tmp in
+  // OUTPUT itself.
+  virtual Status Publish(const std::string& name, std::string_view contents) = 0;
   // Commits the last part, then writes _errors.parquet, `manifest_json` as
   // _imgfeat.json and finally _SUCCESS, and removes the work folder.
   // A writer dropped without Finish discards its uncommitted rows and leaves

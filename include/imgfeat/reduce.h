@@ -106,6 +106,9 @@ Result<PcaState> PcaStateOf(const Reducer& reducer);
 // Saves a reducer to one file (Parquet; written under a temporary name, then
 // renamed) and loads it back. An SRP reducer saves only its parameters.
 Status SaveReducer(const Reducer& reducer, const std::string& path);
+// The bytes SaveReducer writes, for a writer that makes them durable itself
+// (DatasetWriter::Publish).
+Result<std::string> ReducerFileBytes(const Reducer& reducer);
 Result<std::unique_ptr<Reducer>> LoadReducer(const std::string& path);
 
 }  // namespace imgfeat

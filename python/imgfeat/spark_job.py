@@ -216,7 +216,7 @@ def main(argv=None):
     for r in errors:
         writer.add_error(r["path"], r["stage"], r["error"])
     if reducer is not None:
-        reducer.save(commit.join(output, "_reducer.parquet"))
+        writer.publish("_reducer.parquet", imgfeat_spark.reducer_bytes(reducer))
     reducer_json = reducer.describe() if reducer is not None else {
         "kind": "none", "n_features": plan["feature_dim"]}
     rows_written = writer.rows_written

@@ -166,6 +166,16 @@ void BindSpark(nb::module_& m) {
       .def("add_error",
            [](DatasetWriter& w, const std::string& path, const std::string& stage,
               const std::string& message) { ThrowIfError(w.AddError(path, stage, message)); })
+      .def("publish",
+           [](DatasetWriter& w, const std::string& name, nb::bytes contents) {
+             const std::string_view data(contents.c_str(), contents.size());
+             Status status;
+             {
+               nb::gil_scoped_release release;
+               status = w.Publish(name, data);
+             }
+             ThrowIfError(status);
+           })
       .def("finish", [](DatasetWriter& w, const std::string& manifest) {
         Status status;
         {

@@ -126,6 +126,14 @@ Status PartedDatasetWriter::Finish(const std::string& manifest_json) {
   return folder_->durability().SyncEntries();
 }
 
+Status PartedDatasetWriter::Publish(const std::string& name, std::string_view contents) {
+  ARROW_RETURN_NOT_OK(CheckWritable());
+  if (!IsOutputEntryName(name) || ParsePartFileName(name) || name == kSuccessFile) {
+    return Status::Invalid("'", name, "' is not a file a run publishes in its output");
+  }
+  return folder_->durability().Publish(name, contents);
+}
+
 Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t number) {
   const std::string where = folder_->DisplayPath(name);
   ARROW_ASSIGN_OR_RAISE(auto input, folder_->OpenInput(name));

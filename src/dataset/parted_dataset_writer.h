@@ -47,6 +47,7 @@ class PartedDatasetWriter final : public DatasetWriter {
   Status AddError(const std::string& path, const std::string& stage,
                   const std::string& message) override;
   Status Finish(const std::string& manifest_json) override;
+  Status Publish(const std::string& name, std::string_view contents) override;
 
  private:
   Result<std::unique_ptr<ParquetFile>> CreateFile(std::string_view name,

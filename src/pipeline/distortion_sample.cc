@@ -128,6 +128,11 @@ DistortionSample::Pairs DistortionSample::ComputePairs() const {
 
 Status DistortionSample::Write(const std::string& tmp_path, const std::string& final_path,
                                const std::string& metadata_json) const {
+  ARROW_ASSIGN_OR_RAISE(std::string bytes, ToParquet(metadata_json));
+  return dataset::WriteFileAtomically(tmp_path, final_path, bytes);
+}
+
+Result<std::string> DistortionSample::ToParquet(const std::string& metadata_json) const {
   const Pairs pairs = ComputePairs();
   arrow::StringBuilder path_a, path_b;
   arrow::DoubleBuilder input_distance, output_distance;
@@ -149,21 +154,14 @@ Status DistortionSample::Write(const std::string& tmp_path, const std::string& f
        arrow::field("output_distance", arrow::float64(), false)},
       metadata);
   auto table = arrow::Table::Make(schema, {columns[0], columns[1], columns[2], columns[3]});
-  // A few hundred KiB: built in memory, then committed whole (a rename on
-  // disk, one PUT on S3, where an object exists only complete).
+  // A few hundred KiB: built in memory, then committed whole by the caller.
   ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
   auto props = parquet::WriterProperties::Builder().compression(arrow::Compression::ZSTD)->build();
   auto arrow_props = parquet::ArrowWriterProperties::Builder().store_schema()->build();
   ARROW_RETURN_NOT_OK(parquet::arrow::WriteTable(*table, arrow::default_memory_pool(), sink,
                                                  64 * 1024, props, arrow_props));
   ARROW_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
-  const std::string_view bytes(reinterpret_cast<const char*>(buffer->data()),
-                               static_cast<size_t>(buffer->size()));
-  if (IsS3Uri(final_path)) {
-    ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(final_path));
-    return dataset::PutObject(*where.fs, where.path, bytes);
-  }
-  return dataset::WriteFileAtomically(tmp_path, final_path, bytes);
+  return buffer->ToString();
 }
 
 }  // namespace imgfeat

@@ -46,9 +46,12 @@ class DistortionSample {
   Pairs ComputePairs() const;
   const std::vector<std::string>& paths() const { return paths_; }
 
-  // Writes the pairs as a Parquet file: under `tmp_path` first, renamed to
-  // `final_path` once complete. `metadata_json` goes to the key
-  // imgfeat.distortion (eps, reducer kind, seed).
+  // The pairs as a Parquet file's bytes; `metadata_json` goes to the key
+  // imgfeat.distortion (eps, reducer kind, seed). A run publishes them in its
+  // output (DatasetWriter::Publish).
+  Result<std::string> ToParquet(const std::string& metadata_json) const;
+  // The same, written to a local file: under `tmp_path` first, renamed to
+  // `final_path` once complete.
   Status Write(const std::string& tmp_path, const std::string& final_path,
                const std::string& metadata_json) const;
 

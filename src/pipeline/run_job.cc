@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "dataset/output_layout.h"
 #include "imgfeat/dataset.h"
 #include "imgfeat/engine.h"
 #include "imgfeat/pipeline.h"
@@ -81,7 +82,7 @@ Result<Plan> MakePlan(const RunOptions& options) {
   plan.feature_dim = PooledFeatureLength(plan.model.spec, options.pooling);
   ARROW_ASSIGN_OR_RAISE(StoragePath output, ResolveStorage(options.output));
   plan.output_abs = output.uri;
-  plan.saved_reducer = JoinPath(plan.output_abs, "_reducer.parquet");
+  plan.saved_reducer = JoinPath(plan.output_abs, dataset::kReducerFile);
   ARROW_ASSIGN_OR_RAISE(plan.reducer,
                         MakeReducer(options, plan.feature_dim, plan.n_images, plan.saved_reducer));
   // A resumed PCA run whose fit finished before the interruption reuses it.
@@ -150,7 +151,8 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
   pca.seed = options.seed;
   ARROW_ASSIGN_OR_RAISE(plan->reducer, FitPca(spill.get(), pca));
   timings->pca_fit_seconds = SecondsSince(t0);
-  ARROW_RETURN_NOT_OK(SaveReducer(*plan->reducer, plan->saved_reducer));
+  ARROW_ASSIGN_OR_RAISE(std::string reducer_file, ReducerFileBytes(*plan->reducer));
+  ARROW_RETURN_NOT_OK(writer->Publish(std::string(dataset::kReducerFile), reducer_file));
   plan->reducer_saved = true;
 
   events->Phase(kPhaseReduce, static_cast<int64_t>(records.size()));
@@ -240,16 +242,16 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   }
   events.Phase(kPhaseFinish);
   if (plan.reducer->kind() != "none" && !plan.reducer_saved) {
-    ARROW_RETURN_NOT_OK(SaveReducer(*plan.reducer, plan.saved_reducer));
+    ARROW_ASSIGN_OR_RAISE(std::string reducer_file, ReducerFileBytes(*plan.reducer));
+    ARROW_RETURN_NOT_OK(writer->Publish(std::string(dataset::kReducerFile), reducer_file));
   }
 
   const Json distortion_info = {{"eps", options.eps},
                                 {"reducer", plan.reducer->kind()},
                                 {"seed", options.seed},
                                 {"rows", distortion.rows_kept()}};
-  ARROW_RETURN_NOT_OK(distortion.Write(JoinPath(writer->work_dir(), "_distortion.parquet.tmp"),
-                                       JoinPath(plan.output_abs, "_distortion.parquet"),
-                                       distortion_info.dump()));
+  ARROW_ASSIGN_OR_RAISE(std::string distortion_file, distortion.ToParquet(distortion_info.dump()));
+  ARROW_RETURN_NOT_OK(writer->Publish(std::string(dataset::kDistortionFile), distortion_file));
 
   timings.total_seconds = SecondsSince(start);
   ManifestInputs manifest{&plan.parameters, &plan.model, plan.engine.get(), plan.reducer.get(),

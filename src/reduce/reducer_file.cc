@@ -6,6 +6,7 @@
 #include <arrow/api.h>
 #include <arrow/filesystem/filesystem.h>
 #include <arrow/io/file.h>
+#include <arrow/io/memory.h>
 #include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
@@ -221,9 +222,8 @@ Result<std::unique_ptr<Reducer>> LoadPca(const std::string& path, const Params& 
   return std::unique_ptr<Reducer>(new reduce::PcaReducer(std::move(state), info));
 }
 
-}  // namespace
-
-Status SaveReducer(const Reducer& reducer, const std::string& path) {
+// The reducer as the table its file holds (rows and metadata).
+Result<std::shared_ptr<arrow::Table>> ReducerTable(const Reducer& reducer) {
   auto metadata = std::make_shared<arrow::KeyValueMetadata>();
   metadata->Append(kKindKey, reducer.kind());
   metadata->Append(kDescriptionKey, reducer.DescribeJson());
@@ -250,9 +250,26 @@ Status SaveReducer(const Reducer& reducer, const std::string& path) {
     metadata->Append("imgfeat.none.n_features", std::to_string(reducer.input_dim()));
     ARROW_ASSIGN_OR_RAISE(table, EmptyRows());
   } else {
-    return Status::NotImplemented(path, ": cannot save a reducer of kind '", reducer.kind(), "'");
+    return Status::NotImplemented("cannot save a reducer of kind '", reducer.kind(), "'");
   }
-  return WriteFile(table->ReplaceSchemaMetadata(metadata), path);
+  return table->ReplaceSchemaMetadata(metadata);
+}
+
+}  // namespace
+
+Status SaveReducer(const Reducer& reducer, const std::string& path) {
+  auto table = ReducerTable(reducer);
+  if (!table.ok())
+    return Status::FromArgs(table.status().code(), path, ": ", table.status().message());
+  return WriteFile(*table, path);
+}
+
+Result<std::string> ReducerFileBytes(const Reducer& reducer) {
+  ARROW_ASSIGN_OR_RAISE(auto table, ReducerTable(reducer));
+  ARROW_ASSIGN_OR_RAISE(auto sink, arrow::io::BufferOutputStream::Create());
+  ARROW_RETURN_NOT_OK(WriteParquet(*table, sink));
+  ARROW_ASSIGN_OR_RAISE(auto buffer, sink->Finish());
+  return buffer->ToString();
 }
 
 namespace {
