@@ -63,7 +63,7 @@ struct Config {
   int threads = 0;
   int batch = 0;
   int streams = 0;  // 0: the engine's choice
-  engine_internal::OpenVinoTuning tuning;
+  engine::OpenVinoTuning tuning;
   std::unique_ptr<InferenceEngine> opened;
   std::vector<double> images_per_s;
   std::vector<double> cpu_ms_per_image;
@@ -73,7 +73,7 @@ Result<std::unique_ptr<InferenceEngine>> Open(const Config& c, const std::string
                                               const ModelSpec& spec) {
   EngineOptions options{.threads = c.threads, .max_batch = c.batch, .streams = c.streams};
   if (c.engine == "openvino") {
-    return engine_internal::OpenOpenVinoEngineTuned(model_path, spec, options, c.tuning);
+    return engine::OpenOpenVinoEngineTuned(model_path, spec, options, c.tuning);
   }
   return OpenEngine(c.engine, model_path, spec, options);
 }
@@ -150,7 +150,7 @@ Status Main(int argc, char** argv) {
           tune(c.tuning);
           configs.push_back(std::move(c));
         };
-        using Tuning = engine_internal::OpenVinoTuning;
+        using Tuning = engine::OpenVinoTuning;
         // The usual latency setting: one stream, the whole batch at once.
         variant("1 stream", 1, [](Tuning& t) {
           t.images_per_request = 0;

@@ -17,7 +17,7 @@ imgfeat::Result<imgfeat::RgbImage> Decode(std::span<const uint8_t> bytes) {
   // on filling large canvases; the size check itself is the same code.
   options.max_pixels = int64_t{1} << 22;
 #ifdef IMGFEAT_FUZZ_DECODER
-  return imgfeat::image_internal::IMGFEAT_FUZZ_DECODER(bytes, options);
+  return imgfeat::image::IMGFEAT_FUZZ_DECODER(bytes, options);
 #else
   return imgfeat::DecodeRgb(bytes, options);
 #endif

@@ -9,7 +9,7 @@
 
 #include "imgfeat/engine.h"
 
-namespace imgfeat::engine_internal {
+namespace imgfeat::engine {
 
 Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngine(const std::string& model_path,
                                                             const ModelSpec& spec,
@@ -47,4 +47,4 @@ std::string ShapeText(const std::vector<int64_t>& dims);  // "[1,224,224,3]", -1
 // Library messages span lines; imgfeat's errors are one line.
 std::string OneLine(std::string text, size_t max_chars = 600);
 
-}  // namespace imgfeat::engine_internal
+}  // namespace imgfeat::engine

@@ -17,9 +17,9 @@ struct EngineEntry {
 
 const std::vector<EngineEntry>& Engines() {
   static const std::vector<EngineEntry> engines = {
-      {"openvino", &engine_internal::OpenOpenVinoEngine},
+      {"openvino", &engine::OpenOpenVinoEngine},
 #ifdef IMGFEAT_WITH_OPENCV
-      {"opencv", &engine_internal::OpenOpenCvEngine},
+      {"opencv", &engine::OpenOpenCvEngine},
 #endif
   };
   return engines;

@@ -136,9 +136,9 @@ TEST_F(OpenVinoTest, EveryBatchSizeAndTuningGivesTheSameFeatures) {
   ASSERT_OK(engine->Run(input.data() + 3 * 224 * 224 * 3, 1, got.data() + 3 * per_image));
   EXPECT_LE(MaxAbsDiff(reference, got), 1e-4);
 
-  engine_internal::OpenVinoTuning dynamic{.dynamic_batch = true, .cpu_pinning = "NO"};
-  ASSERT_OK_AND_ASSIGN(auto tuned, engine_internal::OpenOpenVinoEngineTuned(
-                                       model_path_, spec_, {.max_batch = 4}, dynamic));
+  engine::OpenVinoTuning dynamic{.dynamic_batch = true, .cpu_pinning = "NO"};
+  ASSERT_OK_AND_ASSIGN(
+      auto tuned, engine::OpenOpenVinoEngineTuned(model_path_, spec_, {.max_batch = 4}, dynamic));
   std::fill(got.begin(), got.end(), -1.f);
   ASSERT_OK(tuned->Run(input.data(), n, got.data()));
   EXPECT_LE(MaxAbsDiff(reference, got), 1e-4);
@@ -146,10 +146,10 @@ TEST_F(OpenVinoTest, EveryBatchSizeAndTuningGivesTheSameFeatures) {
   // Four chunks of one image, round-robin over two requests; then chunks of
   // two and one image (two compilations) at once.
   for (int per_request : {1, 2}) {
-    engine_internal::OpenVinoTuning chunked{.images_per_request = per_request};
+    engine::OpenVinoTuning chunked{.images_per_request = per_request};
     ASSERT_OK_AND_ASSIGN(auto streamed,
-                         engine_internal::OpenOpenVinoEngineTuned(
-                             model_path_, spec_, {.max_batch = 4, .streams = 2}, chunked));
+                         engine::OpenOpenVinoEngineTuned(model_path_, spec_,
+                                                         {.max_batch = 4, .streams = 2}, chunked));
     const int64_t count = per_request == 1 ? 4 : 3;
     std::fill(got.begin(), got.end(), -1.f);
     ASSERT_OK(streamed->Run(input.data(), count, got.data()));
@@ -187,10 +187,10 @@ TEST(LayoutTest, NhwcNchwRoundTrip) {
   const int64_t n = 2, h = 3, w = 4, c = 5;
   std::vector<float> nhwc(n * h * w * c), nchw(nhwc.size()), back(nhwc.size());
   for (size_t i = 0; i < nhwc.size(); ++i) nhwc[i] = static_cast<float>(i);
-  engine_internal::NhwcToNchw(nhwc.data(), n, h, w, c, nchw.data());
+  engine::NhwcToNchw(nhwc.data(), n, h, w, c, nchw.data());
   // Image 1, channel 2, row 1, column 3.
   EXPECT_EQ(nchw[((1 * c + 2) * h + 1) * w + 3], nhwc[((1 * h + 1) * w + 3) * c + 2]);
-  engine_internal::NchwToNhwc(nchw.data(), n, h, w, c, back.data());
+  engine::NchwToNhwc(nchw.data(), n, h, w, c, back.data());
   EXPECT_EQ(back, nhwc);
 }
 

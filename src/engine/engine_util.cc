@@ -2,7 +2,7 @@
 
 #include "engine/engine_internal.h"
 
-namespace imgfeat::engine_internal {
+namespace imgfeat::engine {
 
 void NhwcToNchw(const float* in, int64_t batch, int64_t h, int64_t w, int64_t c, float* out) {
   const int64_t plane = h * w;
@@ -60,4 +60,4 @@ std::string OneLine(std::string text, size_t max_chars) {
   return out;
 }
 
-}  // namespace imgfeat::engine_internal
+}  // namespace imgfeat::engine

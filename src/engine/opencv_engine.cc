@@ -14,7 +14,7 @@
 
 #include "engine/engine_internal.h"
 
-namespace imgfeat::engine_internal {
+namespace imgfeat::engine {
 namespace {
 
 std::vector<int64_t> MatDims(const cv::Mat& mat) {
@@ -132,6 +132,6 @@ Result<std::unique_ptr<InferenceEngine>> OpenOpenCvEngine(const std::string& mod
   return std::unique_ptr<InferenceEngine>(std::move(engine));
 }
 
-}  // namespace imgfeat::engine_internal
+}  // namespace imgfeat::engine
 
 #endif  // IMGFEAT_WITH_OPENCV

@@ -19,7 +19,7 @@
 
 #include "engine/engine_internal.h"
 
-namespace imgfeat::engine_internal {
+namespace imgfeat::engine {
 namespace {
 
 template <typename T, void (*Free)(T*)>
@@ -448,4 +448,4 @@ Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::stri
   return std::unique_ptr<InferenceEngine>(std::move(engine));
 }
 
-}  // namespace imgfeat::engine_internal
+}  // namespace imgfeat::engine

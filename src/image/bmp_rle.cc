@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 Result<std::vector<uint8_t>> DecodeBmpRle(std::span<const uint8_t> bytes, size_t offset,
                                           int64_t width, int64_t height, bool rle4) {
@@ -61,4 +61,4 @@ Result<std::vector<uint8_t>> DecodeBmpRle(std::span<const uint8_t> bytes, size_t
   return data;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

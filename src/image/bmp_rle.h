@@ -11,7 +11,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // Decodes from bytes[offset] on; returns width * height indices in stream
 // order (the first row is the bottom one for bottom-up files). Fails as
@@ -19,4 +19,4 @@ namespace imgfeat::image_internal {
 Result<std::vector<uint8_t>> DecodeBmpRle(std::span<const uint8_t> bytes, size_t offset,
                                           int64_t width, int64_t height, bool rle4);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -6,7 +6,7 @@
 #include "image/decoders.h"
 
 namespace imgfeat {
-namespace image_internal {
+namespace image {
 
 Status CheckImageSize(int64_t width, int64_t height, const DecodeOptions& options) {
   if (width <= 0 || height <= 0) {
@@ -30,7 +30,7 @@ void AllocateRgb(int width, int height, RgbImage* image) {
   image->pixels.resize(static_cast<size_t>(width) * height * 3);
 }
 
-}  // namespace image_internal
+}  // namespace image
 
 namespace {
 
@@ -42,7 +42,7 @@ bool StartsWith(std::span<const uint8_t> bytes, std::string_view magic, size_t o
 }  // namespace
 
 Result<RgbImage> DecodeRgb(std::span<const uint8_t> bytes, const DecodeOptions& options) {
-  using namespace image_internal;
+  using namespace image;
   if (bytes.empty()) return Status::Invalid("empty file");
   if (StartsWith(bytes, "\xFF\xD8\xFF")) return DecodeJpeg(bytes, options);
   if (StartsWith(bytes, "\x89PNG\r\n\x1A\n")) return DecodePng(bytes, options);

@@ -13,7 +13,7 @@
 #include "image/decoders.h"
 #include "image/pixel_convert.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 uint32_t Le32(std::span<const uint8_t> b, size_t at) {
@@ -212,4 +212,4 @@ Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& 
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -18,7 +18,7 @@
 #include "image/gif_lzw_check.h"
 #include "image/pixel_convert.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 struct GifInput {
@@ -180,4 +180,4 @@ Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& 
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

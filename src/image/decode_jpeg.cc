@@ -18,7 +18,7 @@
 #include "image/message_text.h"
 #include "image/pixel_convert.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 struct JpegErrorManager {
@@ -137,4 +137,4 @@ Result<RgbImage> DecodeJpeg(std::span<const uint8_t> bytes, const DecodeOptions&
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -21,7 +21,7 @@
 #include "image/pixel_convert.h"
 #include "image/png_chunks.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 struct PngReader {
@@ -177,4 +177,4 @@ Result<RgbImage> DecodePng(std::span<const uint8_t> bytes, const DecodeOptions& 
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -19,7 +19,7 @@
 #include "image/tiff_io.h"
 #include "image/tiff_layout.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 // Receives `rows` rows starting at row `y`, each `row_bytes` long.
@@ -237,4 +237,4 @@ Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions&
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -10,7 +10,7 @@
 #include "image/decoders.h"
 #include "image/pixel_convert.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 struct AnimDecoderDeleter {
@@ -44,4 +44,4 @@ Result<RgbImage> DecodeWebp(std::span<const uint8_t> bytes, const DecodeOptions&
   return image;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

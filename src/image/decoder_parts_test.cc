@@ -15,7 +15,7 @@
 #include "image/tiff_layout.h"
 #include "testing/test_util.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 std::vector<uint8_t> Bytes(std::initializer_list<int> values) {
@@ -189,10 +189,10 @@ TEST(TiffRowToRgb, WideGreyClipsAndFloatTruncates) {
 }
 
 }  // namespace
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image
 
 TEST(PrintableOneLine, JoinsLinesAndEscapesBytes) {
-  using imgfeat::image_internal::PrintableOneLine;
+  using imgfeat::image::PrintableOneLine;
   EXPECT_EQ(PrintableOneLine("Tag InkNames:\n  Value 1 of NumberOfInks"),
             "Tag InkNames: Value 1 of NumberOfInks");
   EXPECT_EQ(PrintableOneLine("\nno leading or trailing break\r\n"), "no leading or trailing break");

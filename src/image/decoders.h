@@ -7,7 +7,7 @@
 
 #include "imgfeat/image.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // Refuses images above options.max_pixels, before their pixels are decoded.
 Status CheckImageSize(int64_t width, int64_t height, const DecodeOptions& options);
@@ -22,4 +22,4 @@ Result<RgbImage> DecodeTiff(std::span<const uint8_t> bytes, const DecodeOptions&
 Result<RgbImage> DecodeBmp(std::span<const uint8_t> bytes, const DecodeOptions& options);
 Result<RgbImage> DecodeGif(std::span<const uint8_t> bytes, const DecodeOptions& options);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 Status CheckGifLzw(std::span<const uint8_t> blocks, int min_code_size, int64_t pixels) {
   constexpr int kTable = 4096, kMaxBits = 12;
@@ -58,4 +58,4 @@ Status CheckGifLzw(std::span<const uint8_t> blocks, int min_code_size, int64_t p
   return Status::OK();
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

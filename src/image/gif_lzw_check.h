@@ -9,10 +9,10 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // `blocks`: the frame's data sub-blocks, from the byte after the LZW
 // minimum code size; `pixels`: the frame's width * height.
 Status CheckGifLzw(std::span<const uint8_t> blocks, int min_code_size, int64_t pixels);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

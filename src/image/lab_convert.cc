@@ -3,7 +3,7 @@
 
 #include <lcms2.h>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 struct LabToRgb::Transform {
   cmsHTRANSFORM handle = nullptr;
@@ -52,4 +52,4 @@ void LabToRgb::Convert(const uint8_t* lab, int pixels, uint8_t* rgb) {
   }
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -11,7 +11,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 class LabToRgb {
  public:
@@ -30,4 +30,4 @@ class LabToRgb {
   std::vector<uint8_t> rgba_;
 };
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

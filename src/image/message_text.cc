@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -36,4 +36,4 @@ std::string PrintableOneLine(std::string_view text) {
   return line;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

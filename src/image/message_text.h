@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // Printable ASCII on one line: each run of whitespace that holds a line
 // break becomes one space, other bytes outside 0x20..0x7e become \xNN.
 std::string PrintableOneLine(std::string_view text);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

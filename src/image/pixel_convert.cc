@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 // libImaging/ImagingUtils.h: a * b / 255 rounded, without a division.
@@ -136,4 +136,4 @@ void UnpackBits(const uint8_t* in, int pixels, int bits, uint8_t* out) {
   }
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -6,7 +6,7 @@
 
 #include "imgfeat/image.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // A 256-entry RGB palette. Entries a file does not define are black, as in
 // Pillow after putpalette with a short palette.
@@ -37,4 +37,4 @@ void ApplyOrientation(int orientation, RgbImage* image);
 // Unpacks `bits`-bit samples (1, 2 or 4, most significant first) into bytes.
 void UnpackBits(const uint8_t* in, int pixels, int bits, uint8_t* out);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

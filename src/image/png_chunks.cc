@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 constexpr size_t kMaxTextChunk = size_t{1} << 20;
@@ -151,4 +151,4 @@ Status CheckPngChunks(std::span<const uint8_t> bytes) {
   return Status::OK();
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

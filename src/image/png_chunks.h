@@ -11,9 +11,9 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // `bytes` starts with the PNG signature.
 Status CheckPngChunks(std::span<const uint8_t> bytes);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -15,8 +15,8 @@
 namespace imgfeat {
 namespace {
 
-using image_internal::kPrecisionBits;
-using image_internal::ResizeCoefficients;
+using image::kPrecisionBits;
+using image::ResizeCoefficients;
 
 constexpr int32_t kHalf = 1 << (kPrecisionBits - 1);
 
@@ -119,7 +119,7 @@ void ResampleVertical(const uint8_t* src, int width, const ResizeCoefficients& c
 int64_t BicubicResizeScratchBytes(int src_width, int src_height, int width, int height) {
   if (src_width <= 0 || src_height <= 0 || width <= 0 || height <= 0) return 0;
   if (width == src_width && height == src_height) return 0;
-  using image_internal::BicubicTaps;
+  using image::BicubicTaps;
   const int64_t tables = int64_t{width} * BicubicTaps(src_width, width) +
                          int64_t{height} * BicubicTaps(src_height, height);
   const bool intermediate = width != src_width && height != src_height;
@@ -156,8 +156,8 @@ void ResizeBicubic(const RgbImage& src, int width, int height, RgbImage* dst) {
   }
   const bool need_horizontal = width != src.width;
   const bool need_vertical = height != src.height;
-  auto horizontal = image_internal::CachedBicubicCoefficients(src.width, width);
-  auto vertical = image_internal::CachedBicubicCoefficients(src.height, height);
+  auto horizontal = image::CachedBicubicCoefficients(src.width, width);
+  auto vertical = image::CachedBicubicCoefficients(src.height, height);
   // The input rows the vertical pass reads.
   const int first_row = vertical->first[0];
   const int last_row = vertical->first[height - 1] + vertical->count[height - 1];

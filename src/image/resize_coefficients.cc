@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 constexpr double kBicubicSupport = 2.0;
@@ -82,4 +82,4 @@ std::shared_ptr<const ResizeCoefficients> CachedBicubicCoefficients(int in_size,
   return entry;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 // Resample.c keeps 22 fractional bits so that 255 * sum|w| stays in an int.
 inline constexpr int kPrecisionBits = 32 - 8 - 2;
@@ -30,4 +30,4 @@ int BicubicTaps(int in_size, int out_size);
 // distinct sizes, so the tables are built once per size pair and thread.
 std::shared_ptr<const ResizeCoefficients> CachedBicubicCoefficients(int in_size, int out_size);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

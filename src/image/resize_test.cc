@@ -149,7 +149,7 @@ TEST(ResizeBicubic, MatchesResampleCOnManySizes) {
 
 TEST(BicubicResizeScratchBytes, CountsTheIntermediateImageAndTheTables) {
   using imgfeat::BicubicResizeScratchBytes;
-  using imgfeat::image_internal::ComputeBicubicCoefficients;
+  using imgfeat::image::ComputeBicubicCoefficients;
   EXPECT_EQ(BicubicResizeScratchBytes(224, 224, 224, 224), 0);
   const auto across = ComputeBicubicCoefficients(640, 224);
   const auto down = ComputeBicubicCoefficients(480, 224);

@@ -8,7 +8,7 @@
 
 #include "image/message_text.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 struct TiffFile::Source {
   std::span<const uint8_t> bytes;
@@ -82,4 +82,4 @@ std::string TiffFile::Error(const char* fallback) const {
   return PrintableOneLine(source_->message[0] != '\0' ? source_->message : fallback);
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -11,7 +11,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 class TiffFile {
  public:
@@ -36,4 +36,4 @@ class TiffFile {
   std::unique_ptr<TIFF, Closer> tiff_;
 };
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

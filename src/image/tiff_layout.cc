@@ -6,7 +6,7 @@
 #include <cstring>
 #include <initializer_list>
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 struct Tags {
@@ -216,4 +216,4 @@ Result<TiffLayout> ClassifyTiff(TIFF* tiff) {
   return layout;
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

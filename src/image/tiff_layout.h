@@ -12,7 +12,7 @@
 #include "image/pixel_convert.h"
 #include "imgfeat/status.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 
 enum class TiffRow {
   kBilevel,             // "1": set bits white (inverted for min-is-white)
@@ -53,4 +53,4 @@ Result<TiffLayout> ClassifyTiff(TIFF* tiff);
 void TiffRowToRgb(const uint8_t* raw, int width, const TiffLayout& layout, const Palette& palette,
                   uint8_t* scratch, uint8_t* rgb);
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

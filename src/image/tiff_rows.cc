@@ -7,7 +7,7 @@
 
 #include "image/tiff_layout.h"
 
-namespace imgfeat::image_internal {
+namespace imgfeat::image {
 namespace {
 
 inline uint8_t ClipInt(int64_t v) { return static_cast<uint8_t>(std::clamp<int64_t>(v, 0, 255)); }
@@ -133,4 +133,4 @@ void TiffRowToRgb(const uint8_t* raw, int width, const TiffLayout& layout, const
   }
 }
 
-}  // namespace imgfeat::image_internal
+}  // namespace imgfeat::image

@@ -85,8 +85,7 @@ Result<arrow::fs::S3Options> MakeS3Options(const StorageOptions& in) {
   if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL_S3");
   if (endpoint.empty()) endpoint = Getenv("AWS_ENDPOINT_URL");
   if (!endpoint.empty()) {
-    ARROW_ASSIGN_OR_RAISE(storage_internal::Endpoint parsed,
-                          storage_internal::ParseEndpoint(endpoint));
+    ARROW_ASSIGN_OR_RAISE(io::Endpoint parsed, io::ParseEndpoint(endpoint));
     options.scheme = parsed.scheme;
     options.endpoint_override = parsed.host;
   }
@@ -123,7 +122,7 @@ Result<std::shared_ptr<arrow::fs::FileSystem>> S3FileSystem() {
 
 }  // namespace
 
-namespace storage_internal {
+namespace io {
 
 Result<Endpoint> ParseEndpoint(const std::string& url) {
   Endpoint out;
@@ -152,7 +151,7 @@ Result<std::string> S3PathOf(const std::string& uri) {
   return path;
 }
 
-}  // namespace storage_internal
+}  // namespace io
 
 bool IsS3Uri(std::string_view path) { return path.starts_with(kS3Scheme); }
 
@@ -172,7 +171,7 @@ Result<StoragePath> ResolveStorage(const std::string& path_or_uri) {
     out.uri = out.path;
     return out;
   }
-  ARROW_ASSIGN_OR_RAISE(std::string path, storage_internal::S3PathOf(path_or_uri));
+  ARROW_ASSIGN_OR_RAISE(std::string path, io::S3PathOf(path_or_uri));
   ARROW_ASSIGN_OR_RAISE(out.fs, S3FileSystem());
   out.path = path;
   out.uri = std::string(kS3Scheme) + path;

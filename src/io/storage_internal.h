@@ -6,7 +6,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::storage_internal {
+namespace imgfeat::io {
 
 struct Endpoint {
   std::string scheme = "https";
@@ -18,4 +18,4 @@ Result<Endpoint> ParseEndpoint(const std::string& url);
 // "s3://bucket/a/b/" -> "bucket/a/b"; fails without a bucket.
 Result<std::string> S3PathOf(const std::string& uri);
 
-}  // namespace imgfeat::storage_internal
+}  // namespace imgfeat::io

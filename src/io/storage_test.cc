@@ -16,8 +16,8 @@ namespace fs = std::filesystem;
 namespace imgfeat {
 namespace {
 
-using storage_internal::ParseEndpoint;
-using storage_internal::S3PathOf;
+using io::ParseEndpoint;
+using io::S3PathOf;
 
 TEST(StorageTest, TellsS3UrisFromPaths) {
   EXPECT_TRUE(IsS3Uri("s3://bucket/key"));

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <vector>
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 Result<TempFileBeside> TempFileBeside::Create(const std::string& final_path,
                                               const std::string& suffix) {
@@ -82,4 +82,4 @@ std::string ReadSha256Sidecar(const std::string& dest_path) {
   return hex;
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

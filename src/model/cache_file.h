@@ -6,7 +6,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 class TempFileBeside {
  public:
@@ -38,4 +38,4 @@ std::string Sha256SidecarText(const std::string& sha256, const std::string& dest
 // The hex checksum a sidecar holds; empty when there is none or it is unreadable.
 std::string ReadSha256Sidecar(const std::string& dest_path);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

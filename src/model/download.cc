@@ -12,7 +12,7 @@
 
 #include "imgfeat/model.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 struct CurlFree {
@@ -128,4 +128,4 @@ Status DownloadVerified(const std::string& url, const std::string& dest_path,
   return Status::OK();
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

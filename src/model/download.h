@@ -5,7 +5,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 // Downloads `url` to `dest_path`: the bytes land under a temporary name in
 // the same folder, are checked against `sha256` (lower-case hex; empty: not
@@ -15,4 +15,4 @@ namespace imgfeat::model_internal {
 Status DownloadVerified(const std::string& url, const std::string& dest_path,
                         const std::string& sha256);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

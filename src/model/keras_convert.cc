@@ -8,7 +8,7 @@
 #include "model/mobilenet_v2_graph.h"
 #include "model/onnx_writer.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 // Runs the converted model on the synthetic check image.
@@ -69,4 +69,4 @@ Status FetchKerasMobileNetV2(const ModelSpec& spec, const std::string& dest_path
   return ConvertKerasMobileNetV2(h5.path(), spec.url, spec, dest_path);
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

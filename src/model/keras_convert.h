@@ -8,7 +8,7 @@
 #include "imgfeat/model.h"
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 // The ONNX model (serialized, not yet checked) made from the Keras legacy
 // HDF5 weights at `h5_path`.
@@ -25,4 +25,4 @@ Status ConvertKerasMobileNetV2(const std::string& h5_path, const std::string& or
 // converts it there; the download is removed afterwards, whatever happens.
 Status FetchKerasMobileNetV2(const ModelSpec& spec, const std::string& dest_path);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -17,7 +17,7 @@
 #include "npy_io.h"
 #include "testing/test_util.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 namespace fs = std::filesystem;
@@ -230,4 +230,4 @@ TEST_F(KerasConvertTest, TempFileBesideIsRemovedUnlessCommitted) {
 }
 
 }  // namespace
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

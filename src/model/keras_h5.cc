@@ -6,7 +6,7 @@
 #include <mutex>
 #include <utility>
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 // An HDF5 identifier with the close function of its kind.
@@ -175,4 +175,4 @@ Result<KerasWeights> ReadKerasLegacyWeights(const std::string& path) {
   return Reader(path).Read();
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -14,7 +14,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 struct WeightTensor {
   std::vector<int64_t> shape;
@@ -30,4 +30,4 @@ using KerasWeights = std::map<std::string, std::map<std::string, WeightTensor>>;
 // Errors are one line naming the file and what is wrong with it.
 Result<KerasWeights> ReadKerasLegacyWeights(const std::string& path);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -5,7 +5,7 @@
 
 #include "model/sha256.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 struct RecordedFeature {
@@ -85,4 +85,4 @@ Status CompareWithRecorded(const std::vector<float>& features) {
   return Status::Invalid(text);
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -10,7 +10,7 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 inline constexpr int kCheckImageSize = 224;
 inline constexpr double kCheckTolerance = 1e-3;
@@ -27,4 +27,4 @@ Status CompareWithRecorded(const std::vector<float>& features);
 // Whether CheckInput() is still the recipe the values were recorded for.
 Status CheckInputRecipe();
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 // Folding is done in float32, one rounding per operation, as the reference
@@ -195,4 +195,4 @@ Result<OnnxGraph> BuildMobileNetV2Graph(const KerasWeights& weights, int64_t inp
   return GraphBuilder(weights, input_size).Build();
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -8,7 +8,7 @@
 #include "model/keras_h5.h"
 #include "model/onnx_writer.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 // The ONNX opset the graph uses (Clip's bounds are attributes up to 10).
 inline constexpr int64_t kMobileNetV2Opset = 10;
@@ -20,4 +20,4 @@ inline constexpr int64_t kMobileNetV2Opset = 10;
 // wrong shape.
 Result<OnnxGraph> BuildMobileNetV2Graph(const KerasWeights& weights, int64_t input_size);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

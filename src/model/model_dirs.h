@@ -6,7 +6,7 @@
 
 #include "imgfeat/model.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 // $XDG_CACHE_HOME/imgfeat/models, or ~/.cache/imgfeat/models; empty when
 // neither variable is set to an absolute path.
@@ -15,4 +15,4 @@ std::string ModelCacheDir();
 // --model-dir, then $IMGFEAT_MODEL_DIR, then the cache; unset ones left out.
 std::vector<std::string> ModelSearchDirs(const ModelSearch& search);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -10,7 +10,7 @@
 #include "model/model_dirs.h"
 
 namespace imgfeat {
-namespace model_internal {
+namespace model {
 namespace {
 
 std::string EnvDir(const char* name) {
@@ -40,7 +40,7 @@ std::vector<std::string> ModelSearchDirs(const ModelSearch& search) {
   return dirs;
 }
 
-}  // namespace model_internal
+}  // namespace model
 
 namespace {
 
@@ -60,7 +60,7 @@ std::string JoinedDirs(const std::vector<std::string>& dirs) {
 // A file imgfeat made (a converted model) has a .sha256 sidecar; one that
 // no longer matches it was damaged after it was written.
 Result<bool> MatchesItsSidecar(const fs::path& path) {
-  std::string recorded = model_internal::ReadSha256Sidecar(path.string());
+  std::string recorded = model::ReadSha256Sidecar(path.string());
   if (recorded.empty()) return true;
   ARROW_ASSIGN_OR_RAISE(std::string actual, Sha256File(path.string()));
   return actual == recorded;
@@ -84,7 +84,7 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
     if (IsRegularFile(file)) return file.string();
     return Status::IOError("model file '", spec.file_name, "' does not exist");
   }
-  std::vector<std::string> dirs = model_internal::ModelSearchDirs(search);
+  std::vector<std::string> dirs = model::ModelSearchDirs(search);
   std::string damaged;
   for (const std::string& dir : dirs) {
     fs::path candidate = fs::path(dir) / file;
@@ -100,7 +100,7 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
           : "model '" + spec.name + "': " + damaged + " does not match its .sha256 (damaged)";
   if (!search.allow_download) return Status::IOError(missing, " (downloads are off)");
   if (spec.url.empty()) return Status::IOError(missing, " and the spec has no url");
-  std::string cache = model_internal::ModelCacheDir();
+  std::string cache = model::ModelCacheDir();
   if (cache.empty()) return Status::IOError(missing, " and there is no cache folder (HOME unset)");
 
   fs::path dest = fs::path(cache) / file;
@@ -113,8 +113,8 @@ Result<std::string> ResolveModelFile(const ModelSpec& spec, const ModelSearch& s
   ModelSpec source = spec;
   source.url = FetchUrl(spec.url);
   Status fetched = source.url_format == UrlFormat::kKerasMobileNetV2H5
-                       ? model_internal::FetchKerasMobileNetV2(source, dest.string())
-                       : model_internal::DownloadVerified(source.url, dest.string(), source.sha256);
+                       ? model::FetchKerasMobileNetV2(source, dest.string())
+                       : model::DownloadVerified(source.url, dest.string(), source.sha256);
   if (!fetched.ok()) return Status::IOError(missing, "; ", fetched.message());
   return dest.string();
 }

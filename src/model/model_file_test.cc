@@ -70,11 +70,11 @@ TEST_F(ModelFileTest, Sha256OfKnownVectors) {
 TEST_F(ModelFileTest, CacheDirFollowsXdgThenHome) {
   {
     ScopedEnv xdg("XDG_CACHE_HOME", "/x/cache");
-    EXPECT_EQ(model_internal::ModelCacheDir(), "/x/cache/imgfeat/models");
+    EXPECT_EQ(model::ModelCacheDir(), "/x/cache/imgfeat/models");
   }
   ScopedEnv no_xdg("XDG_CACHE_HOME", "");
   ScopedEnv home("HOME", "/home/someone");
-  EXPECT_EQ(model_internal::ModelCacheDir(), "/home/someone/.cache/imgfeat/models");
+  EXPECT_EQ(model::ModelCacheDir(), "/home/someone/.cache/imgfeat/models");
 }
 
 TEST_F(ModelFileTest, SearchOrderIsModelDirThenEnvThenCache) {

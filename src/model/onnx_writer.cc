@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 namespace {
 
 // Field numbers from onnx.proto (stable across ONNX releases).
@@ -173,4 +173,4 @@ std::string SerializeOnnxModel(const OnnxGraph& graph, int64_t opset) {
   return model.bytes();
 }
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 struct OnnxAttribute {
   enum class Kind { kInt, kFloat, kInts };
@@ -55,4 +55,4 @@ struct OnnxGraph {
 // The serialized ModelProto (IR version 5, default domain at `opset`).
 std::string SerializeOnnxModel(const OnnxGraph& graph, int64_t opset);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

@@ -53,7 +53,7 @@ Result<std::string> Sha256File(const std::string& path) {
   return FinalHex(ctx.get());
 }
 
-namespace model_internal {
+namespace model {
 
 Result<std::string> Sha256Bytes(const void* data, size_t size) {
   std::unique_ptr<EVP_MD_CTX, DigestFree> ctx(EVP_MD_CTX_new());
@@ -64,6 +64,6 @@ Result<std::string> Sha256Bytes(const void* data, size_t size) {
   return FinalHex(ctx.get());
 }
 
-}  // namespace model_internal
+}  // namespace model
 
 }  // namespace imgfeat

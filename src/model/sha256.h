@@ -6,9 +6,9 @@
 
 #include "imgfeat/status.h"
 
-namespace imgfeat::model_internal {
+namespace imgfeat::model {
 
 // Lower-case hex.
 Result<std::string> Sha256Bytes(const void* data, size_t size);
 
-}  // namespace imgfeat::model_internal
+}  // namespace imgfeat::model

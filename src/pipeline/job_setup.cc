@@ -20,7 +20,7 @@ bool FileExists(const std::string& path) {
 // Model files on S3 are copied to the model cache once: the engine reads files.
 Result<std::string> LocalFile(const std::string& path) {
   if (!IsS3Uri(path)) return path;
-  std::string cache = model_internal::ModelCacheDir();
+  std::string cache = model::ModelCacheDir();
   if (cache.empty()) cache = "/tmp/imgfeat-models";
   auto local = CopyToLocal(path, JoinPath(cache, "s3"));
   if (!local.ok()) return Status::IOError("model ", path, ": ", local.status().message());

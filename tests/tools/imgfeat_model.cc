@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   if (command == "convert" && argc == 4) {
     // The ONNX made from Keras' weights, written without the feature check.
-    Result<std::string> bytes = imgfeat::model_internal::KerasMobileNetV2Onnx(argv[2], argv[2]);
+    Result<std::string> bytes = imgfeat::model::KerasMobileNetV2Onnx(argv[2], argv[2]);
     if (!bytes.ok()) return Fail(bytes.status());
     std::FILE* out = std::fopen(argv[3], "wb");
     if (!out) return Fail(imgfeat::Status::IOError("cannot write ", argv[3]));
