@@ -15,6 +15,7 @@ find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(nlohmann_json 3 REQUIRED)
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 find_package(Python3 COMPONENTS Interpreter)
 

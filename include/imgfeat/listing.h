@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "imgfeat/status.h"
+
+namespace re2 {
+class RE2;
+}  // namespace re2
 
 namespace imgfeat {
 
@@ -57,8 +60,11 @@ class Labeler {
   // Empty `regex`: the default label, the name of the file's parent folder
   // with any trailing run of non-letters removed ("Apple Golden 1" -> "Apple
   // Golden", "Cherry_2" -> "Cherry"), what the reference notebook's
-  // regexp_extract gives. Otherwise an ECMAScript regular expression searched
-  // in the file's path; its first capture group is the label. Fails if the
+  // regexp_extract gives. Otherwise a regular expression searched in the
+  // file's path bytes; its first capture group is the label. The engine is
+  // RE2 (linear time in the path, whatever the expression: a user's
+  // expression runs on every path of the listing); its syntax is
+  // ECMAScript's without backreferences and lookaround. Fails if the
   // expression does not compile or has no capture group.
   static Result<Labeler> Make(const std::string& regex = "");
 
@@ -66,7 +72,7 @@ class Labeler {
   std::string LabelFor(std::string_view path) const;
 
  private:
-  std::optional<std::regex> regex_;
+  std::shared_ptr<const re2::RE2> regex_;  // immutable, so shared by copies and threads
 };
 
 }  // namespace imgfeat

@@ -1,5 +1,5 @@
 // Labels from paths (see imgfeat/listing.h).
-#include <regex>
+#include <re2/re2.h>
 
 #include "imgfeat/listing.h"
 #include "io/path_util.h"
@@ -28,12 +28,16 @@ std::string DefaultLabel(std::string_view path) {
 Result<Labeler> Labeler::Make(const std::string& regex) {
   Labeler labeler;
   if (regex.empty()) return labeler;
-  try {
-    labeler.regex_.emplace(regex, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return Status::Invalid("--label-regex '", regex, "' does not compile: ", e.what());
+  // Latin-1: the path is matched byte by byte (a path need not be UTF-8),
+  // as std::regex did; a UTF-8 literal in the expression matches its bytes.
+  RE2::Options options(RE2::Latin1);
+  options.set_log_errors(false);
+  auto compiled = std::make_shared<const RE2>(regex, options);
+  if (!compiled->ok()) {
+    return Status::Invalid("--label-regex '", regex, "' does not compile: ", compiled->error());
   }
-  if (labeler.regex_->mark_count() < 1) {
+  labeler.regex_ = std::move(compiled);
+  if (labeler.regex_->NumberOfCapturingGroups() < 1) {
     return Status::Invalid("--label-regex '", regex, "' has no capture group for the label");
   }
   return labeler;
@@ -41,11 +45,12 @@ Result<Labeler> Labeler::Make(const std::string& regex) {
 
 std::string Labeler::LabelFor(std::string_view path) const {
   if (!regex_) return DefaultLabel(path);
-  std::match_results<std::string_view::const_iterator> match;
-  if (!std::regex_search(path.begin(), path.end(), match, *regex_) || !match[1].matched) {
+  re2::StringPiece label;
+  if (!RE2::PartialMatch(re2::StringPiece(path.data(), path.size()), *regex_, &label) ||
+      label.data() == nullptr) {
     return std::string();
   }
-  return match[1].str();
+  return std::string(label.data(), label.size());
 }
 
 }  // namespace imgfeat

@@ -36,6 +36,25 @@ TEST(LabelerTest, NotebookRegexGivesTheSameAsDefault) {
 TEST(LabelerTest, BadRegexIsAClearError) {
   EXPECT_TRUE(Labeler::Make("([a-z").status().IsInvalid());
   EXPECT_TRUE(Labeler::Make("abc").status().IsInvalid());
+  // RE2 has no backreferences: said at once, not at the first path.
+  auto backreference = Labeler::Make("/(a)\\1/");
+  ASSERT_TRUE(backreference.status().IsInvalid());
+  EXPECT_NE(backreference.status().message().find("does not compile"), std::string::npos);
+}
+
+// An expression that backtracks exponentially in ECMAScript engines (std::regex
+// took more than 30 s a path at 35 x's) runs in time linear in the path.
+TEST(LabelerTest, PathologicalExpressionsRunInLinearTime) {
+  ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make("((x|y)*)*z"));
+  const std::string path = "/data/" + std::string(100000, 'x') + "/a.jpg";
+  EXPECT_EQ(labeler.LabelFor(path), "");
+  EXPECT_EQ(labeler.LabelFor("/data/xxyz/a.jpg"), "xxy");
+}
+
+TEST(LabelerTest, PathsAreMatchedAsBytes) {
+  ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make("/([^/]+)/[^/]+$"));
+  EXPECT_EQ(labeler.LabelFor("/d/caf\xe9/a.jpg"), "caf\xe9");            // Latin-1 name
+  EXPECT_EQ(labeler.LabelFor("/d/Fraise \xc3\xa9t\xc3\xa9/a.jpg"), "Fraise \xc3\xa9t\xc3\xa9");
 }
 
 }  // namespace

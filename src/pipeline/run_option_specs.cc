@@ -126,8 +126,9 @@ std::vector<RunOptionSpec> MakeSpecs() {
   specs.back().set = [](O* o, const V& v) { o->list.follow_symlinks = std::get<bool>(v); };
   specs.back().get = [](const O& o) -> V { return o.list.follow_symlinks; };
   add(TextSpec("label-regex", "Input", "REGEX",
-               "ECMAScript regex searched in the path; group 1 is the label (none: the parent "
-               "folder, trailing non-letters cut)",
+               "regex searched in the path (RE2: ECMAScript's syntax without backreferences or "
+               "lookaround, linear time); group 1 is the label (none: the parent folder, "
+               "trailing non-letters cut)",
                &O::label_regex));
   add(WithShells(
       IntSpec("max-pixels", "Input", "N", 1, 1e12,
