@@ -205,3 +205,20 @@ def sample_files_of(n):
     from conftest import sample_files
 
     return sample_files(per_class=1)[:n]
+
+
+def test_report_takes_seed_0_and_refuses_one_file_for_page_and_map(tmp_path):
+    folder = tmp_path / "in" / "fruit"
+    folder.mkdir(parents=True)
+    for i, f in enumerate(sample_files_of(4)):
+        os.symlink(f, folder / f"{i}.jpg")
+    out = tmp_path / "out"
+    run_imgfeat("run", folder.parent, out, "--components", "8", "--quiet")
+    run_imgfeat("report", out, "--seed", "0")
+    assert (out / "_report.html").exists()
+    same = tmp_path / "both"
+    proc = run_imgfeat("report", out, "--html", same, "--png", same, check=False)
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "different files" in proc.stderr and not same.exists()
+    for name in os.listdir(out):
+        assert not name.endswith(".tmp"), name

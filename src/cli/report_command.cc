@@ -61,8 +61,13 @@ Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args) {
     } else if (arg == "--thumbnails") {
       ARROW_ASSIGN_OR_RAISE(options.max_thumbnails, PositiveNumber(arg, value));
     } else {
-      ARROW_ASSIGN_OR_RAISE(int64_t seed, PositiveNumber(arg, value));
-      options.seed = static_cast<uint32_t>(seed);
+      // As run's --seed: any value of an unsigned 32-bit seed, 0 included.
+      uint32_t seed = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seed);
+      if (ec != std::errc() || end != value.data() + value.size()) {
+        return Status::Invalid(arg, " takes an integer from 0 to 4294967295, not '", value, "'");
+      }
+      options.seed = seed;
     }
   }
   if (positional.size() != 1) {

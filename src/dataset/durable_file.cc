@@ -128,4 +128,11 @@ Status RemoveTree(const std::string& path) {
   return Status::OK();
 }
 
+Status CreateDirDurably(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create '", dir, "': ", ec.message());
+  return SyncDir(std::filesystem::path(dir).parent_path().string());
+}
+
 }  // namespace imgfeat::dataset

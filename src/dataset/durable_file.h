@@ -25,5 +25,7 @@ Result<std::vector<std::string>> ListDir(const std::string& dir);
 Status RemoveFileIfExists(const std::string& path);
 // Removes a folder tree that imgfeat itself made (never a user's folder).
 Status RemoveTree(const std::string& path);
+// Creates `dir` (and its parents) and flushes the new entry in its parent.
+Status CreateDirDurably(const std::string& dir);
 
 }  // namespace imgfeat::dataset

@@ -72,10 +72,7 @@ class DiskDurability final : public Durability {
   // Called again after an overwrite removed the work folder: the lock then
   // held is on a removed file, so it is given up and taken on the new one.
   Status Claim() override {
-    std::error_code ec;
-    std::filesystem::create_directories(work_dir_, ec);
-    if (ec) return Status::IOError("cannot create '", work_dir_, "': ", ec.message());
-    ARROW_RETURN_NOT_OK(SyncDir(std::string(DirName(work_dir_))));
+    ARROW_RETURN_NOT_OK(CreateDirDurably(work_dir_));
     lock_ = WorkDirLock();
     ARROW_ASSIGN_OR_RAISE(lock_, WorkDirLock::Acquire(dir_, work_dir_));
     return Status::OK();

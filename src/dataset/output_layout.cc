@@ -30,6 +30,12 @@ std::optional<int64_t> ParsePartFileName(std::string_view name) {
 }
 
 bool IsOutputEntryName(std::string_view name) {
+  // What an interrupted imgfeat before 2026-12 may have left: these three
+  // were staged as NAME.tmp in OUTPUT itself (now in _temporary/).
+  if (name.ends_with(kTmpSuffix)) {
+    name.remove_suffix(kTmpSuffix.size());
+    return name == kReducerFile || name == kReportHtmlFile || name == kReportPngFile;
+  }
   return name == kTemporaryDir || name == kSuccessFile || name == kManifestFile ||
          name == kErrorsFile || name == kReducerFile || name == kDistortionFile ||
          name == kReportHtmlFile || name == kReportPngFile || ParsePartFileName(name).has_value();

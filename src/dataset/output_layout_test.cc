@@ -5,6 +5,15 @@
 namespace imgfeat::dataset {
 namespace {
 
+TEST(OutputLayoutTest, LeftoverTemporariesOfImgfeatsFilesAreItsOwn) {
+  EXPECT_TRUE(IsOutputEntryName("_reducer.parquet.tmp"));
+  EXPECT_TRUE(IsOutputEntryName("_report.html.tmp"));
+  EXPECT_TRUE(IsOutputEntryName("_report.png.tmp"));
+  EXPECT_FALSE(IsOutputEntryName("notes.txt.tmp"));
+  EXPECT_FALSE(IsOutputEntryName("_imgfeat.json.tmp"));  // never staged in OUTPUT
+  EXPECT_FALSE(IsOutputEntryName("_reducer.parquet.tmp.tmp"));
+}
+
 TEST(OutputLayoutTest, PartNamesRoundTripAndSortByNumber) {
   EXPECT_EQ(PartFileName(0), "part-00000.parquet");
   EXPECT_EQ(PartFileName(123456), "part-123456.parquet");

@@ -147,9 +147,9 @@ std::vector<uint8_t> DrawMap(const std::vector<float>& xy, const std::vector<int
 
 Status WriteMapPng(const std::string& path, const std::vector<float>& xy,
                    const std::vector<int>& classes, const std::vector<Rgb>& colors, int width,
-                   int height, const std::string& description) {
+                   int height, const std::string& description, const std::string& tmp_path) {
   const std::vector<uint8_t> rgb = DrawMap(xy, classes, colors, width, height);
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = tmp_path.empty() ? path + ".tmp" : tmp_path;
   {
     std::unique_ptr<FILE, FileCloser> file(std::fopen(tmp.c_str(), "wb"));
     if (!file) return Status::IOError("cannot write '", tmp, "'");

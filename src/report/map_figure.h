@@ -28,11 +28,13 @@ std::vector<Rgb> Palette(size_t n);
 std::string CssColor(const Rgb& color);
 
 // A width x height scatter plot of `xy` (rows x 2), point i in
-// colors[classes[i]]; written under `path`.tmp and renamed when complete.
-// `description` (e.g. the legend) goes to a PNG text chunk.
+// colors[classes[i]]; written under `tmp_path` (empty: `path`.tmp), flushed
+// and renamed to `path` when complete. `description` (e.g. the legend) goes
+// to a PNG text chunk.
 Status WriteMapPng(const std::string& path, const std::vector<float>& xy,
                    const std::vector<int>& classes, const std::vector<Rgb>& colors, int width,
-                   int height, const std::string& description = "");
+                   int height, const std::string& description = "",
+                   const std::string& tmp_path = "");
 
 // The same drawing as RGB pixels (for tests).
 std::vector<uint8_t> DrawMap(const std::vector<float>& xy, const std::vector<int>& classes,

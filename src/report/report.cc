@@ -3,8 +3,11 @@
 // a temporary name first.
 #include "imgfeat/report.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -155,6 +158,15 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
                      : options.html;
   summary.png = options.png.empty() ? JoinPath(options.output, std::string(dataset::kReportPngFile))
                                     : options.png;
+  {
+    ARROW_ASSIGN_OR_RAISE(std::string html_abs, AbsolutePath(summary.html));
+    ARROW_ASSIGN_OR_RAISE(std::string png_abs, AbsolutePath(summary.png));
+    if (html_abs == png_abs) {
+      // One would overwrite the other.
+      return Status::Invalid("the page and the map would both be written to '", summary.html,
+                             "': give --html and --png different files");
+    }
+  }
   ARROW_ASSIGN_OR_RAISE(ScannedOutput scan,
                         report::ScanOutput(options.output, options.max_rows, options.seed));
   const Json manifest = Json::parse(scan.manifest_json, nullptr, false);
@@ -249,17 +261,36 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
       safe.push_back(c);
     }
   }
+  // Inside OUTPUT, files are staged in OUTPUT/_temporary (never a NAME.tmp in
+  // OUTPUT itself, which --overwrite would take for a user's file).
+  ARROW_ASSIGN_OR_RAISE(std::string output_abs, AbsolutePath(options.output));
+  const std::string staging = JoinPath(output_abs, dataset::kTemporaryDir);
+  bool made_staging = false;
+  auto staged = [&](const std::string& final_path) -> Result<std::string> {
+    ARROW_ASSIGN_OR_RAISE(std::string abs, AbsolutePath(final_path));
+    if (DirName(abs) != output_abs) return abs + std::string(dataset::kTmpSuffix);
+    if (!made_staging && !std::filesystem::exists(staging)) {
+      ARROW_RETURN_NOT_OK(dataset::CreateDirDurably(staging));
+      made_staging = true;
+    }
+    return JoinPath(staging, std::string(BaseName(abs)) + std::string(dataset::kTmpSuffix));
+  };
+  ARROW_ASSIGN_OR_RAISE(std::string html_tmp, staged(summary.html));
   ARROW_RETURN_NOT_OK(dataset::WriteFileAtomically(
-      summary.html + ".tmp", summary.html,
-      report::RenderHtmlPage("imgfeat report: " + options.output, safe)));
+      html_tmp, summary.html, report::RenderHtmlPage("imgfeat report: " + options.output, safe)));
   std::string legend = "imgfeat map of " + options.output + " (PCA, " + std::to_string(n) + " of " +
                        std::to_string(scan.rows) + " rows). Colours:";
   for (const auto& [label, index] : class_of) {
     legend.append(" ").append(report::CssColor(colors[index])).append(" ");
     legend.append(label.empty() ? std::string("(no label)") : label);
   }
+  ARROW_ASSIGN_OR_RAISE(std::string png_tmp, staged(summary.png));
   ARROW_RETURN_NOT_OK(report::WriteMapPng(summary.png, projection.xy, classes, colors, kPngWidth,
-                                          kPngHeight, legend));
+                                          kPngHeight, legend, png_tmp));
+  // Only a folder this report made, and only once empty (both files renamed).
+  if (made_staging && ::rmdir(staging.c_str()) == 0) {
+    ARROW_RETURN_NOT_OK(dataset::SyncDir(output_abs));
+  }
   return summary;
 }
 
