@@ -2,6 +2,7 @@
 models and the sample dataset are, and how to run the CLI."""
 import os
 import pathlib
+import signal
 import subprocess
 import time
 
@@ -58,6 +59,19 @@ def run_imgfeat(*args, check=True, timeout=1800, env=None):
         raise AssertionError(f"imgfeat {' '.join(map(str, args))} failed "
                              f"({proc.returncode}):\n{proc.stderr}")
     return proc
+
+
+def kill_when(proc, condition, what):
+    """SIGKILLs `proc` as soon as `condition` holds (see wait_for), and checks
+    that the kill, not the end of its work, stopped it. Kills it in any case."""
+    try:
+        wait_for(condition, what, proc=proc)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
 
 
 def wait_for(condition, what, proc=None, timeout=600):

@@ -90,9 +90,9 @@ class Relay(socketserver.BaseRequestHandler):
             with self.server.lock:
                 roll = self.server.rng.random()
                 self.server.requests += 1
-            if cfg.delay:
-                time.sleep(cfg.delay)
             request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            if cfg.delay and (not cfg.delay_match or re.search(cfg.delay_match, request_line)):
+                time.sleep(cfg.delay)
             if roll < cfg.p503 or (cfg.fail_match and re.search(cfg.fail_match, request_line)):
                 print("fault 503", flush=True, file=sys.stderr)
                 client.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
@@ -152,6 +152,8 @@ def main():
     ap.add_argument("--ptruncate", type=float, default=0.0)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds added to each request")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--delay-match", default="",
+                    help="add --delay only to requests whose request line matches this regex")
     ap.add_argument("--fail-match", default="",
                     help="answer 503 to every request whose request line matches this regex")
     cfg = ap.parse_args()

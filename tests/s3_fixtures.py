@@ -75,7 +75,7 @@ class Proxy:
 @contextlib.contextmanager
 def fault_proxy(upstream, **faults):
     """Yields a Proxy (tests/fault_proxy.py) in front of `upstream`; faults:
-    p503, pdrop, ptruncate, delay, seed, fail_match."""
+    p503, pdrop, ptruncate, delay, delay_match, seed, fail_match."""
     args = [sys.executable, str(HERE / "fault_proxy.py"), "--upstream-port",
             upstream.rsplit(":", 1)[1], "--port", "0"]
     for k, v in faults.items():

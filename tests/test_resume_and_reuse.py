@@ -1,12 +1,11 @@
 """Crash safety and fitted-reducer reuse, end to end through the CLI."""
 import os
-import signal
 import subprocess
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files, wait_for
+from conftest import IMGFEAT, imgfeat_env, kill_when, run_imgfeat, sample_files
 
 
 def link_tree(root, files):
@@ -31,15 +30,8 @@ def kill_after_parts(root, out, args, parts):
     """Starts `imgfeat run`, SIGKILLs it once `parts` parts are committed."""
     proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= parts,
-                 f"{parts} committed parts", proc=proc)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    kill_when(proc, lambda: len(list(out.glob("part-*.parquet"))) >= parts,
+              f"{parts} committed parts")
     committed = sorted(out.glob("part-*.parquet"))
     assert len(committed) >= parts
     return committed

@@ -2,7 +2,6 @@
 exact values, and an interrupted output as its committed parts."""
 import datetime
 import os
-import signal
 import subprocess
 import sys
 
@@ -10,7 +9,7 @@ import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import IMGFEAT, imgfeat_env, run_imgfeat, sample_files, wait_for
+from conftest import IMGFEAT, imgfeat_env, kill_when, run_imgfeat, sample_files
 
 pytestmark = pytest.mark.spark
 
@@ -67,15 +66,7 @@ def test_spark_reads_an_interrupted_output_as_its_committed_parts(spark, tmp_pat
     proc = subprocess.Popen([str(IMGFEAT), "run", root, out, "--components", "32",
                              "--rows-per-part", "8", "--batch", "8", "--quiet"],
                             env=imgfeat_env(), stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: len(list(out.glob("part-*.parquet"))) >= 2, "2 committed parts",
-                 proc=proc)
-        proc.send_signal(signal.SIGKILL)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
+    kill_when(proc, lambda: len(list(out.glob("part-*.parquet"))) >= 2, "2 committed parts")
     committed = list(out.glob("part-*.parquet"))
     assert len(committed) >= 2
     expected = ds.dataset(committed).count_rows()

@@ -40,6 +40,10 @@ struct FeaturizerOptions {
   std::string model_cache_dir;
 };
 
+// The Featurizer's options from a run's (the shared ones: model, spec, model
+// folder, engine, pooling, threads, batch, pixel limit).
+FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run);
+
 // Observers of a Featurize call; both are optional and may be read from
 // another thread while the call runs.
 struct FeaturizeControl {

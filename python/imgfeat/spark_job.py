@@ -175,11 +175,10 @@ def main(argv=None):
     config = worker_config(args, plan, spark)
     plan["worker_threads"] = config["model"]["threads"]
     spec, reducer = reducer_spec(args, plan)
-    on_s3 = output.startswith("s3://")
     pca = args.reduce == "pca" and not args.reducer_from
     config["reduce"] = {"kind": "none"} if pca else spec
     dim = plan["feature_dim"] if pca else plan["output_dim"]
-    max_rows = _imgfeat.rows_per_part(dim, on_s3, 0 if pca else args.rows_per_part)
+    max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)
     log(args, f"{listing.num_rows} images in {partitions} tasks on {spark.sparkContext.master}")
 
     t0 = time.monotonic()
@@ -195,7 +194,7 @@ def main(argv=None):
         try:
             reduced, reducer = fit_and_reduce_pca(
                 spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
-                _imgfeat.rows_per_part(plan["output_dim"], on_s3, args.rows_per_part),
+                _imgfeat.rows_per_part(plan["output_dim"], output, args.rows_per_part),
                 config["storage"])
         except ValueError as e:  # the core's one line (e.g. too few decodable images)
             raise SystemExit(f"imgfeat.spark_job: {e}") from None

@@ -13,16 +13,7 @@ namespace {
 // The options are the description's (imgfeat/run_options.h) for the
 // Featurizer shell: the same checks as a run's.
 std::unique_ptr<Featurizer> MakeFeaturizer(nb::dict kwargs, const std::string& model_cache) {
-  const RunOptions run = OptionsFrom(".", ".", kwargs, kShellFeaturizer);
-  FeaturizerOptions options;
-  options.model = run.model;
-  options.model_spec = run.model_spec;
-  options.model_dir = run.model_dir;
-  options.engine = run.engine;
-  options.pooling = run.pooling;
-  options.threads = run.threads;
-  options.batch = run.batch;
-  options.max_pixels = run.max_pixels;
+  FeaturizerOptions options = FeaturizerOptionsOf(OptionsFrom(".", ".", kwargs, kShellFeaturizer));
   options.model_cache_dir = model_cache;
   Result<std::unique_ptr<Featurizer>> made;
   {

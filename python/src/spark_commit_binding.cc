@@ -147,9 +147,12 @@ std::string Manifest(nb::dict plan, const std::string& reducer_json, nb::dict co
 void BindSparkCommit(nb::module_& m) {
   m.def("spark_row_schema", &SchemaCapsule);
   m.def("spark_row_ddl", &SparkRowDdl);
-  m.def("rows_per_part", [](int64_t feature_dim, bool on_object_store, int64_t requested) {
-    return ValueOrThrow(dataset::RowsPerPart(feature_dim, on_object_store, requested));
-  });
+  m.def(
+      "rows_per_part",
+      [](int64_t feature_dim, const std::string& output_uri, int64_t requested) {
+        return ValueOrThrow(dataset::RowsPerPart(feature_dim, output_uri, requested));
+      },
+      nb::arg("feature_dim"), nb::arg("output"), nb::arg("requested"));
   m.def("commit_task_files", &CommitTaskFiles, nb::arg("output"), nb::arg("files"));
   m.def("manifest", &Manifest, nb::arg("plan"), nb::arg("reducer"), nb::arg("counts"),
         nb::arg("timings"), nb::arg("extra"));

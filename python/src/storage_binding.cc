@@ -16,7 +16,6 @@
 #include "dataset/durable_file.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
-#include "dataset/task_parts.h"
 #include "imgfeat/storage.h"
 #include "io/object_fetcher.h"
 #include "pipeline/image_preparer.h"
@@ -111,19 +110,6 @@ nb::tuple ReadImages(const std::vector<std::string>& paths, const std::vector<in
 // Writes a batch of the output's schema (path, label, modification_time,
 // length, features) as one complete Parquet file at `uri`, formatted as a
 // run's parts: it appears under `uri` only whole.
-int64_t WritePart(const std::string& uri, nb::handle schema_capsule, nb::handle array_capsule) {
-  std::shared_ptr<arrow::Array> array = ImportArray(schema_capsule, array_capsule);
-  Status status;
-  {
-    nb::gil_scoped_release release;
-    status = [&]() -> Status {
-      ARROW_ASSIGN_OR_RAISE(auto batch, arrow::RecordBatch::FromStructArray(array));
-      return dataset::WritePartFile(uri, *batch);
-    }();
-  }
-  ThrowIfError(status);
-  return 0;
-}
 
 // Removes a folder or prefix that imgfeat made (a distributed run's attempts).
 void DeleteTree(const std::string& uri) {
@@ -152,7 +138,6 @@ nb::bytes ReadFile(const std::string& uri) {
 void BindStorage(nb::module_& m) {
   m.def("read_images", &ReadImages, nb::arg("paths"), nb::arg("lengths"), nb::arg("max_file_bytes"),
         nb::arg("modification_times") = std::vector<int64_t>{});
-  m.def("write_part", &WritePart, nb::arg("uri"), nb::arg("schema"), nb::arg("array"));
   m.def("delete_tree", &DeleteTree, nb::arg("uri"));
   m.def("read_file", &ReadFile, nb::arg("uri"));
 }

@@ -36,10 +36,10 @@ Status MoveFile(const std::string& from, const std::string& to) {
 
 }  // namespace
 
-Result<int64_t> RowsPerPart(int64_t feature_dim, bool on_object_store, int64_t requested) {
+Result<int64_t> RowsPerPart(int64_t feature_dim, const std::string& output_uri, int64_t requested) {
   if (requested > 0) return requested;
   DatasetOptions options;
-  if (on_object_store) options.rows_per_part = ObjectStoreRowsPerPart(feature_dim);
+  if (IsS3Uri(output_uri)) options.rows_per_part = ObjectStoreRowsPerPart(feature_dim);
   ARROW_ASSIGN_OR_RAISE(PartFormat format,
                         MakePartFormat(options, std::max<int64_t>(1, feature_dim)));
   return format.rows_per_part;
@@ -110,8 +110,8 @@ Status TaskPartWriter::Finish() { return Flush(); }
 
 Status TaskPartWriter::Flush() {
   if (pending_rows_ == 0) return Status::OK();
+  // One copy of the buffered slices into one batch (a part is one write).
   ARROW_ASSIGN_OR_RAISE(auto table, arrow::Table::FromRecordBatches(pending_));
-  ARROW_ASSIGN_OR_RAISE(table, table->CombineChunks());
   ARROW_ASSIGN_OR_RAISE(auto batch, table->CombineChunksToBatch());
   TaskFile file;
   file.partition = partition_;

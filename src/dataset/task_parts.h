@@ -27,10 +27,10 @@ struct TaskFile {
   int64_t rows = 0;
 };
 
-// Rows per part for rows of `feature_dim` floats: `requested` when > 0, else
-// the rule of a run's output (about 256 MiB of raw features on disk, 8 MiB on
-// an object store, one PUT).
-Result<int64_t> RowsPerPart(int64_t feature_dim, bool on_object_store, int64_t requested);
+// Rows per part for rows of `feature_dim` floats written under `output_uri`:
+// `requested` when > 0, else the rule of a run's output (about 256 MiB of raw
+// features on disk, 8 MiB on an object store, one PUT).
+Result<int64_t> RowsPerPart(int64_t feature_dim, const std::string& output_uri, int64_t requested);
 
 // Writes `rows` (FeatureSchema's columns; the features list may be any
 // list<float32> without nulls) as one complete Parquet part at `uri`.

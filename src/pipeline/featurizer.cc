@@ -214,4 +214,17 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   return arrow::RecordBatch::Make(OutputSchema(), n, {features, error_array});
 }
 
+FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run) {
+  FeaturizerOptions options;
+  options.model = run.model;
+  options.model_spec = run.model_spec;
+  options.model_dir = run.model_dir;
+  options.engine = run.engine;
+  options.pooling = run.pooling;
+  options.threads = run.threads;
+  options.batch = run.batch;
+  options.max_pixels = run.max_pixels;
+  return options;
+}
+
 }  // namespace imgfeat
