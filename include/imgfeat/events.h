@@ -26,7 +26,8 @@ struct RunEvent {
   std::string phase;  // kPhase
   int64_t done = 0;   // kProgress
   int64_t total = 0;  // kPhase, kProgress
-  std::string path;   // kFileError: the input, as in the output's rows
+  std::string path;   // kFileError: the input's text, as in the output's rows
+                      // (imgfeat/path_text.h); messages are UTF-8 too
   std::string stage;  // kFileError: list, read, decode, ... (as in _errors.parquet)
   std::string message;
 };

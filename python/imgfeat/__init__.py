@@ -10,6 +10,7 @@ this package shapes arguments and results:
     imgfeat.SparseRandomProjection, imgfeat.PCA, imgfeat.load_reducer
     imgfeat.DistributedPCA, pca_partial, merge_partials  # PCA over partitions
     imgfeat.fetch_model("mobilenet_v2")        # the model into the cache, ahead of use
+    imgfeat.local_path(row.path)               # the file a row came from, for open()
 
 See docs/PYTHON.md.
 """
@@ -20,6 +21,7 @@ import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the module need
 from . import _imgfeat
 from ._distributed_pca import DistributedPCA, PcaPartial, PcaPass, merge_partials, pca_partial
 from ._featurizer import Featurizer
+from ._paths import local_path
 from ._reducers import PCA, Reducer, SparseRandomProjection, load_reducer
 from ._run import report, run
 
@@ -42,4 +44,4 @@ def fetch_model(name="mobilenet_v2", model_dir=None):
 
 __all__ = ["DistributedPCA", "Featurizer", "PCA", "PcaPartial", "PcaPass", "Reducer",
            "SparseRandomProjection", "fetch_model", "johnson_lindenstrauss_min_dim",
-           "load_reducer", "merge_partials", "pca_partial", "report", "run"]
+           "load_reducer", "local_path", "merge_partials", "pca_partial", "report", "run"]

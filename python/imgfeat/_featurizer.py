@@ -5,6 +5,7 @@ import pyarrow as pa
 
 from . import _imgfeat
 from ._options import DEFAULTS, describe, fspath_values
+from ._paths import path_text
 from ._progress import Progress
 
 _PATH_TYPES = (pa.string(), pa.large_string())
@@ -32,12 +33,11 @@ def _as_arrow(images):
     for i, item in enumerate(items):
         if item is None:
             values.append(None)
-        elif isinstance(item, str):
+        elif isinstance(item, (str, os.PathLike)):
+            # Any file name, also one that is not UTF-8 (surrogate-escaped
+            # str, or a PathLike giving bytes): the core takes its text.
             kinds.add("path")
-            values.append(item)
-        elif isinstance(item, os.PathLike):
-            kinds.add("path")
-            values.append(os.fsdecode(os.fspath(item)))
+            values.append(path_text(item))
         elif isinstance(item, (bytes, bytearray, memoryview)):
             kinds.add("bytes")
             values.append(item if isinstance(item, bytes) else bytes(item))

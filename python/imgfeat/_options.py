@@ -8,6 +8,7 @@ checks every value, so that each option is said once.
 import os
 
 from . import _imgfeat
+from ._paths import path_text
 
 SPECS = tuple(_imgfeat.run_option_specs())
 DEFAULTS = {s["python_name"]: s["default"] for s in SPECS}
@@ -18,9 +19,18 @@ def for_shell(shell):
     return [s for s in SPECS if shell in s["shells"]]
 
 
+# Options that name a file or a folder: any name, also one that is not UTF-8.
+_PATH_OPTIONS = {s["python_name"] for s in SPECS if s["metavar"] in ("PATH", "FILE", "DIR")}
+
+
 def fspath_values(options):
-    """`options` with os.PathLike values as str (the core takes text)."""
-    return {k: os.fspath(v) if isinstance(v, os.PathLike) else v for k, v in options.items()}
+    """`options` with the values of path options (str, bytes, os.PathLike)
+    as the text the core takes (imgfeat/path_text.h)."""
+    def value(name, v):
+        if name in _PATH_OPTIONS and isinstance(v, (str, bytes, os.PathLike)):
+            return path_text(v)
+        return os.fspath(v) if isinstance(v, os.PathLike) else v
+    return {k: value(k, v) for k, v in options.items()}
 
 
 def describe(shell, indent="    "):

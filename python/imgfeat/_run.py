@@ -4,6 +4,7 @@ import os
 
 from . import _imgfeat
 from ._options import describe, fspath_values
+from ._paths import path_text
 from ._progress import Progress
 
 logger = logging.getLogger("imgfeat")
@@ -68,7 +69,7 @@ def run(input, output, *, progress=True, **options):
     """
     printer = _EventPrinter(progress, bool(options.get("quiet")))
     try:
-        return _imgfeat.run(os.fspath(input), os.fspath(output), fspath_values(options), printer)
+        return _imgfeat.run(path_text(input), path_text(output), fspath_values(options), printer)
     except KeyboardInterrupt:
         raise KeyboardInterrupt(
             f"imgfeat.run interrupted: run it again with resume=True to complete {output}"

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "imgfeat/path_text.h"
+
 namespace imgfeat::python {
 namespace {
 
@@ -35,7 +37,8 @@ void ReleaseArray(void* ptr) noexcept {
 
 void ThrowIfError(const Status& status) {
   if (status.ok()) return;
-  const std::string message = status.message();
+  // Python's str is text: bytes of a path that are not UTF-8 become \xNN.
+  const std::string message = Utf8Text(status.message());
   if (status.IsTypeError()) throw nb::type_error(message.c_str());
   if (status.IsInvalid() || status.IsIndexError() || status.IsKeyError()) {
     throw nb::value_error(message.c_str());

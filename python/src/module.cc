@@ -6,6 +6,7 @@
 
 #include "binding_util.h"
 #include "imgfeat/model.h"
+#include "imgfeat/path_text.h"
 
 namespace {
 
@@ -23,6 +24,16 @@ std::string FetchModel(const std::string& name, const std::string& model_dir) {
   return imgfeat::python::ValueOrThrow(std::move(path));
 }
 
+// A path's bytes as the output's text (imgfeat/path_text.h), and back.
+std::string PathText(nanobind::bytes path) {
+  return imgfeat::PathText(std::string_view(path.c_str(), path.size()));
+}
+
+nanobind::bytes PathBytes(const std::string& text) {
+  std::string path = imgfeat::python::ValueOrThrow(imgfeat::PathFromText(text));
+  return nanobind::bytes(path.data(), path.size());
+}
+
 }  // namespace
 
 NB_MODULE(_imgfeat, m) {
@@ -33,5 +44,7 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindReducers(m);
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
+  m.def("path_text", &PathText, nanobind::arg("path"));
+  m.def("path_bytes", &PathBytes, nanobind::arg("text"));
   imgfeat::python::BindSpark(m);
 }

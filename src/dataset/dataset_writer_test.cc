@@ -13,6 +13,7 @@
 
 #include "dataset/parquet_part.h"
 #include "imgfeat/dataset.h"
+#include "imgfeat/path_text.h"
 #include "testing/test_util.h"
 
 namespace fs = std::filesystem;
@@ -29,7 +30,10 @@ std::vector<FeatureRecord> Records(int begin, int end) {
   for (int i = begin; i < end; ++i) {
     FeatureRecord r;
     r.label = i % 2 ? "Apple" : "Cherry";
-    r.file.path = "/in/" + r.label + "/" + std::to_string(i) + ".jpg";
+    r.file.path = "/in/" + r.label + "/";
+    // Every third name in Latin-1, as old archives hold them: not UTF-8.
+    if (i % 3 == 0) r.file.path += "caf\xe9";
+    r.file.path += std::to_string(i) + ".jpg";
     r.file.modification_time_us = 1'700'000'000'000'000LL + i;
     r.file.length = 1000 + i;
     out.push_back(r);
@@ -80,7 +84,9 @@ void ExpectRows(const arrow::Table& table, int begin, int end) {
   auto records = Records(begin, end);
   auto expected = Features(begin, end);
   for (int i = 0; i < end - begin; ++i) {
-    EXPECT_EQ(path.GetView(i), records[i].file.path);
+    // The column holds the path's text: a file:// URI for a Latin-1 name.
+    EXPECT_EQ(path.GetView(i), PathText(records[i].file.path));
+    EXPECT_EQ(path.GetView(i).starts_with("file://"), (begin + i) % 3 == 0);
     EXPECT_EQ(label.GetView(i), records[i].label);
     EXPECT_EQ(time.Value(i), records[i].file.modification_time_us);
     EXPECT_EQ(length.Value(i), records[i].file.length);

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "dataset/durable_file.h"
+#include "imgfeat/path_text.h"
 
 namespace imgfeat::dataset {
 namespace {
@@ -148,7 +149,8 @@ Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features) 
 Status FeatureRowGroup::WriteTo(ParquetFile& file) {
   const int64_t rows = size();
   arrow::StringBuilder path_builder, label_builder;
-  ARROW_RETURN_NOT_OK(path_builder.AppendValues(paths_));
+  // Paths are bytes; the column holds their text form (imgfeat/path_text.h).
+  for (const std::string& path : paths_) ARROW_RETURN_NOT_OK(path_builder.Append(PathText(path)));
   ARROW_RETURN_NOT_OK(label_builder.AppendValues(labels_));
   ARROW_ASSIGN_OR_RAISE(auto path_array, path_builder.Finish());
   ARROW_ASSIGN_OR_RAISE(auto label_array, label_builder.Finish());

@@ -8,6 +8,7 @@
 
 #include "dataset/output_layout.h"
 #include "dataset/run_params.h"
+#include "imgfeat/path_text.h"
 
 namespace imgfeat::dataset {
 
@@ -151,7 +152,13 @@ Status PartedDatasetWriter::AdoptCommittedPart(const std::string& name, int64_t 
   ARROW_RETURN_NOT_OK((*reader)->ReadTable({path_column}, &table));
   for (const auto& chunk : table->column(0)->chunks()) {
     const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
-    for (int64_t i = 0; i < paths.length(); ++i) committed_paths_.emplace(paths.GetView(i));
+    for (int64_t i = 0; i < paths.length(); ++i) {
+      auto path = PathFromText(paths.GetView(i));
+      if (!path.ok()) {
+        return Status::Invalid("committed part '", where, "': ", path.status().message());
+      }
+      committed_paths_.emplace(std::move(*path));
+    }
   }
   rows_written_ += table->num_rows();
   next_part_ = std::max(next_part_, number + 1);
@@ -189,7 +196,9 @@ Status PartedDatasetWriter::WriteErrors() {
   if (!errors_.empty()) {
     arrow::StringBuilder columns[3];
     for (const auto& error : errors_) {
-      for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Append(error[c]));
+      // The path as text (imgfeat/path_text.h); a reason may quote bytes.
+      ARROW_RETURN_NOT_OK(columns[0].Append(PathText(error[0])));
+      for (int c = 1; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Append(Utf8Text(error[c])));
     }
     std::vector<std::shared_ptr<arrow::Array>> arrays(3);
     for (int c = 0; c < 3; ++c) ARROW_RETURN_NOT_OK(columns[c].Finish(&arrays[c]));

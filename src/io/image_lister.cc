@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "imgfeat/listing.h"
+#include "imgfeat/path_text.h"
 #include "imgfeat/storage.h"
 #include "io/object_lister.h"
 #include "io/path_util.h"
@@ -165,7 +166,9 @@ Result<std::unique_ptr<ImageLister>> ImageLister::Open(const std::string& root,
     return OpenObjectLister(where, options);
   }
   auto lister = std::make_unique<FsImageLister>(options);
-  ARROW_RETURN_NOT_OK(lister->Start(root));
+  // A local path, or its text form (a file:// URI, imgfeat/path_text.h).
+  ARROW_ASSIGN_OR_RAISE(std::string local, PathFromText(root));
+  ARROW_RETURN_NOT_OK(lister->Start(local));
   return std::unique_ptr<ImageLister>(std::move(lister));
 }
 

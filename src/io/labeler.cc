@@ -2,6 +2,7 @@
 #include <re2/re2.h>
 
 #include "imgfeat/listing.h"
+#include "imgfeat/path_text.h"
 #include "io/path_util.h"
 
 namespace imgfeat {
@@ -44,13 +45,14 @@ Result<Labeler> Labeler::Make(const std::string& regex) {
 }
 
 std::string Labeler::LabelFor(std::string_view path) const {
-  if (!regex_) return DefaultLabel(path);
+  // A label is text: bytes of a name that are not UTF-8 become \xNN.
+  if (!regex_) return Utf8Text(DefaultLabel(path));
   re2::StringPiece label;
   if (!RE2::PartialMatch(re2::StringPiece(path.data(), path.size()), *regex_, &label) ||
       label.data() == nullptr) {
     return std::string();
   }
-  return std::string(label.data(), label.size());
+  return Utf8Text(std::string_view(label.data(), label.size()));
 }
 
 }  // namespace imgfeat

@@ -17,6 +17,15 @@ TEST(LabelerTest, DefaultStripsTrailingNonLetters) {
   EXPECT_EQ(labeler.LabelFor("/d/Fraise \xc3\xa9t\xc3\xa9 3/x.jpg"), "Fraise \xc3\xa9t\xc3\xa9");
 }
 
+TEST(LabelerTest, ALabelIsTextWhateverTheFolderName) {
+  // A Latin-1 folder name: the label keeps its letters, the byte that is not
+  // UTF-8 written as \xNN (a label column is UTF-8 text).
+  ASSERT_OK_AND_ASSIGN(Labeler deflt, Labeler::Make());
+  EXPECT_EQ(deflt.LabelFor("/d/Fraise \xe9t\xe9 3/x.jpg"), "Fraise \\xE9t\\xE9");
+  ASSERT_OK_AND_ASSIGN(Labeler regex, Labeler::Make("/d/([^/]*)/"));
+  EXPECT_EQ(regex.LabelFor("/d/caf\xe9/x.jpg"), "caf\\xE9");
+}
+
 TEST(LabelerTest, CustomRegexFirstGroup) {
   ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make("/(Train|Test)/"));
   EXPECT_EQ(labeler.LabelFor("/d/Train/apple/x.jpg"), "Train");
@@ -53,7 +62,8 @@ TEST(LabelerTest, PathologicalExpressionsRunInLinearTime) {
 
 TEST(LabelerTest, PathsAreMatchedAsBytes) {
   ASSERT_OK_AND_ASSIGN(Labeler labeler, Labeler::Make("/([^/]+)/[^/]+$"));
-  EXPECT_EQ(labeler.LabelFor("/d/caf\xe9/a.jpg"), "caf\xe9");            // Latin-1 name
+  // A Latin-1 name matches byte by byte; the label is text (\xNN).
+  EXPECT_EQ(labeler.LabelFor("/d/caf\xe9/a.jpg"), "caf\\xE9");
   EXPECT_EQ(labeler.LabelFor("/d/Fraise \xc3\xa9t\xc3\xa9/a.jpg"), "Fraise \xc3\xa9t\xc3\xa9");
 }
 

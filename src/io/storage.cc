@@ -13,6 +13,7 @@
 #include <mutex>
 #include <random>
 
+#include "imgfeat/path_text.h"
 #include "io/path_util.h"
 #include "io/storage_internal.h"
 
@@ -167,7 +168,9 @@ Result<StoragePath> ResolveStorage(const std::string& path_or_uri) {
   StoragePath out;
   if (!IsS3Uri(path_or_uri)) {
     out.fs = State().local;
-    ARROW_ASSIGN_OR_RAISE(out.path, AbsolutePath(path_or_uri));
+    // A local path, or its text form (a file:// URI, imgfeat/path_text.h).
+    ARROW_ASSIGN_OR_RAISE(std::string local, PathFromText(path_or_uri));
+    ARROW_ASSIGN_OR_RAISE(out.path, AbsolutePath(local));
     out.uri = out.path;
     return out;
   }

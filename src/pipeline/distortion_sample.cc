@@ -10,6 +10,7 @@
 
 #include "dataset/durable_file.h"
 #include "dataset/output_folder.h"
+#include "imgfeat/path_text.h"
 #include "imgfeat/storage.h"
 #include "reduce/legacy_random.h"
 #include "reduce/sample_without_replacement.h"
@@ -137,8 +138,8 @@ Result<std::string> DistortionSample::ToParquet(const std::string& metadata_json
   arrow::StringBuilder path_a, path_b;
   arrow::DoubleBuilder input_distance, output_distance;
   for (size_t p = 0; p < pairs.a.size(); ++p) {
-    ARROW_RETURN_NOT_OK(path_a.Append(paths_[pairs.a[p]]));
-    ARROW_RETURN_NOT_OK(path_b.Append(paths_[pairs.b[p]]));
+    ARROW_RETURN_NOT_OK(path_a.Append(PathText(paths_[pairs.a[p]])));
+    ARROW_RETURN_NOT_OK(path_b.Append(PathText(paths_[pairs.b[p]])));
   }
   ARROW_RETURN_NOT_OK(input_distance.AppendValues(pairs.input_distance));
   ARROW_RETURN_NOT_OK(output_distance.AppendValues(pairs.output_distance));

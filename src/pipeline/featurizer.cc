@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "imgfeat/engine.h"
+#include "imgfeat/path_text.h"
 #include "pipeline/decode_infer_loop.h"
 #include "pipeline/job_setup.h"
 
@@ -66,7 +67,13 @@ LoopInput LoopInputOf(const InputView& view) {
   if (view.is_null) {
     input.refused = Status::Invalid("no image (null)");
   } else if (view.is_path) {
-    input.file.path = std::string(view.value);
+    // A path or its text form, as the output's path column holds it.
+    auto path = PathFromText(view.value);
+    if (path.ok()) {
+      input.file.path = std::move(*path);
+    } else {
+      input.refused = path.status();
+    }
   } else {
     input.in_memory = true;
     input.bytes = {reinterpret_cast<const uint8_t*>(view.value.data()), view.value.size()};
@@ -77,9 +84,16 @@ LoopInput LoopInputOf(const InputView& view) {
 // A row's one-line error: "PATH: reason" for a file, "#ROW: reason" otherwise.
 std::string RowError(const LoopInput& input, const Status& error) {
   if (!input.in_memory && input.refused.ok()) {
-    return error.WithMessage(input.file.path, ": ", error.message()).message();
+    std::string text = PathText(input.file.path);
+    text += ": ";
+    text += error.message();
+    return Utf8Text(text);
   }
-  return error.WithMessage("#", input.seq, ": ", error.message()).message();
+  std::string text = "#";
+  text += std::to_string(input.seq);
+  text += ": ";
+  text += error.message();
+  return Utf8Text(text);
 }
 
 }  // namespace

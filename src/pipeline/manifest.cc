@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "imgfeat/path_text.h"
+
 namespace imgfeat {
 namespace {
 
@@ -19,9 +21,11 @@ std::string NowUtc() {
 Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_t components,
                    const std::string& input_abs) {
   Json p;
-  p["input"] = input_abs;
-  p["glob"] = options.list.glob;
-  p["label_regex"] = options.label_regex;
+  // JSON is UTF-8: paths in their text form, other user text escaped
+  // (imgfeat/path_text.h).
+  p["input"] = PathText(input_abs);
+  p["glob"] = Utf8Text(options.list.glob);
+  p["label_regex"] = Utf8Text(options.label_regex);
   p["model"] = {{"name", model.spec.name}, {"sha256", model.sha256}};
   p["preprocessing"] = {{"mode", PreprocessModeName(model.spec.preprocess)},
                         {"width", model.spec.input_width},
@@ -30,7 +34,7 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
   p["pooling"] = PoolingName(options.pooling);
   p["reduce"] = {{"kind", ReduceKindName(options.reduce)},
                  {"components", components},
-                 {"reducer_from", options.reducer_from}};
+                 {"reducer_from", PathText(options.reducer_from)}};
   if (options.reducer_from.empty() && options.reduce == ReduceKind::kSrp) {
     p["reduce"]["seed"] = options.seed;
     p["reduce"]["density"] = options.density;
@@ -50,7 +54,7 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
 
 Json ModelJson(const ResolvedModel& model) {
   return {{"name", model.spec.name},
-          {"file", model.path},
+          {"file", PathText(model.path)},
           {"sha256", model.sha256},
           {"spec", Json::parse(ModelSpecToJson(model.spec))}};
 }
@@ -71,7 +75,9 @@ std::string ComposeManifest(const ManifestFields& f) {
       {"inference_seconds", f.inference_seconds}, {"reduce_seconds", f.reduce_seconds},
       {"pca_fit_seconds", f.pca_fit_seconds},     {"images_per_second", f.images_per_second}};
   for (const auto& [key, value] : f.extra.items()) m[key] = value;
-  return m.dump(2);
+  // Every string above is UTF-8 by construction; should one not be, a
+  // replacement character beats an exception that loses the whole run.
+  return m.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
 std::string BuildManifest(const ManifestInputs& in) {

@@ -1,5 +1,7 @@
 #include "pipeline/run_events.h"
 
+#include "imgfeat/path_text.h"
+
 namespace imgfeat {
 
 void RunEvents::Send(const RunEvent& event) {
@@ -28,16 +30,17 @@ void RunEvents::FileError(const std::string& path, const std::string& stage,
                           const std::string& message) {
   RunEvent e;
   e.kind = RunEventKind::kFileError;
-  e.path = path;
+  // Text, as _errors.parquet holds it: one line, valid UTF-8.
+  e.path = PathText(path);
   e.stage = stage;
-  e.message = message;
+  e.message = Utf8Text(message);
   Send(e);
 }
 
 void RunEvents::Notice(const std::string& message) {
   RunEvent e;
   e.kind = RunEventKind::kNotice;
-  e.message = message;
+  e.message = Utf8Text(message);
   Send(e);
 }
 

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "imgfeat/path_text.h"
+
 namespace imgfeat::report {
 namespace {
 
@@ -84,7 +86,8 @@ std::string Base64(const std::vector<uint8_t>& bytes) {
 }
 
 Result<std::string> ThumbnailDataUri(const std::string& path, int size) {
-  std::ifstream file(path, std::ios::binary);
+  ARROW_ASSIGN_OR_RAISE(std::string local, PathFromText(path));
+  std::ifstream file(local, std::ios::binary);
   if (!file) return Status::IOError("cannot open '", path, "'");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)),
                              std::istreambuf_iterator<char>());

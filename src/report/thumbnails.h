@@ -13,7 +13,8 @@
 
 namespace imgfeat::report {
 
-// "data:image/jpeg;base64,..." of the image at `path`, fitted in size x size.
+// "data:image/jpeg;base64,..." of the image at `path` (a path column's text,
+// imgfeat/path_text.h), fitted in size x size.
 Result<std::string> ThumbnailDataUri(const std::string& path, int size);
 
 // JPEG bytes of an RGB image (for tests).
