@@ -6,6 +6,7 @@
 
 #include "binding_util.h"
 #include "imgfeat/model.h"
+#include "imgfeat/neighbours.h"
 #include "imgfeat/path_text.h"
 
 namespace {
@@ -34,6 +35,27 @@ nanobind::bytes PathBytes(const std::string& text) {
   return nanobind::bytes(path.data(), path.size());
 }
 
+// `imgfeat neighbours OUTPUT`; the GIL is released while it compares.
+nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cosine) {
+  imgfeat::NeighboursOptions options;
+  options.k = k;
+  options.duplicate_cosine = duplicate_cosine;
+  imgfeat::Result<imgfeat::NeighboursSummary> summary;
+  {
+    nanobind::gil_scoped_release release;
+    summary = imgfeat::WriteNeighbours(output, options);
+  }
+  const imgfeat::NeighboursSummary s = imgfeat::python::ValueOrThrow(std::move(summary));
+  nanobind::dict d;
+  d["rows"] = s.rows;
+  d["dim"] = s.dim;
+  d["neighbour_rows"] = s.neighbour_rows;
+  d["duplicate_rows"] = s.duplicate_rows;
+  d["duplicate_groups"] = s.duplicate_groups;
+  d["seconds"] = s.seconds;
+  return d;
+}
+
 }  // namespace
 
 NB_MODULE(_imgfeat, m) {
@@ -45,6 +67,8 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
   m.def("path_text", &PathText, nanobind::arg("path"));
+  m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
+        nanobind::arg("duplicate_cosine"));
   m.def("path_bytes", &PathBytes, nanobind::arg("text"));
   imgfeat::python::BindSpark(m);
 }

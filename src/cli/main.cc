@@ -5,6 +5,7 @@
 
 #include "cli/console.h"
 #include "cli/models_command.h"
+#include "cli/neighbours_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "imgfeat/storage.h"
@@ -16,6 +17,7 @@ constexpr const char* kUsage = R"(usage: imgfeat COMMAND [options]
 Commands
   run INPUT OUTPUT   featurize the images under INPUT into the Parquet dataset OUTPUT
   report OUTPUT      write an HTML report (and a PNG of its map) of OUTPUT
+  neighbours OUTPUT  find every row's nearest rows and the near-duplicates in OUTPUT
   models             list the registered models ('models fetch NAME' fetches one)
   version            print the version
 
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "run") return imgfeat::cli::RunCommand(args);
   if (command == "report") return ReportCommand(args);
+  if (command == "neighbours") return imgfeat::cli::NeighboursCommand(args);
   if (command == "version") {
     std::printf("imgfeat %s\n", IMGFEAT_VERSION);
     return 0;

@@ -38,7 +38,8 @@ bool IsOutputEntryName(std::string_view name) {
   }
   return name == kTemporaryDir || name == kSuccessFile || name == kManifestFile ||
          name == kErrorsFile || name == kReducerFile || name == kDistortionFile ||
-         name == kReportHtmlFile || name == kReportPngFile || ParsePartFileName(name).has_value();
+         name == kReportHtmlFile || name == kReportPngFile || name == kNeighboursFile ||
+         name == kDuplicatesFile || ParsePartFileName(name).has_value();
 }
 
 std::string RunParamsName() {

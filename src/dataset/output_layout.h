@@ -17,6 +17,9 @@ inline constexpr std::string_view kReducerFile = "_reducer.parquet";
 inline constexpr std::string_view kDistortionFile = "_distortion.parquet";
 inline constexpr std::string_view kReportHtmlFile = "_report.html";
 inline constexpr std::string_view kReportPngFile = "_report.png";
+// Written by `imgfeat neighbours` (imgfeat/neighbours.h).
+inline constexpr std::string_view kNeighboursFile = "_neighbours.parquet";
+inline constexpr std::string_view kDuplicatesFile = "_duplicates.parquet";
 // Inside _temporary: the parameters of the first run, which a resume must match.
 inline constexpr std::string_view kRunParamsFile = "run.json";
 // "_temporary/run.json": where the run parameters live, relative to OUTPUT.

@@ -1,0 +1,130 @@
+#include "search/feature_blocks.h"
+
+#include <arrow/api.h>
+#include <parquet/arrow/reader.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dataset/output_layout.h"
+
+namespace imgfeat::search {
+namespace {
+
+Result<std::unique_ptr<parquet::arrow::FileReader>> OpenPart(const dataset::OutputFolder& folder,
+                                                             const std::string& name) {
+  ARROW_ASSIGN_OR_RAISE(auto input, folder.OpenInput(name));
+  auto reader = parquet::arrow::OpenFile(input, arrow::default_memory_pool());
+  if (!reader.ok()) {
+    return Status::IOError("cannot read part '", folder.DisplayPath(name),
+                           "': ", reader.status().message());
+  }
+  return std::move(*reader);
+}
+
+Result<int> ColumnOf(parquet::arrow::FileReader& reader, const std::string& name,
+                     const std::string& where) {
+  std::shared_ptr<arrow::Schema> schema;
+  ARROW_RETURN_NOT_OK(reader.GetSchema(&schema));
+  const int column = schema->GetFieldIndex(name);
+  if (column < 0) return Status::Invalid("part '", where, "' has no column '", name, "'");
+  return column;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
+    const dataset::OutputFolder& folder, int64_t block_rows) {
+  std::unique_ptr<FeatureBlockReader> out(
+      new FeatureBlockReader(folder, std::max<int64_t>(1, block_rows)));
+  ARROW_ASSIGN_OR_RAISE(auto names, folder.List());
+  for (const std::string& name : names) {
+    if (dataset::ParsePartFileName(name)) out->parts_.push_back(name);
+  }
+  for (const std::string& name : out->parts_) {
+    ARROW_ASSIGN_OR_RAISE(auto reader, OpenPart(folder, name));
+    const std::string where = folder.DisplayPath(name);
+    ARROW_ASSIGN_OR_RAISE(int path_column, ColumnOf(*reader, "path", where));
+    ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, "features", where));
+    out->groups_.push_back(reader->num_row_groups());
+    std::shared_ptr<arrow::Table> table;
+    ARROW_RETURN_NOT_OK(reader->ReadTable({path_column}, &table));
+    for (const auto& chunk : table->column(0)->chunks()) {
+      const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
+      for (int64_t i = 0; i < paths.length(); ++i) out->paths_.emplace_back(paths.GetView(i));
+    }
+    // The feature length, from the first row (every row is checked as read).
+    if (out->dim_ == 0 && table->num_rows() > 0) {
+      std::shared_ptr<arrow::ChunkedArray> first;
+      ARROW_RETURN_NOT_OK(reader->ReadColumn(feature_column, &first));
+      for (const auto& chunk : first->chunks()) {
+        if (chunk->length() == 0) continue;
+        out->dim_ = static_cast<const arrow::ListArray&>(*chunk).value_length(0);
+        break;
+      }
+    }
+  }
+  if (out->rows() > 0 && out->dim_ <= 0) return Status::Invalid("the rows have no features");
+  return out;
+}
+
+void FeatureBlockReader::Rewind() {
+  part_ = 0;
+  group_ = 0;
+  pending_.clear();
+  pending_first_ = 0;
+}
+
+Status FeatureBlockReader::ReadRowGroup(size_t part, int group, std::vector<float>* unit) {
+  if (open_part_ != part) {
+    open_reader_.reset();
+    ARROW_ASSIGN_OR_RAISE(open_reader_, OpenPart(folder_, parts_[part]));
+    open_part_ = part;
+  }
+  parquet::arrow::FileReader* reader = open_reader_.get();
+  const std::string where = folder_.DisplayPath(parts_[part]);
+  ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, "features", where));
+  std::shared_ptr<arrow::Table> table;
+  ARROW_RETURN_NOT_OK(reader->ReadRowGroup(group, {feature_column}, &table));
+  for (const auto& chunk : table->column(0)->chunks()) {
+    const auto& lists = static_cast<const arrow::ListArray&>(*chunk);
+    const auto& values = static_cast<const arrow::FloatArray&>(*lists.values());
+    for (int64_t i = 0; i < lists.length(); ++i) {
+      if (lists.IsNull(i) || lists.value_length(i) != dim_) {
+        return Status::Invalid("part '", where, "' has a row of ", lists.value_length(i),
+                               " features where the first had ", dim_);
+      }
+      const float* row = values.raw_values() + lists.value_offset(i);
+      double norm = 0;
+      for (int64_t d = 0; d < dim_; ++d) norm += static_cast<double>(row[d]) * row[d];
+      const double scale = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
+      for (int64_t d = 0; d < dim_; ++d) unit->push_back(static_cast<float>(row[d] * scale));
+    }
+  }
+  return Status::OK();
+}
+
+Result<bool> FeatureBlockReader::Next(FeatureBlock* block) {
+  auto pending_rows = [&] {
+    return static_cast<int64_t>(pending_.size()) / std::max<int64_t>(dim_, 1);
+  };
+  while (pending_rows() < block_rows_ && part_ < parts_.size()) {
+    if (group_ >= groups_[part_]) {
+      ++part_;
+      group_ = 0;
+      continue;
+    }
+    ARROW_RETURN_NOT_OK(ReadRowGroup(part_, group_++, &pending_));
+  }
+  const int64_t rows = std::min(pending_rows(), block_rows_);
+  if (rows == 0) return false;
+  block->first_row = pending_first_;
+  block->rows = rows;
+  const auto end = pending_.begin() + rows * dim_;
+  block->unit.assign(pending_.begin(), end);
+  pending_.erase(pending_.begin(), end);
+  pending_first_ += rows;
+  return true;
+}
+
+}  // namespace imgfeat::search

@@ -1,0 +1,225 @@
+// imgfeat neighbours (see imgfeat/neighbours.h).
+#include "imgfeat/neighbours.h"
+
+#include <arrow/api.h>
+#include <cblas.h>
+
+#include <chrono>
+#include <numeric>
+
+#include "dataset/output_folder.h"
+#include "dataset/output_layout.h"
+#include "dataset/parquet_part.h"
+#include "search/feature_blocks.h"
+#include "search/top_k.h"
+
+namespace imgfeat {
+namespace {
+
+// Rows of a block: the scores of two blocks (rows x rows floats) stay at
+// 64 MiB however short the rows are.
+constexpr int64_t kMaxBlockRows = 4096;
+
+const std::shared_ptr<arrow::Schema>& NeighbourSchema() {
+  static const auto schema = arrow::schema({
+      arrow::field("path", arrow::utf8(), false),
+      arrow::field("neighbour", arrow::utf8(), false),
+      arrow::field("cosine", arrow::float32(), false),
+      arrow::field("rank", arrow::int32(), false),
+  });
+  return schema;
+}
+
+const std::shared_ptr<arrow::Schema>& DuplicateSchema() {
+  static const auto schema = arrow::schema({
+      arrow::field("path", arrow::utf8(), false),
+      arrow::field("group", arrow::int64(), false),
+  });
+  return schema;
+}
+
+dataset::PartFormat SmallFileFormat() {
+  dataset::PartFormat format;
+  format.rows_per_row_group = 1 << 16;
+  format.rows_per_part = INT64_MAX;
+  return format;
+}
+
+// Union-find over rows, for the groups of near-duplicates.
+class Components {
+ public:
+  explicit Components(int64_t n) : parent_(static_cast<size_t>(n)) {
+    std::iota(parent_.begin(), parent_.end(), int64_t{0});
+  }
+  int64_t Find(int64_t x) {
+    while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+    return x;
+  }
+  // The smaller row becomes the root: a group is named by its first row.
+  void Join(int64_t a, int64_t b) {
+    a = Find(a);
+    b = Find(b);
+    if (a != b) parent_[std::max(a, b)] = std::min(a, b);
+  }
+
+ private:
+  std::vector<int64_t> parent_;
+};
+
+// The k nearest rows of each row of `query`, against every block of a pass.
+Result<std::vector<std::vector<search::Candidate>>> NearestOf(const search::FeatureBlock& query,
+                                                              search::FeatureBlockReader& reader,
+                                                              int k) {
+  const int64_t dim = reader.dim();
+  std::vector<search::TopK> best(static_cast<size_t>(query.rows), search::TopK(k));
+  std::vector<float> scores;
+  search::FeatureBlock other;
+  reader.Rewind();
+  while (true) {
+    ARROW_ASSIGN_OR_RAISE(bool more, reader.Next(&other));
+    if (!more) break;
+    scores.resize(static_cast<size_t>(query.rows * other.rows));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(query.rows),
+                static_cast<int>(other.rows), static_cast<int>(dim), 1.0f, query.unit.data(),
+                static_cast<int>(dim), other.unit.data(), static_cast<int>(dim), 0.0f,
+                scores.data(), static_cast<int>(other.rows));
+    for (int64_t i = 0; i < query.rows; ++i) {
+      const float* row = scores.data() + i * other.rows;
+      search::TopK& top = best[static_cast<size_t>(i)];
+      const int64_t self = query.first_row + i;
+      for (int64_t j = 0; j < other.rows; ++j) {
+        if (top.Full() && row[j] < top.Worst()) continue;
+        if (other.first_row + j != self) top.Offer(row[j], other.first_row + j);
+      }
+    }
+  }
+  std::vector<std::vector<search::Candidate>> out;
+  out.reserve(best.size());
+  for (auto& top : best) out.push_back(top.TakeSorted());
+  return out;
+}
+
+Status WriteNeighbourRows(const std::vector<std::string>& paths, int64_t first_row,
+                          const std::vector<std::vector<search::Candidate>>& nearest,
+                          dataset::ParquetFile& file) {
+  arrow::StringBuilder path, neighbour;
+  arrow::FloatBuilder cosine;
+  arrow::Int32Builder rank;
+  for (size_t i = 0; i < nearest.size(); ++i) {
+    for (size_t r = 0; r < nearest[i].size(); ++r) {
+      ARROW_RETURN_NOT_OK(path.Append(paths[first_row + i]));
+      ARROW_RETURN_NOT_OK(neighbour.Append(paths[nearest[i][r].row]));
+      ARROW_RETURN_NOT_OK(cosine.Append(nearest[i][r].cosine));
+      ARROW_RETURN_NOT_OK(rank.Append(static_cast<int32_t>(r + 1)));
+    }
+  }
+  std::vector<std::shared_ptr<arrow::Array>> columns(4);
+  ARROW_RETURN_NOT_OK(path.Finish(&columns[0]));
+  ARROW_RETURN_NOT_OK(neighbour.Finish(&columns[1]));
+  ARROW_RETURN_NOT_OK(cosine.Finish(&columns[2]));
+  ARROW_RETURN_NOT_OK(rank.Finish(&columns[3]));
+  return file.WriteRowGroups(*arrow::Table::Make(NeighbourSchema(), columns));
+}
+
+Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Components& components,
+                                   const std::vector<bool>& duplicated, dataset::ParquetFile& file,
+                                   int64_t* groups) {
+  // Groups numbered from 0 in the order of their first row.
+  std::vector<int64_t> number(paths.size(), -1);
+  arrow::StringBuilder path;
+  arrow::Int64Builder group;
+  int64_t rows = 0;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!duplicated[i]) continue;
+    const int64_t root = components.Find(static_cast<int64_t>(i));
+    if (number[root] < 0) number[root] = (*groups)++;
+    ARROW_RETURN_NOT_OK(path.Append(paths[i]));
+    ARROW_RETURN_NOT_OK(group.Append(number[root]));
+    ++rows;
+  }
+  std::vector<std::shared_ptr<arrow::Array>> columns(2);
+  ARROW_RETURN_NOT_OK(path.Finish(&columns[0]));
+  ARROW_RETURN_NOT_OK(group.Finish(&columns[1]));
+  ARROW_RETURN_NOT_OK(file.WriteRowGroups(*arrow::Table::Make(DuplicateSchema(), columns)));
+  return rows;
+}
+
+}  // namespace
+
+Status ValidateNeighboursOptions(const NeighboursOptions& options) {
+  if (options.k < 1 || options.k > 1000) {
+    return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
+  }
+  if (!(options.duplicate_cosine >= -1 && options.duplicate_cosine <= 1)) {
+    return Status::Invalid("--duplicate-cosine must be between -1 and 1, not ",
+                           options.duplicate_cosine);
+  }
+  if (options.block_bytes <= 0) return Status::Invalid("the block size must be positive");
+  return Status::OK();
+}
+
+Result<NeighboursSummary> WriteNeighbours(const std::string& output,
+                                          const NeighboursOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  ARROW_RETURN_NOT_OK(ValidateNeighboursOptions(options));
+  ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
+  ARROW_ASSIGN_OR_RAISE(auto names, folder->List());
+  if (std::find(names.begin(), names.end(), dataset::kSuccessFile) == names.end()) {
+    return Status::Invalid("'", folder->uri(),
+                           "' is not a complete imgfeat output (no _SUCCESS): complete it with "
+                           "imgfeat run --resume first");
+  }
+  // Block rows from the feature length, read from the first part's first row.
+  ARROW_ASSIGN_OR_RAISE(auto probe, search::FeatureBlockReader::Open(*folder, 1));
+  const int64_t dim = std::max<int64_t>(probe->dim(), 1);
+  const int64_t block_rows =
+      std::clamp<int64_t>(options.block_bytes / (dim * int64_t{sizeof(float)}), 1, kMaxBlockRows);
+  probe.reset();
+  ARROW_ASSIGN_OR_RAISE(auto queries, search::FeatureBlockReader::Open(*folder, block_rows));
+  ARROW_ASSIGN_OR_RAISE(auto others, search::FeatureBlockReader::Open(*folder, block_rows));
+  const std::vector<std::string>& paths = queries->paths();
+  const int64_t n = queries->rows();
+
+  NeighboursSummary summary;
+  summary.rows = n;
+  summary.dim = queries->dim();
+  ARROW_RETURN_NOT_OK(folder->durability().Claim());
+  const dataset::PartFormat format = SmallFileFormat();
+  ARROW_ASSIGN_OR_RAISE(
+      auto neighbours_file,
+      folder->durability().CreateParquet(dataset::kNeighboursFile, NeighbourSchema(), format));
+  Components components(n);
+  std::vector<bool> duplicated(static_cast<size_t>(n), false);
+  const int k = static_cast<int>(std::min<int64_t>(options.k, std::max<int64_t>(n - 1, 0)));
+  search::FeatureBlock query;
+  while (k > 0) {
+    ARROW_ASSIGN_OR_RAISE(bool more, queries->Next(&query));
+    if (!more) break;
+    ++summary.blocks;
+    ARROW_ASSIGN_OR_RAISE(auto nearest, NearestOf(query, *others, k));
+    for (size_t i = 0; i < nearest.size(); ++i) {
+      const int64_t row = query.first_row + static_cast<int64_t>(i);
+      for (const search::Candidate& c : nearest[i]) {
+        if (c.cosine < options.duplicate_cosine) break;  // best first
+        components.Join(row, c.row);
+        duplicated[row] = duplicated[c.row] = true;
+      }
+      summary.neighbour_rows += static_cast<int64_t>(nearest[i].size());
+    }
+    ARROW_RETURN_NOT_OK(WriteNeighbourRows(paths, query.first_row, nearest, *neighbours_file));
+  }
+  ARROW_ASSIGN_OR_RAISE(
+      auto duplicates_file,
+      folder->durability().CreateParquet(dataset::kDuplicatesFile, DuplicateSchema(), format));
+  ARROW_ASSIGN_OR_RAISE(summary.duplicate_rows,
+                        WriteDuplicateRows(paths, components, duplicated, *duplicates_file,
+                                           &summary.duplicate_groups));
+  ARROW_RETURN_NOT_OK(neighbours_file->Commit(folder->FinalPath(dataset::kNeighboursFile)));
+  ARROW_RETURN_NOT_OK(duplicates_file->Commit(folder->FinalPath(dataset::kDuplicatesFile)));
+  ARROW_RETURN_NOT_OK(folder->Remove(dataset::kTemporaryDir));
+  ARROW_RETURN_NOT_OK(folder->durability().SyncEntries());
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace imgfeat
