@@ -7,6 +7,7 @@ this package shapes arguments and results:
     imgfeat.run(input, output, **options)      # the CLI's job -> Parquet dataset
     imgfeat.report(output)                     # the run's HTML report and PNG map
     imgfeat.neighbours(output)                 # nearest rows and near-duplicates
+    imgfeat.similar(output, images)            # the rows most like each image
     imgfeat.Featurizer(...).featurize(images)  # -> pyarrow.Table (features, error)
     imgfeat.SparseRandomProjection, imgfeat.PCA, imgfeat.load_reducer
     imgfeat.DistributedPCA, pca_partial, merge_partials  # PCA over partitions
@@ -25,7 +26,7 @@ from ._featurizer import Featurizer
 from ._paths import local_path
 from ._reducers import PCA, Reducer, SparseRandomProjection, load_reducer
 from ._run import report, run
-from ._search import neighbours
+from ._search import neighbours, similar
 
 __version__ = _imgfeat.__version__
 
@@ -46,4 +47,4 @@ def fetch_model(name="mobilenet_v2", model_dir=None):
 
 __all__ = ["DistributedPCA", "Featurizer", "PCA", "PcaPartial", "PcaPass", "Reducer",
            "SparseRandomProjection", "fetch_model", "johnson_lindenstrauss_min_dim",
-           "load_reducer", "local_path", "merge_partials", "neighbours", "pca_partial", "report", "run"]
+           "load_reducer", "local_path", "merge_partials", "neighbours", "pca_partial", "report", "run", "similar"]

@@ -1,5 +1,8 @@
-"""imgfeat.neighbours: every row's nearest rows and the near-duplicates of an
-output, as ``imgfeat neighbours`` finds them."""
+"""imgfeat.neighbours and imgfeat.similar: every row's nearest rows and the
+near-duplicates of an output, and the rows most like given images, as
+``imgfeat neighbours`` and ``imgfeat similar`` find them."""
+import os
+
 from . import _imgfeat
 from ._paths import path_text
 
@@ -24,3 +27,45 @@ def neighbours(output, k=10, duplicate_cosine=0.95):
     # The core checks the range (and says it); a C int carries any value there.
     k = max(min(k, 2**31 - 1), -2**31)
     return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine))
+
+
+def similar(output, images, k=10, *, threads=0, model_dir=None):
+    """The rows of the complete output folder `output` most like each of
+    `images` (paths: str, bytes or os.PathLike), as ``imgfeat similar`` finds
+    them: each image goes through the run's own model, pooling and reducer,
+    and is compared by cosine with every row.
+
+    Returns a pyarrow.Table, by query and nearest first: query (the image as
+    given, as text), rank (1: nearest), cosine, label, path. An image that
+    cannot be featurized has no rows; its reason is logged on the "imgfeat"
+    logger (WARNING) and listed in the table's metadata under b"errors".
+    Raises ValueError for bad arguments or an incomplete output, OSError
+    when the run's model or the output cannot be read.
+    """
+    import json
+    import logging
+
+    import pyarrow as pa
+
+    if isinstance(images, (str, bytes, os.PathLike)):
+        raise TypeError("images must be a list of paths; wrap a single image in a list")
+    queries = [path_text(i) for i in images]
+    for name, value in (("k", k), ("threads", threads)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    k = max(min(k, 2**31 - 1), -2**31)
+    if not 0 <= threads <= 1024:
+        raise ValueError(f"threads must be from 0 to 1024, not {threads}")
+    found = _imgfeat.similar(path_text(output), queries, k, threads,
+                             "" if model_dir is None else path_text(model_dir))
+    errors = [{"query": queries[i], "error": r} for i, r in zip(found["failed"], found["reason"])]
+    for e in errors:
+        logging.getLogger("imgfeat").warning("skipped %s", e["error"])
+    table = pa.table({
+        "query": pa.array([queries[i] for i in found["query"]], pa.string()),
+        "rank": pa.array(found["rank"], pa.int32()),
+        "cosine": pa.array(found["cosine"], pa.float32()),
+        "label": pa.array(found["label"], pa.string()),
+        "path": pa.array(found["path"], pa.string()),
+    })
+    return table.replace_schema_metadata({"errors": json.dumps(errors)})

@@ -1,6 +1,7 @@
 // The compiled part of the imgfeat Python package. It only converts arguments
 // and results; the work is done by the C++ library (include/imgfeat).
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "imgfeat/model.h"
 #include "imgfeat/neighbours.h"
 #include "imgfeat/path_text.h"
+#include "imgfeat/similar.h"
 
 namespace {
 
@@ -56,6 +58,43 @@ nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cos
   return d;
 }
 
+// `imgfeat similar OUTPUT IMAGE...` as columns (query index, rank, path,
+// label, cosine) and the queries that failed (index, reason).
+nanobind::dict Similar(const std::string& output, const std::vector<std::string>& images, int k,
+                       int threads, const std::string& model_dir) {
+  imgfeat::SimilarOptions options;
+  options.k = k;
+  options.threads = threads;
+  options.model_dir = model_dir;
+  imgfeat::Result<imgfeat::SimilarResult> result;
+  {
+    nanobind::gil_scoped_release release;
+    result = imgfeat::FindSimilar(output, images, options);
+  }
+  const imgfeat::SimilarResult r = imgfeat::python::ValueOrThrow(std::move(result));
+  nanobind::list query, rank, path, label, cosine, failed, reason;
+  for (const auto& row : r.rows) {
+    query.append(row.query);
+    rank.append(row.rank);
+    path.append(row.path);
+    label.append(row.label);
+    cosine.append(row.cosine);
+  }
+  for (const auto& [index, message] : r.errors) {
+    failed.append(index);
+    reason.append(imgfeat::Utf8Text(message));
+  }
+  nanobind::dict d;
+  d["query"] = query;
+  d["rank"] = rank;
+  d["path"] = path;
+  d["label"] = label;
+  d["cosine"] = cosine;
+  d["failed"] = failed;
+  d["reason"] = reason;
+  return d;
+}
+
 }  // namespace
 
 NB_MODULE(_imgfeat, m) {
@@ -67,6 +106,8 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
   m.def("path_text", &PathText, nanobind::arg("path"));
+  m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),
+        nanobind::arg("threads"), nanobind::arg("model_dir"));
   m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
         nanobind::arg("duplicate_cosine"));
   m.def("path_bytes", &PathBytes, nanobind::arg("text"));

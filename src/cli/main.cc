@@ -8,6 +8,7 @@
 #include "cli/neighbours_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
+#include "cli/similar_command.h"
 #include "imgfeat/storage.h"
 
 namespace {
@@ -18,6 +19,7 @@ Commands
   run INPUT OUTPUT   featurize the images under INPUT into the Parquet dataset OUTPUT
   report OUTPUT      write an HTML report (and a PNG of its map) of OUTPUT
   neighbours OUTPUT  find every row's nearest rows and the near-duplicates in OUTPUT
+  similar OUTPUT IMAGE...  the rows of OUTPUT most like each IMAGE
   models             list the registered models ('models fetch NAME' fetches one)
   version            print the version
 
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   if (command == "run") return imgfeat::cli::RunCommand(args);
   if (command == "report") return ReportCommand(args);
   if (command == "neighbours") return imgfeat::cli::NeighboursCommand(args);
+  if (command == "similar") return imgfeat::cli::SimilarCommand(args);
   if (command == "version") {
     std::printf("imgfeat %s\n", IMGFEAT_VERSION);
     return 0;

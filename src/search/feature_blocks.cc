@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "dataset/output_layout.h"
+#include "search/block_search.h"
 
 namespace imgfeat::search {
 namespace {
@@ -45,13 +46,17 @@ Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
     ARROW_ASSIGN_OR_RAISE(auto reader, OpenPart(folder, name));
     const std::string where = folder.DisplayPath(name);
     ARROW_ASSIGN_OR_RAISE(int path_column, ColumnOf(*reader, "path", where));
+    ARROW_ASSIGN_OR_RAISE(int label_column, ColumnOf(*reader, "label", where));
     ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, "features", where));
     out->groups_.push_back(reader->num_row_groups());
     std::shared_ptr<arrow::Table> table;
-    ARROW_RETURN_NOT_OK(reader->ReadTable({path_column}, &table));
-    for (const auto& chunk : table->column(0)->chunks()) {
-      const auto& paths = static_cast<const arrow::StringArray&>(*chunk);
-      for (int64_t i = 0; i < paths.length(); ++i) out->paths_.emplace_back(paths.GetView(i));
+    ARROW_RETURN_NOT_OK(reader->ReadTable({path_column, label_column}, &table));
+    for (int c = 0; c < 2; ++c) {
+      auto& into = c == 0 ? out->paths_ : out->labels_;
+      for (const auto& chunk : table->column(c)->chunks()) {
+        const auto& texts = static_cast<const arrow::StringArray&>(*chunk);
+        for (int64_t i = 0; i < texts.length(); ++i) into.emplace_back(texts.GetView(i));
+      }
     }
     // The feature length, from the first row (every row is checked as read).
     if (out->dim_ == 0 && table->num_rows() > 0) {
@@ -95,10 +100,8 @@ Status FeatureBlockReader::ReadRowGroup(size_t part, int group, std::vector<floa
                                " features where the first had ", dim_);
       }
       const float* row = values.raw_values() + lists.value_offset(i);
-      double norm = 0;
-      for (int64_t d = 0; d < dim_; ++d) norm += static_cast<double>(row[d]) * row[d];
-      const double scale = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
-      for (int64_t d = 0; d < dim_; ++d) unit->push_back(static_cast<float>(row[d] * scale));
+      unit->insert(unit->end(), row, row + dim_);
+      ScaleToUnit(unit->data() + unit->size() - dim_, 1, dim_);
     }
   }
   return Status::OK();

@@ -1,5 +1,5 @@
 // An output's rows read block by block, for comparisons of every row with
-// every other: all paths at once (they name the neighbours), the features a
+// every other: all paths and labels at once (they name the neighbours), the features a
 // block of rows at a time, each row scaled to unit length so that a dot
 // product is a cosine. A pass reads the parts in order, one row group at a
 // time; Rewind starts another. Used by one thread.
@@ -35,6 +35,7 @@ class FeatureBlockReader {
   int64_t block_rows() const { return block_rows_; }
   // The rows' paths, as the parts hold them (their text, imgfeat/path_text.h).
   const std::vector<std::string>& paths() const { return paths_; }
+  const std::vector<std::string>& labels() const { return labels_; }
 
   void Rewind();
   // The next block of at most block_rows() rows; false when the pass is over.
@@ -50,7 +51,7 @@ class FeatureBlockReader {
   int64_t dim_ = 0;
   std::vector<std::string> parts_;
   std::vector<int> groups_;  // row groups per part
-  std::vector<std::string> paths_;
+  std::vector<std::string> paths_, labels_;
   // Where the pass stands.
   size_t part_ = 0;
   int group_ = 0;

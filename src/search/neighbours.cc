@@ -2,7 +2,6 @@
 #include "imgfeat/neighbours.h"
 
 #include <arrow/api.h>
-#include <cblas.h>
 
 #include <chrono>
 #include <numeric>
@@ -10,6 +9,7 @@
 #include "dataset/output_folder.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
+#include "search/block_search.h"
 #include "search/feature_blocks.h"
 #include "search/top_k.h"
 
@@ -65,39 +65,6 @@ class Components {
  private:
   std::vector<int64_t> parent_;
 };
-
-// The k nearest rows of each row of `query`, against every block of a pass.
-Result<std::vector<std::vector<search::Candidate>>> NearestOf(const search::FeatureBlock& query,
-                                                              search::FeatureBlockReader& reader,
-                                                              int k) {
-  const int64_t dim = reader.dim();
-  std::vector<search::TopK> best(static_cast<size_t>(query.rows), search::TopK(k));
-  std::vector<float> scores;
-  search::FeatureBlock other;
-  reader.Rewind();
-  while (true) {
-    ARROW_ASSIGN_OR_RAISE(bool more, reader.Next(&other));
-    if (!more) break;
-    scores.resize(static_cast<size_t>(query.rows * other.rows));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(query.rows),
-                static_cast<int>(other.rows), static_cast<int>(dim), 1.0f, query.unit.data(),
-                static_cast<int>(dim), other.unit.data(), static_cast<int>(dim), 0.0f,
-                scores.data(), static_cast<int>(other.rows));
-    for (int64_t i = 0; i < query.rows; ++i) {
-      const float* row = scores.data() + i * other.rows;
-      search::TopK& top = best[static_cast<size_t>(i)];
-      const int64_t self = query.first_row + i;
-      for (int64_t j = 0; j < other.rows; ++j) {
-        if (top.Full() && row[j] < top.Worst()) continue;
-        if (other.first_row + j != self) top.Offer(row[j], other.first_row + j);
-      }
-    }
-  }
-  std::vector<std::vector<search::Candidate>> out;
-  out.reserve(best.size());
-  for (auto& top : best) out.push_back(top.TakeSorted());
-  return out;
-}
 
 Status WriteNeighbourRows(const std::vector<std::string>& paths, int64_t first_row,
                           const std::vector<std::vector<search::Candidate>>& nearest,
@@ -196,7 +163,8 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
     ARROW_ASSIGN_OR_RAISE(bool more, queries->Next(&query));
     if (!more) break;
     ++summary.blocks;
-    ARROW_ASSIGN_OR_RAISE(auto nearest, NearestOf(query, *others, k));
+    ARROW_ASSIGN_OR_RAISE(auto nearest, search::NearestRows(query.unit.data(), query.rows, *others,
+                                                            k, query.first_row));
     for (size_t i = 0; i < nearest.size(); ++i) {
       const int64_t row = query.first_row + static_cast<int64_t>(i);
       for (const search::Candidate& c : nearest[i]) {
