@@ -214,3 +214,69 @@ def test_report_refuses_a_folder_that_is_not_an_output(tmp_path):
     assert len(lines) == 1 and str(tmp_path) in lines[0] and "no part-*.parquet" in lines[0]
     proc = run_imgfeat("report", tmp_path, "--max-rows", "0", check=False)
     assert proc.returncode == 2 and "--max-rows" in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def leaky(tmp_path_factory):
+    """Train and Test folders of the sample with two Train images copied into
+    Test (a leak the page must count): its output, with the report."""
+    root = tmp_path_factory.mktemp("leaky")
+    data = root / "fruits"
+    for split in ("Train", "Test"):
+        for cls in sorted((SAMPLE / split).iterdir()):
+            (data / split / cls.name).mkdir(parents=True)
+            for f in sorted(cls.glob("*.jpg"))[:PER_CLASS]:
+                (data / split / cls.name / f.name).symlink_to(f)
+    for f in sorted((SAMPLE / "Train" / "lemon").glob("*.jpg"))[:2]:
+        (data / "Test" / "lemon" / f"copy_{f.name}").symlink_to(f)
+    out = root / "out"
+    run_imgfeat("run", data, out, "--report", "--quiet")
+    return out
+
+
+def test_leakage_figures_match_numpy_and_sklearn(leaky, tmp_path):
+    """Test images whose nearest Train image has a cosine at or above the
+    threshold are counted as near-copies, and the accuracy without them is
+    scikit-learn's on the other Test images; the groups of `imgfeat
+    neighbours` appear once it has run."""
+    out = leaky
+    data = page_data(out / "_report.html")
+    df, X = features(out)
+    split = df["path"].str.extract(r"/(Train|Test)/", expand=False)
+    train, test = (split == "Train").to_numpy(), (split == "Test").to_numpy()
+    unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+    nearest = (unit[test] @ unit[train].T).max(axis=1)
+    L = data["leakage"]
+    leaked = nearest >= L["threshold"]
+    assert (L["test"], L["leaked"]) == (test.sum(), leaked.sum())
+    assert leaked.sum() >= 2, "the two copies are found"
+    knn = KNeighborsClassifier(n_neighbors=5, metric="cosine", algorithm="brute")
+    kept = np.flatnonzero(test)[~leaked]
+    predicted = knn.fit(X[train], df["label"][train]).predict(X[kept])
+    correct = int((predicted == df["label"].to_numpy()[kept]).sum())
+    assert (L["clean"]["queries"], L["clean"]["correct"]) == (len(kept), correct)
+    cosines = [p["cosine"] for p in L["pairs"]]
+    assert cosines == sorted(cosines, reverse=True) and len(cosines) == min(8, leaked.sum())
+    assert cosines[0] == pytest.approx(1.0, abs=1e-5) and "copy_" in L["pairs"][0]["test"]
+    assert data["duplicates"] is None
+
+    run_imgfeat("neighbours", out, "--duplicate-cosine", "0.9", "--quiet")
+    page = tmp_path / "r.html"
+    run_imgfeat("report", out, "--html", page, "--png", tmp_path / "r.png")
+    groups = pd.read_parquet(out / "_duplicates.parquet")
+    G = page_data(page)["duplicates"]
+    assert (G["rows"], G["groups"], G["threshold"]) == (len(groups), groups.group.nunique(), 0.9)
+    assert G["shown"][0]["size"] == groups.group.value_counts().max()
+
+
+def test_the_leakage_section_renders(leaky, browser):
+    page = leaky / "_report.html"
+    L = page_data(page)["leakage"]
+    browser.open(page.as_uri())
+    assert browser.errors() == []
+    assert browser.evaluate("document.getElementById('leaked-share').textContent") == \
+        f"{100 * L['leaked'] / L['test']:.1f}%"
+    assert browser.evaluate("document.getElementById('knn-accuracy-clean').textContent") == \
+        f"{100 * L['clean']['accuracy']:.1f}%"
+    assert browser.evaluate("document.querySelectorAll('#leak-pairs img').length") == \
+        2 * len(L["pairs"])

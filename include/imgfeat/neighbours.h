@@ -13,7 +13,8 @@
 //   - _duplicates.parquet: path, group; one row per row of the output that
 //     has a neighbour at cosine >= duplicate_cosine, the groups being the
 //     connected components of those pairs (numbered from 0 in the order of
-//     their first row).
+//     their first row); its metadata key "imgfeat.duplicate_cosine" holds
+//     the threshold.
 // docs/FORMAT.md describes both.
 #pragma once
 
@@ -24,10 +25,14 @@
 
 namespace imgfeat {
 
+// Rows at this cosine or above are near-duplicates, unless told otherwise
+// (`imgfeat neighbours`, and the report's Train/Test leakage).
+inline constexpr double kDefaultDuplicateCosine = 0.95;
+
 struct NeighboursOptions {
   int k = 10;
   // Rows whose cosine is at least this are near-duplicates.
-  double duplicate_cosine = 0.95;
+  double duplicate_cosine = kDefaultDuplicateCosine;
   // Feature bytes of one block of rows (the memory bound is about two blocks).
   int64_t block_bytes = int64_t{256} << 20;
 };

@@ -34,6 +34,11 @@ struct ReportSummary {
   int64_t knn_queries = 0;
   double knn_accuracy = 0;           // NaN without labelled rows
   double knn_low = 0, knn_high = 0;  // 95% Wilson interval
+  // With a Train/Test split: the Test rows with a near-copy in Train (cosine
+  // >= kDefaultDuplicateCosine to their nearest Train row), and the accuracy
+  // without them (NaN when none is left, or without a split).
+  int64_t test_with_near_copy = 0;
+  double knn_accuracy_without_leaks = 0;
   int64_t distortion_pairs = 0;
   double distortion_within = 0;  // share of pairs inside the bound; NaN without pairs
 };

@@ -88,7 +88,8 @@ def report(output, html=None, png=None, *, max_rows=8000, thumbnails=400, seed=4
     is analysed; `thumbnails` images are shown on hover.
 
     Returns a dict: html, png, rows, rows_analysed, knn_method, knn_queries,
-    knn_accuracy, knn_interval (95 % Wilson), distortion_pairs,
+    knn_accuracy, knn_interval (95 % Wilson), test_with_near_copy (Test images
+    with a near-copy in Train), knn_accuracy_without_leaks, distortion_pairs,
     distortion_within (share of pairs inside the Johnson-Lindenstrauss bound).
     Raises OSError when `output` is not an imgfeat output folder.
     """

@@ -133,6 +133,8 @@ nb::dict Report(const std::string& output, const std::string& html, const std::s
   out["knn_queries"] = result->knn_queries;
   out["knn_accuracy"] = result->knn_accuracy;
   out["knn_interval"] = nb::make_tuple(result->knn_low, result->knn_high);
+  out["test_with_near_copy"] = result->test_with_near_copy;
+  out["knn_accuracy_without_leaks"] = result->knn_accuracy_without_leaks;
   out["distortion_pairs"] = result->distortion_pairs;
   out["distortion_within"] = result->distortion_within;
   return out;

@@ -21,6 +21,7 @@ th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 #map{border:1px solid #ccc;background:#fff;cursor:crosshair;width:100%;max-width:960px}
 #tip{position:fixed;pointer-events:none;background:#fff;border:1px solid #888;padding:4px 6px;font-size:12px;display:none;max-width:260px;box-shadow:0 2px 6px #0003}
 #tip img{display:block;margin-top:4px}.legend span{display:inline-block;margin-right:12px}
+.thumbs{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 10px}.thumbs figure{margin:0;font-size:11px;color:#555;text-align:center;max-width:90px;overflow-wrap:anywhere}
 .sw{display:inline-block;width:11px;height:11px;border-radius:6px;margin-right:4px;vertical-align:-1px}
 </style></head><body><main>
 <h1>imgfeat report</h1><div id="subtitle" class="note"></div>
@@ -30,6 +31,7 @@ th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:tabular-nums}
 <h2>Map of the images</h2><div id="mapnote" class="note"></div><div id="legend" class="legend"></div>
 <canvas id="map" width="960" height="600"></canvas>
 <h2>Feature quality: k-nearest-neighbour labels</h2><div id="knn"></div>
+<h2>Near-duplicates and Train/Test leakage</h2><div id="leakage"></div>
 <h2>Distance preservation of the reduction</h2><div id="distortion"></div>
 <div id="tip"></div>
 <script type="application/json" id="report-data">)HTML";
@@ -131,6 +133,44 @@ function knnSection() {
   $("knn").innerHTML = h + "</table>";
 }
 
+function thumb(src, caption) {
+  return `<figure>${src ? `<img src="${src}" alt="" width="64">` : "<div>(missing)</div>"}<figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
+function leakageSection() {
+  const L = D.leakage, G = D.duplicates;
+  let h = "";
+  if (!L) {
+    h += "<p>Train/Test leakage is measured when the paths show Train and Test folders; these do not.</p>";
+  } else {
+    h += `<p><span class="big" id="leaked-share">${pct(L.test ? L.leaked / L.test : 0)}</span> of the ${fmt(L.test)} Test images ` +
+      `(${fmt(L.leaked)}) have a near-copy in Train: their nearest Train image has a cosine of ${L.threshold} or more. ` +
+      "Such an image is classified by its copy, so the accuracy above measures how well the features remember more than how well they generalise" +
+      (D.sampled ? ` (within the random sample of ${fmt(D.analysed)} rows)` : "") + ".</p>";
+    if (L.clean) {
+      h += `<p>Without them: <span class="big" id="knn-accuracy-clean">${pct(L.clean.accuracy)}</span> of the labels of the other ` +
+        `${fmt(L.clean.queries)} Test images are right (95% Wilson interval ${pct(L.clean.low)} to ${pct(L.clean.high)}; ${fmt(L.clean.correct)} of ${fmt(L.clean.queries)}), ` +
+        `by the same vote of the ${L.k} nearest Train images, the near-copies left out of the Test side.</p>`;
+    } else {
+      h += `<p id="knn-accuracy-clean">Every Test image has a near-copy in Train: no accuracy is left to measure without them.</p>`;
+    }
+    if (L.pairs.length) {
+      h += `<p class="note">The closest Test/Train pairs (Test left, Train right, cosine below):</p><div class="thumbs" id="leak-pairs">` +
+        L.pairs.map(p => `<div>${thumb(p.test_thumb, p.test)}${thumb(p.train_thumb, p.train)}<div class="note">${fmt(p.cosine, 4)}</div></div>`).join("") + "</div>";
+    }
+  }
+  if (!G) {
+    h += "<p>Groups of near-duplicates over all rows: run <code>imgfeat neighbours OUTPUT</code>, then this report again.</p>";
+  } else {
+    h += `<p><span class="big" id="duplicate-groups">${fmt(G.groups)}</span> groups of near-duplicates hold ${fmt(G.rows)} of the ${fmt(D.rows)} rows ` +
+      `(from _duplicates.parquet: rows linked by a cosine of ${G.threshold} or more, directly or through others). The largest:</p>`;
+    for (const g of G.shown) {
+      h += `<div class="note">group ${g.group}: ${fmt(g.size)} images</div><div class="thumbs">` + g.items.map(i => thumb(i.thumb, i.name)).join("") + "</div>";
+    }
+  }
+  $("leakage").innerHTML = h;
+}
+
 function distortionSection() {
   const T = D.distortion;
   if (!T) { $("distortion").innerHTML = "<p>This output has no _distortion.parquet (made by an older imgfeat, or by a run that wrote no rows).</p>"; return; }
@@ -154,7 +194,7 @@ function distortionSection() {
     `<svg width="${w}" height="${h}" id="distortion-plot">${s}</svg>`;
 }
 
-for (const f of [runTable, labelBars, errorTable, drawMap, knnSection, distortionSection]) f();
+for (const f of [runTable, labelBars, errorTable, drawMap, knnSection, leakageSection, distortionSection]) f();
 document.body.dataset.rendered = "1";
 </script></main></body></html>
 )HTML";

@@ -123,6 +123,10 @@ Result<KnnResult> KnnAccuracy(const float* features, int64_t rows, int64_t dim,
       for (const auto& [distance, r] : best) ++votes[class_index[labels[r]]];
       const int predicted =
           static_cast<int>(std::max_element(votes.begin(), votes.end()) - votes.begin());
+      result.query_rows.push_back(query);
+      result.nearest_rows.push_back(best.empty() ? -1 : best.front().second);
+      result.nearest_cosines.push_back(best.empty() ? NAN
+                                                    : static_cast<float>(1.0 - best.front().first));
       const int truth = class_index[labels[query]];
       ++result.confusion[truth * n_classes + predicted];
       if (predicted == truth) ++result.correct;

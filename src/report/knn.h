@@ -34,6 +34,10 @@ struct KnnResult {
   int64_t queries = 0, correct = 0, references = 0;
   double accuracy = 0;
   Interval interval;
+  // Per query (in row order): the row and the cosine of its nearest
+  // reference, which tell a near-copy of a Train image in Test.
+  std::vector<int64_t> query_rows, nearest_rows;
+  std::vector<float> nearest_cosines;
 };
 
 // `features`: rows x dim, row-major. Train/test when some rows are in each,

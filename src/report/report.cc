@@ -13,9 +13,11 @@
 
 #include "dataset/durable_file.h"
 #include "dataset/output_layout.h"
+#include "imgfeat/neighbours.h"
 #include "io/path_util.h"
 #include "report/html_page.h"
 #include "report/knn.h"
+#include "report/leakage.h"
 #include "report/map_figure.h"
 #include "report/output_scan.h"
 #include "report/thumbnails.h"
@@ -31,6 +33,9 @@ constexpr int kPngWidth = 960, kPngHeight = 600;
 constexpr int kHistogramBins = 40;
 constexpr size_t kPathsPerErrorGroup = 5;
 constexpr double kDefaultEps = 0.1;
+// Test/Train near-copies and near-duplicate groups shown with thumbnails.
+constexpr size_t kLeakPairsShown = 8;
+constexpr size_t kGroupsShown = 8, kImagesPerGroupShown = 6;
 
 // The value at a path of keys, or null when any key is missing.
 Json At(const Json& j, std::initializer_list<const char*> keys) {
@@ -91,14 +96,6 @@ Json ErrorGroups(const std::vector<report::ErrorRow>& errors) {
         {{"stage", key.first}, {"reason", key.second}, {"count", g.count}, {"paths", g.paths}});
   }
   return out;
-}
-
-// The last two components of a path: "apple/r_12_100.jpg".
-std::string ShortName(const std::string& path) {
-  const size_t last = path.find_last_of('/');
-  if (last == std::string::npos || last == 0) return path;
-  const size_t before = path.find_last_of('/', last - 1);
-  return before == std::string::npos ? path : path.substr(before + 1);
 }
 
 Json DistortionJson(const ScannedOutput& scan, const Json& manifest, ReportSummary* summary) {
@@ -201,7 +198,7 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   for (int64_t i = 0; i < n; ++i) {
     map["x"].push_back(projection.xy[2 * i]);
     map["y"].push_back(projection.xy[2 * i + 1]);
-    map["name"].push_back(ShortName(scan.paths[i]));
+    map["name"].push_back(report::ShortName(scan.paths[i]));
   }
   // Thumbnails for evenly spaced rows of the (row-ordered) sample.
   const int64_t n_thumbs = std::min(n, options.max_thumbnails);
@@ -219,8 +216,9 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
   map["thumbs_shown"] = shown;
   map["thumbs_missing"] = missing;
 
-  Json knn = nullptr;
+  Json knn = nullptr, leakage = nullptr;
   summary.knn_accuracy = NAN;
+  summary.knn_accuracy_without_leaks = NAN;
   if (n >= 2) {
     ARROW_ASSIGN_OR_RAISE(auto result, report::KnnAccuracy(scan.features.data(), n, scan.dim,
                                                            scan.labels, splits, options.k));
@@ -234,7 +232,18 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
     summary.knn_accuracy = result.accuracy;
     summary.knn_low = result.interval.low;
     summary.knn_high = result.interval.high;
+    if (result.method == "train/test") {
+      ARROW_ASSIGN_OR_RAISE(auto figures, report::FindLeakage(scan, splits, result, options.k,
+                                                              kDefaultDuplicateCosine));
+      leakage =
+          report::LeakageJson(scan, result, figures, options.k, kLeakPairsShown, kThumbnailSize);
+      summary.test_with_near_copy = figures.leaked;
+      if (figures.clean.queries > 0) summary.knn_accuracy_without_leaks = figures.clean.accuracy;
+    }
   }
+  ARROW_ASSIGN_OR_RAISE(Json duplicates,
+                        report::DuplicateGroupsJson(options.output, kGroupsShown,
+                                                    kImagesPerGroupShown, kThumbnailSize));
   scan.features = {};  // the largest buffer: free it before the page is built
 
   Json data = {{"output", options.output},
@@ -249,6 +258,8 @@ Result<ReportSummary> WriteReport(const ReportOptions& options) {
                {"error_groups", ErrorGroups(scan.errors)},
                {"map", map},
                {"knn", knn},
+               {"leakage", leakage},
+               {"duplicates", duplicates},
                {"distortion", DistortionJson(scan, manifest, &summary)}};
   std::string text = data.dump(-1, ' ', false, Json::error_handler_t::replace);
   // "<" as \u003c: the JSON can never close its <script> element.

@@ -85,6 +85,13 @@ std::string Base64(const std::vector<uint8_t>& bytes) {
   return text;
 }
 
+std::string ShortName(const std::string& path) {
+  const size_t last = path.find_last_of('/');
+  if (last == std::string::npos || last == 0) return path;
+  const size_t before = path.find_last_of('/', last - 1);
+  return before == std::string::npos ? path : path.substr(before + 1);
+}
+
 Result<std::string> ThumbnailDataUri(const std::string& path, int size) {
   ARROW_ASSIGN_OR_RAISE(std::string local, PathFromText(path));
   std::ifstream file(local, std::ios::binary);

@@ -17,6 +17,10 @@ namespace imgfeat::report {
 // imgfeat/path_text.h), fitted in size x size.
 Result<std::string> ThumbnailDataUri(const std::string& path, int size);
 
+// The name an image is shown with: the last two components of its path
+// ("apple/r_12_100.jpg").
+std::string ShortName(const std::string& path);
+
 // JPEG bytes of an RGB image (for tests).
 Result<std::vector<uint8_t>> EncodeJpeg(const RgbImage& image, int quality);
 std::string Base64(const std::vector<uint8_t>& bytes);

@@ -4,6 +4,7 @@
 #include <arrow/api.h>
 
 #include <chrono>
+#include <cstdio>
 #include <numeric>
 
 #include "dataset/output_folder.h"
@@ -30,12 +31,13 @@ const std::shared_ptr<arrow::Schema>& NeighbourSchema() {
   return schema;
 }
 
-const std::shared_ptr<arrow::Schema>& DuplicateSchema() {
-  static const auto schema = arrow::schema({
-      arrow::field("path", arrow::utf8(), false),
-      arrow::field("group", arrow::int64(), false),
-  });
-  return schema;
+// The threshold travels with the groups (the report reads it).
+std::shared_ptr<arrow::Schema> DuplicateSchema(double duplicate_cosine) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.17g", duplicate_cosine);
+  return arrow::schema(
+      {arrow::field("path", arrow::utf8(), false), arrow::field("group", arrow::int64(), false)},
+      arrow::key_value_metadata({"imgfeat.duplicate_cosine"}, {text}));
 }
 
 dataset::PartFormat SmallFileFormat() {
@@ -89,8 +91,8 @@ Status WriteNeighbourRows(const std::vector<std::string>& paths, int64_t first_r
 }
 
 Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Components& components,
-                                   const std::vector<bool>& duplicated, dataset::ParquetFile& file,
-                                   int64_t* groups) {
+                                   const std::vector<bool>& duplicated, double duplicate_cosine,
+                                   dataset::ParquetFile& file, int64_t* groups) {
   // Groups numbered from 0 in the order of their first row.
   std::vector<int64_t> number(paths.size(), -1);
   arrow::StringBuilder path;
@@ -107,7 +109,8 @@ Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Compon
   std::vector<std::shared_ptr<arrow::Array>> columns(2);
   ARROW_RETURN_NOT_OK(path.Finish(&columns[0]));
   ARROW_RETURN_NOT_OK(group.Finish(&columns[1]));
-  ARROW_RETURN_NOT_OK(file.WriteRowGroups(*arrow::Table::Make(DuplicateSchema(), columns)));
+  ARROW_RETURN_NOT_OK(
+      file.WriteRowGroups(*arrow::Table::Make(DuplicateSchema(duplicate_cosine), columns)));
   return rows;
 }
 
@@ -178,10 +181,11 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
   }
   ARROW_ASSIGN_OR_RAISE(
       auto duplicates_file,
-      folder->durability().CreateParquet(dataset::kDuplicatesFile, DuplicateSchema(), format));
+      folder->durability().CreateParquet(dataset::kDuplicatesFile,
+                                         DuplicateSchema(options.duplicate_cosine), format));
   ARROW_ASSIGN_OR_RAISE(summary.duplicate_rows,
-                        WriteDuplicateRows(paths, components, duplicated, *duplicates_file,
-                                           &summary.duplicate_groups));
+                        WriteDuplicateRows(paths, components, duplicated, options.duplicate_cosine,
+                                           *duplicates_file, &summary.duplicate_groups));
   ARROW_RETURN_NOT_OK(neighbours_file->Commit(folder->FinalPath(dataset::kNeighboursFile)));
   ARROW_RETURN_NOT_OK(duplicates_file->Commit(folder->FinalPath(dataset::kDuplicatesFile)));
   ARROW_RETURN_NOT_OK(folder->Remove(dataset::kTemporaryDir));
