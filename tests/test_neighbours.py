@@ -104,3 +104,22 @@ def test_overwrite_takes_them_for_imgfeat_files(output, tmp_path):
     run_imgfeat("run", sample_files("Test", per_class=1)[0], copy, "--components", "4",
                 "--overwrite", "--quiet")
     assert not (copy / "_neighbours.parquet").exists()
+
+
+def test_approximate_method_finds_nearly_all_of_exact(output, tmp_path):
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for f in output.iterdir():
+        if f.is_file():
+            (copy / f.name).write_bytes(f.read_bytes())
+    summary = imgfeat.neighbours(copy, k=5, method="approximate")
+    assert summary["method"] == "approximate"
+    paths, cos, idx = oracle(copy, 5)
+    got = pd.read_parquet(copy / "_neighbours.parquet")
+    found = 0
+    for i, p in enumerate(paths):
+        want = {paths[j] for j in idx[i] if j != i}
+        found += len(want & set(got.neighbour[got.path == p]))
+    assert found / (5 * len(paths)) >= 0.95
+    with pytest.raises(ValueError, match="--method"):
+        imgfeat.neighbours(copy, method="fast")

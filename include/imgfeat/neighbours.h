@@ -29,8 +29,18 @@ namespace imgfeat {
 // (`imgfeat neighbours`, and the report's Train/Test leakage).
 inline constexpr double kDefaultDuplicateCosine = 0.95;
 
+// exact: every pair of rows compared. approximate: an HNSW graph over the
+// rows projected by PCA to at most 512 dimensions (FAISS), for outputs too
+// large to compare every pair of; its recall against exact is measured in
+// docs/FORMAT.md. auto: exact up to kExactMaxRows rows.
+enum class NeighbourMethod { kAuto, kExact, kApproximate };
+inline constexpr int64_t kExactMaxRows = 50000;
+Result<NeighbourMethod> ParseNeighbourMethod(const std::string& name);
+const char* NeighbourMethodName(NeighbourMethod method);
+
 struct NeighboursOptions {
   int k = 10;
+  NeighbourMethod method = NeighbourMethod::kAuto;
   // Rows whose cosine is at least this are near-duplicates.
   double duplicate_cosine = kDefaultDuplicateCosine;
   // Feature bytes of one block of rows (the memory bound is about two blocks).
@@ -43,7 +53,8 @@ struct NeighboursSummary {
   int64_t neighbour_rows = 0;  // rows of _neighbours.parquet
   int64_t duplicate_rows = 0;  // rows of _duplicates.parquet
   int64_t duplicate_groups = 0;
-  int64_t blocks = 0;  // query blocks: passes over the output
+  int64_t blocks = 0;                                // blocks of rows whose neighbours were found
+  NeighbourMethod method = NeighbourMethod::kExact;  // the one used
   double seconds = 0;
 };
 

@@ -7,16 +7,18 @@ from . import _imgfeat
 from ._paths import path_text
 
 
-def neighbours(output, k=10, duplicate_cosine=0.95):
+def neighbours(output, k=10, duplicate_cosine=0.95, method="auto"):
     """Writes OUTPUT/_neighbours.parquet (path, neighbour, cosine, rank) and
     OUTPUT/_duplicates.parquet (path, group) of the complete output folder
     `output`, as ``imgfeat neighbours`` does (docs/FORMAT.md): the `k`
     nearest rows of each row by the cosine of the features the run wrote
     (exact: every pair compared), and the groups of rows linked by a cosine
-    of at least `duplicate_cosine`.
+    of at least `duplicate_cosine`. `method`: "exact" (every pair compared),
+    "approximate" (an HNSW graph over a 512-dimension PCA of the rows) or
+    "auto" (exact up to 50,000 rows).
 
     Returns a dict: rows, dim, neighbour_rows, duplicate_rows,
-    duplicate_groups, seconds. Raises ValueError for bad arguments or an
+    duplicate_groups, seconds, method (the one used). Raises ValueError for bad arguments or an
     incomplete output, OSError when it cannot be read or written.
     """
     for name, value in (("k", k), ("duplicate_cosine", duplicate_cosine)):
@@ -26,7 +28,9 @@ def neighbours(output, k=10, duplicate_cosine=0.95):
         raise TypeError(f"k must be an int, not {type(k).__name__}")
     # The core checks the range (and says it); a C int carries any value there.
     k = max(min(k, 2**31 - 1), -2**31)
-    return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine))
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a str, not {type(method).__name__}")
+    return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine), method)
 
 
 def similar(output, images, k=10, *, threads=0, model_dir=None):

@@ -38,8 +38,10 @@ nanobind::bytes PathBytes(const std::string& text) {
 }
 
 // `imgfeat neighbours OUTPUT`; the GIL is released while it compares.
-nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cosine) {
+nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cosine,
+                          const std::string& method) {
   imgfeat::NeighboursOptions options;
+  options.method = imgfeat::python::ValueOrThrow(imgfeat::ParseNeighbourMethod(method));
   options.k = k;
   options.duplicate_cosine = duplicate_cosine;
   imgfeat::Result<imgfeat::NeighboursSummary> summary;
@@ -55,6 +57,7 @@ nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cos
   d["duplicate_rows"] = s.duplicate_rows;
   d["duplicate_groups"] = s.duplicate_groups;
   d["seconds"] = s.seconds;
+  d["method"] = imgfeat::NeighbourMethodName(s.method);
   return d;
 }
 
@@ -109,7 +112,7 @@ NB_MODULE(_imgfeat, m) {
   m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),
         nanobind::arg("threads"), nanobind::arg("model_dir"));
   m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
-        nanobind::arg("duplicate_cosine"));
+        nanobind::arg("duplicate_cosine"), nanobind::arg("method"));
   m.def("path_bytes", &PathBytes, nanobind::arg("text"));
   imgfeat::python::BindSpark(m);
 }

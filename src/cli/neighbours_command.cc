@@ -19,6 +19,10 @@ its near-duplicates. Writes OUTPUT/_neighbours.parquet (path, neighbour,
 cosine, rank) and OUTPUT/_duplicates.parquet (path, group).
 
   -k N                  neighbours per row, 1 to 1000 (default 10)
+  --method M            exact (every pair compared), approximate (an HNSW
+                        graph over a 512-dimension PCA of the rows, for
+                        outputs too large for exact) or auto (default:
+                        exact up to 50,000 rows)
   --duplicate-cosine C  rows at this cosine or above are near-duplicates
                         (default 0.95)
   --quiet               print nothing but errors
@@ -39,7 +43,7 @@ Result<Args> Parse(const std::vector<std::string>& args) {
       out.quiet = true;
       continue;
     }
-    if (arg != "-k" && arg != "--duplicate-cosine") {
+    if (arg != "-k" && arg != "--duplicate-cosine" && arg != "--method") {
       if (arg.rfind("-", 0) == 0) return Status::Invalid("unknown option ", arg);
       positional.push_back(arg);
       continue;
@@ -49,7 +53,9 @@ Result<Args> Parse(const std::vector<std::string>& args) {
       value = args[++i];
     }
     const char* end = value.data() + value.size();
-    if (arg == "-k") {
+    if (arg == "--method") {
+      ARROW_ASSIGN_OR_RAISE(out.options.method, ParseNeighbourMethod(value));
+    } else if (arg == "-k") {
       auto [at, ec] = std::from_chars(value.data(), end, out.options.k);
       if (ec != std::errc() || at != end) {
         return Status::Invalid("-k takes a number from 1 to 1000, not '", value, "'");
@@ -88,10 +94,10 @@ int NeighboursCommand(const std::vector<std::string>& args) {
   if (!summary.ok()) return Fail(summary.status().message());
   if (!parsed->quiet) {
     std::printf(
-        "%lld rows of %lld features: %lld neighbour rows, %lld near-duplicate rows in %lld "
+        "%lld rows of %lld features (%s): %lld neighbour rows, %lld near-duplicate rows in %lld "
         "groups (cosine >= %g), in %.1f s\n",
         static_cast<long long>(summary->rows), static_cast<long long>(summary->dim),
-        static_cast<long long>(summary->neighbour_rows),
+        NeighbourMethodName(summary->method), static_cast<long long>(summary->neighbour_rows),
         static_cast<long long>(summary->duplicate_rows),
         static_cast<long long>(summary->duplicate_groups), parsed->options.duplicate_cosine,
         summary->seconds);

@@ -10,6 +10,7 @@
 #include "dataset/output_folder.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
+#include "search/approximate.h"
 #include "search/block_search.h"
 #include "search/feature_blocks.h"
 #include "search/top_k.h"
@@ -116,6 +117,25 @@ Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Compon
 
 }  // namespace
 
+Result<NeighbourMethod> ParseNeighbourMethod(const std::string& name) {
+  if (name == "auto") return NeighbourMethod::kAuto;
+  if (name == "exact") return NeighbourMethod::kExact;
+  if (name == "approximate") return NeighbourMethod::kApproximate;
+  return Status::Invalid("--method must be auto, exact or approximate, not '", name, "'");
+}
+
+const char* NeighbourMethodName(NeighbourMethod method) {
+  switch (method) {
+    case NeighbourMethod::kAuto:
+      return "auto";
+    case NeighbourMethod::kExact:
+      return "exact";
+    case NeighbourMethod::kApproximate:
+      return "approximate";
+  }
+  return "?";
+}
+
 Status ValidateNeighboursOptions(const NeighboursOptions& options) {
   if (options.k < 1 || options.k > 1000) {
     return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
@@ -161,15 +181,12 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
   Components components(n);
   std::vector<bool> duplicated(static_cast<size_t>(n), false);
   const int k = static_cast<int>(std::min<int64_t>(options.k, std::max<int64_t>(n - 1, 0)));
-  search::FeatureBlock query;
-  while (k > 0) {
-    ARROW_ASSIGN_OR_RAISE(bool more, queries->Next(&query));
-    if (!more) break;
+  // The near-duplicates and the file, from the nearest rows of each block.
+  auto emit = [&](int64_t first_row,
+                  const std::vector<std::vector<search::Candidate>>& nearest) -> Status {
     ++summary.blocks;
-    ARROW_ASSIGN_OR_RAISE(auto nearest, search::NearestRows(query.unit.data(), query.rows, *others,
-                                                            k, query.first_row));
     for (size_t i = 0; i < nearest.size(); ++i) {
-      const int64_t row = query.first_row + static_cast<int64_t>(i);
+      const int64_t row = first_row + static_cast<int64_t>(i);
       for (const search::Candidate& c : nearest[i]) {
         if (c.cosine < options.duplicate_cosine) break;  // best first
         components.Join(row, c.row);
@@ -177,7 +194,24 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
       }
       summary.neighbour_rows += static_cast<int64_t>(nearest[i].size());
     }
-    ARROW_RETURN_NOT_OK(WriteNeighbourRows(paths, query.first_row, nearest, *neighbours_file));
+    return WriteNeighbourRows(paths, first_row, nearest, *neighbours_file);
+  };
+  summary.method =
+      options.method == NeighbourMethod::kAuto
+          ? (n <= kExactMaxRows ? NeighbourMethod::kExact : NeighbourMethod::kApproximate)
+          : options.method;
+  if (k > 0 && summary.method == NeighbourMethod::kApproximate) {
+    search::ApproximateOptions approximate;
+    approximate.k = k;
+    ARROW_RETURN_NOT_OK(search::ApproximateNeighbours(*queries, approximate, emit));
+  }
+  search::FeatureBlock query;
+  while (k > 0 && summary.method == NeighbourMethod::kExact) {
+    ARROW_ASSIGN_OR_RAISE(bool more, queries->Next(&query));
+    if (!more) break;
+    ARROW_ASSIGN_OR_RAISE(auto nearest, search::NearestRows(query.unit.data(), query.rows, *others,
+                                                            k, query.first_row));
+    ARROW_RETURN_NOT_OK(emit(query.first_row, nearest));
   }
   ARROW_ASSIGN_OR_RAISE(
       auto duplicates_file,

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <set>
+#include <string_view>
 
 #include "imgfeat/dataset.h"
 #include "testing/test_util.h"
@@ -161,6 +163,44 @@ TEST_F(NeighboursTest, RefusesAnIncompleteOutputAndBadOptions) {
   bad.k = 10;
   bad.duplicate_cosine = std::nan("");
   EXPECT_TRUE(ValidateNeighboursOptions(bad).IsInvalid());
+}
+
+}  // namespace
+}  // namespace imgfeat
+
+namespace imgfeat {
+namespace {
+
+TEST_F(NeighboursTest, ApproximateFindsNearlyAllOfExactWithTheirCosines) {
+  // At most 512 features: the graph holds the rows themselves, so the
+  // cosines of what it finds are exact; only the graph search can miss.
+  const std::string exact_out = WriteOutput("exact");
+  const std::string approx_out = WriteOutput("approximate");
+  NeighboursOptions options;
+  options.k = 5;
+  options.method = NeighbourMethod::kExact;
+  ASSERT_OK(WriteNeighbours(exact_out, options).status());
+  options.method = NeighbourMethod::kApproximate;
+  ASSERT_OK_AND_ASSIGN(NeighboursSummary s, WriteNeighbours(approx_out, options));
+  EXPECT_EQ(s.method, NeighbourMethod::kApproximate);
+  auto exact = Read(exact_out + "/_neighbours.parquet");
+  auto approx = Read(approx_out + "/_neighbours.parquet");
+  ASSERT_EQ(exact->num_rows(), approx->num_rows());
+  const auto& e = static_cast<const arrow::StringArray&>(*exact->column(1)->chunk(0));
+  const auto& a = static_cast<const arrow::StringArray&>(*approx->column(1)->chunk(0));
+  const auto& a_cos = static_cast<const arrow::FloatArray&>(*approx->column(2)->chunk(0));
+  int64_t found = 0;
+  for (int i = 0; i < kRows; ++i) {
+    std::set<std::string_view> want;
+    for (int r = 0; r < 5; ++r) want.insert(e.GetView(i * 5 + r));
+    for (int r = 0; r < 5; ++r) {
+      const int64_t at = i * 5 + r;
+      found += want.count(a.GetView(at));
+      const int j = std::stoi(std::string(a.GetView(at)).substr(6)) - 1000;
+      EXPECT_NEAR(a_cos.Value(at), Cosine(i, j), 1e-5);
+    }
+  }
+  EXPECT_GE(static_cast<double>(found) / (kRows * 5), 0.95);
 }
 
 }  // namespace
