@@ -1,11 +1,17 @@
-// The k nearest rows of every row of an output that is too large to compare
-// every pair of: an HNSW graph (FAISS's IndexHNSWFlat, Euclidean) over the
-// unit rows projected to at most kApproximateDim dimensions by the PCA of
-// --reduce pca, fitted on a sample of them. Memory is the projected rows and
-// the graph, about 4 x kApproximateDim + 8 x graph_degree bytes a row,
-// whatever the feature length. A cosine is 1 - d^2 / 2 of the projected
-// rows' distance d: exact when the rows have at most kApproximateDim features,
-// an estimate otherwise. docs/FORMAT.md gives the recall measured against exact.
+// The k nearest rows of every row of an output too large to compare every
+// pair of: an inverted-file search for all rows at once. The unit rows,
+// projected to at most kApproximateDim dimensions by the PCA of --reduce pca
+// (fitted on a sample) and held in memory, are split into about one list
+// per 1,000 rows by FAISS's k-means; then the rows of each list are compared
+// with every row of the `probe` lists whose centres are nearest its own, by
+// one matrix product (BLAS), as the exact search compares blocks. Memory is
+// the projected rows (4 x kApproximateDim bytes a row) and the k best of
+// every row, whatever the feature length.
+//
+// A cosine is 1 - d^2 / 2 of the projected rows' Euclidean distance d:
+// exact when the rows have at most kApproximateDim features (no PCA), an
+// estimate otherwise (slightly high: the PCA drops part of each distance).
+// docs/FORMAT.md gives the recall measured against exact.
 #pragma once
 
 #include <cstdint>
@@ -22,10 +28,10 @@ inline constexpr int kApproximateDim = 512;
 
 struct ApproximateOptions {
   int k = 10;
-  int graph_degree = 32;       // HNSW's M
-  int build_effort = 80;       // efConstruction
-  int search_effort = 128;     // efSearch (raised to k + 1 when lower)
-  int64_t pca_sample = 20000;  // rows the PCA is fitted on, at most
+  int64_t rows_per_list = 1000;  // k-means lists: rows / rows_per_list
+  int probe = 32;                // lists compared with each list (its own included)
+  int64_t pca_sample = 20000;    // rows the PCA is fitted on, at most
+  uint32_t seed = 1234;          // the k-means and the PCA
 };
 
 // Calls `emit` with the nearest rows of consecutive blocks of rows (best
