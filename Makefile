@@ -81,12 +81,20 @@ wheel-only:
 	  >build/wheel-raw/repair.log 2>&1 || (cat build/wheel-raw/repair.log; exit 1)
 	@ls dist/imgfeat-*.whl
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build of the library and its C++ tests.
-asan: setup
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined -DIMGFEAT_PYTHON=OFF \
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the library, its C++
+# tests and the Python module; then the option-boundary test (every option of
+# run and report at its limits) against it: the CLI cases run build-asan's
+# imgfeat, the Python cases its module in a Python with the sanitizers'
+# runtime preloaded (Python's own leaks at exit are not imgfeat's).
+ASAN_RUNTIME = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libubsan.so)
+asan: setup-test
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DIMGFEAT_SANITIZE=address,undefined -DIMGFEAT_PYTHON=ON \
 	  -DPython3_EXECUTABLE=$(PYTHON) $(LAUNCHER) >/dev/null
 	@cmake --build build-asan -j $(JOBS) -- --no-print-directory
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
+	LD_PRELOAD="$(ASAN_RUNTIME)" ASAN_OPTIONS=detect_leaks=0 TBB_ENABLE_SANITIZERS=1 \
+	  IMGFEAT_BUILD=$(CURDIR)/build-asan PYTHONPATH=$(CURDIR)/build-asan/python \
+	  $(PYTHON) -m pytest -q tests/test_option_boundaries.py
 
 # libFuzzer targets (clang, ASan + UBSan) in build-fuzz/, each run for
 # FUZZ_SECONDS on its seeds and fuzz/regressions/; FUZZ_JOBS=2 runs two at once.

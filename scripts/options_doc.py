@@ -1,6 +1,7 @@
-"""Writes docs/OPTIONS.md from the one description of a run's options (the
-C++ table behind `imgfeat run --help`), or with --check fails when the file
-differs from it. tests/test_options.py runs the check."""
+"""Writes docs/OPTIONS.md from the one description of a run's options and of
+a report's (the C++ tables behind `imgfeat run --help` and `imgfeat report
+--help`), or with --check fails when the file differs from them.
+tests/test_options.py runs the check."""
 import pathlib
 import sys
 
@@ -30,11 +31,33 @@ Rules between options, checked before a run touches anything:
 
 Shells: cli = `imgfeat run`, python = `imgfeat.run`, spark = `imgfeat.spark_job`,
 featurizer = `imgfeat.Featurizer`.
+
+The options of `imgfeat report OUTPUT` and `imgfeat.report(output, ...)` are a table of
+their own, at the end, checked the same way by both.
+"""
+
+REPORT_HEADER = """
+## imgfeat report
+
+The options of `imgfeat report OUTPUT` (flags) and `imgfeat.report(output, ...)` (keyword
+arguments under the Python names; `html` and `png` may also come after `output`, in that
+order). Here cli = `imgfeat report`, python = `imgfeat.report`.
 """
 
 
 def cell(text):
     return str(text).replace("|", "\\|")
+
+
+TABLE_HEAD = ["| Flag | Python | Values | Default | Shells | What it does |",
+              "|---|---|---|---|---|---|"]
+
+
+def row(s):
+    flag = s["cli_flag"] + (f" {s['metavar']}" if s["metavar"] else "")
+    default = s["default_text"] if s["type"] != "switch" else ("on" if s["default"] else "off")
+    return (f"| `{cell(flag)}` | `{s['python_name']}` | {cell(s['accepted'])} | "
+            f"{cell(default) or '-'} | {', '.join(s['shells'])} | {cell(s['help'])} |")
 
 
 def render():
@@ -43,14 +66,10 @@ def render():
     for s in _options.SPECS:
         if s["group"] != group:
             group = s["group"]
-            lines += ["", f"## {group}", "",
-                      "| Flag | Python | Values | Default | Shells | What it does |",
-                      "|---|---|---|---|---|---|"]
-        flag = s["cli_flag"] + (f" {s['metavar']}" if s["metavar"] else "")
-        default = s["default_text"] if s["type"] != "switch" else (
-            "on" if s["default"] else "off")
-        lines.append(f"| `{cell(flag)}` | `{s['python_name']}` | {cell(s['accepted'])} | "
-                     f"{cell(default) or '-'} | {', '.join(s['shells'])} | {cell(s['help'])} |")
+            lines += ["", f"## {group}", "", *TABLE_HEAD]
+        lines.append(row(s))
+    lines += [REPORT_HEADER, *TABLE_HEAD]
+    lines += [row(s) for s in _options.REPORT_SPECS]
     return "\n".join(lines) + "\n"
 
 

@@ -145,6 +145,38 @@ def test_rules_between_options_hold_in_python_as_in_the_cli(kwargs, match, tmp_p
     assert proc.returncode == 2 and len(proc.stderr.splitlines()) == 2, proc.stderr
 
 
+def test_report_help_lists_every_report_option_with_its_default(imgfeat_bin):
+    flat = " ".join(run_imgfeat("report", "--help").stdout.split())
+    for s in _options.REPORT_SPECS:
+        assert f"{s['cli_flag']} {s['metavar']}" in flat, s["name"]
+        if s["default_text"]:
+            assert f"[{s['default_text']}]" in flat, s["name"]
+
+
+@pytest.mark.parametrize("spec", [s for s in _options.REPORT_SPECS if s["type"] != "text"],
+                         ids=lambda s: s["name"])
+def test_report_refuses_a_bad_value_naming_the_option(spec, tmp_path, imgfeat_bin):
+    proc = run_imgfeat("report", tmp_path, spec["cli_flag"], "1" + "0" * 30, check=False)
+    assert proc.returncode == 2 and spec["cli_flag"] in proc.stderr.splitlines()[0], proc.stderr
+    with pytest.raises(ValueError, match=spec["python_name"]):
+        imgfeat.report(tmp_path, **{spec["python_name"]: 10**30})
+    with pytest.raises(TypeError, match=spec["python_name"]):
+        imgfeat.report(tmp_path, **{spec["python_name"]: "1"})
+    # Its default is accepted: the report gets as far as the folder that is no output.
+    with pytest.raises(Exception, match="part-"):
+        imgfeat.report(tmp_path, **{spec["python_name"]: spec["default"]})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_python_arguments_are_the_descriptions():
+    params = inspect.signature(imgfeat.report).parameters
+    assert list(params)[:3] == ["output", "html", "png"]
+    for s in _options.REPORT_SPECS:
+        assert f"{s['python_name']}: " in imgfeat.report.__doc__, s["name"]
+    with pytest.raises(TypeError, match="unknown option 'max_row'"):
+        imgfeat.report("out", max_row=3)
+
+
 def test_docs_option_table_is_generated_from_the_description():
     subprocess.run([sys.executable, str(ROOT / "scripts" / "options_doc.py"), "--check"],
                    check=True, env=imgfeat_env())

@@ -268,4 +268,4 @@ def test_run_with_report_and_the_report_function_equal_the_cli(dataset, tmp_path
     with pytest.raises(Exception, match="nowhere"):
         imgfeat.report(tmp_path / "nowhere")
     with pytest.raises(ValueError, match="max_rows"):
-        imgfeat.report(tmp_path / "out", max_rows=1)
+        imgfeat.report(tmp_path / "out", max_rows=0)

@@ -12,12 +12,12 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "imgfeat/events.h"
 #include "imgfeat/image.h"
 #include "imgfeat/listing.h"
+#include "imgfeat/option_spec.h"
 #include "imgfeat/status.h"
 #include "imgfeat/storage.h"
 
@@ -89,32 +89,17 @@ enum RunShell : unsigned {
 };
 inline constexpr unsigned kShellsOfARun = kShellCli | kShellPython | kShellSpark;
 
-enum class OptionType { kSwitch, kInt, kFloat, kText, kChoice };
-
-// A value as a shell read it, before the checks: std::monostate is "auto".
-using OptionValue = std::variant<std::monostate, bool, int64_t, double, std::string>;
-
-struct RunOptionSpec {
-  std::string name;   // "max-pixels": the CLI's --max-pixels, Python's max_pixels
-  std::string group;  // the --help section: Input, Model, Reduction, Output, S3
-  OptionType type = OptionType::kText;
-  std::string metavar;               // "N", "PATH"; empty for switches
-  std::vector<std::string> choices;  // kChoice
-  bool accepts_auto = false;         // "auto" (Python: "auto" or None) is a value
-  double min = 0, max = 0;           // kInt, kFloat: the allowed range
-  bool min_exclusive = false, max_exclusive = false;
-  std::string help;  // one sentence; the default is added by renderers
+// One entry of the table: what every option shares (imgfeat/option_spec.h),
+// which shells take it, and where its value lands in RunOptions.
+struct RunOptionSpec : OptionSpec {
   unsigned shells = kShellsOfARun;
   std::function<void(RunOptions*, const OptionValue&)> set;  // after the checks
   std::function<OptionValue(const RunOptions&)> get;
 
-  std::string python_name() const;  // '-' -> '_'
   // What the CLI writes for a switch whose default is on: "--no-NAME".
   std::string cli_flag() const;
   // The default as `--help` and the docs write it ("auto", "178956970", "").
   std::string default_text() const;
-  // "an int from 1 to 1024", "auto or a number in (0, 1]"...
-  std::string accepted_text() const;
 };
 
 // Every option, in --help order.

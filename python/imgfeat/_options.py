@@ -1,9 +1,11 @@
-"""The one description of a run's options, as the Python shells read it.
+"""The one description of a run's options, and of a report's, as the Python
+shells read them.
 
-The table lives in the C++ core (include/imgfeat/run_options.h): names,
-defaults, limits and help. `imgfeat.run`, `imgfeat.Featurizer` and
-`python -m imgfeat.spark_job` take their arguments from it, and the core
-checks every value, so that each option is said once.
+The tables live in the C++ core (include/imgfeat/run_options.h,
+include/imgfeat/report_options.h): names, defaults, limits and help.
+`imgfeat.run`, `imgfeat.Featurizer`, `python -m imgfeat.spark_job` and
+`imgfeat.report` take their arguments from them, and the core checks every
+value, so that each option is said once.
 """
 import os
 
@@ -12,6 +14,8 @@ from ._paths import path_text
 
 SPECS = tuple(_imgfeat.run_option_specs())
 DEFAULTS = {s["python_name"]: s["default"] for s in SPECS}
+# `imgfeat report`'s and imgfeat.report's options.
+REPORT_SPECS = tuple(_imgfeat.report_option_specs())
 
 
 def for_shell(shell):
@@ -33,11 +37,11 @@ def fspath_values(options):
     return {k: value(k, v) for k, v in options.items()}
 
 
-def describe(shell, indent="    "):
-    """The options of `shell` as docstring lines: name, accepted values,
-    default, help."""
+def describe(shell, indent="    ", specs=None):
+    """The options of `shell` (or `specs`) as docstring lines: name,
+    accepted values, default, help."""
     lines = []
-    for s in for_shell(shell):
+    for s in for_shell(shell) if specs is None else specs:
         default = s["default"]
         shown = "" if default in ("", "auto") and s["type"] == "text" else f" (default {default!r})"
         lines.append(f"{indent}{s['python_name']}: {s['help']}; {s['accepted']}{shown}.")

@@ -3,7 +3,7 @@ import logging
 import os
 
 from . import _imgfeat
-from ._options import describe, fspath_values
+from ._options import REPORT_SPECS, describe, fspath_values
 from ._paths import path_text
 from ._progress import Progress
 
@@ -81,19 +81,25 @@ def run(input, output, *, progress=True, **options):
 run.__doc__ = run.__doc__.format(options=describe("python", indent="    - "))
 
 
-def report(output, html=None, png=None, *, max_rows=8000, thumbnails=400, seed=42):
+def report(output, html=None, png=None, **options):
     """Writes the report of the output folder `output`, as ``imgfeat report``
-    does: a self-contained HTML page (OUTPUT/_report.html by default) and a PNG
-    of its map (OUTPUT/_report.png). Beyond `max_rows` rows a seeded sample
-    is analysed; `thumbnails` images are shown on hover.
+    does: a self-contained HTML page and a PNG of its map.
+
+    Options are the CLI's under Python names (docs/OPTIONS.md); None means
+    the option's default:
+
+{options}
 
     Returns a dict: html, png, rows, rows_analysed, knn_method, knn_queries,
     knn_accuracy, knn_interval (95 % Wilson), test_with_near_copy (Test images
     with a near-copy in Train), knn_accuracy_without_leaks, distortion_pairs,
     distortion_within (share of pairs inside the Johnson-Lindenstrauss bound).
-    Raises OSError when `output` is not an imgfeat output folder.
+    Raises ValueError / TypeError for bad options, OSError when `output` is
+    not an imgfeat output folder.
     """
-    if max_rows < 2 or thumbnails < 0 or seed < 0:
-        raise ValueError("report() needs max_rows >= 2, thumbnails >= 0 and seed >= 0")
-    return _imgfeat.report(os.fspath(output), os.fspath(html) if html else "",
-                           os.fspath(png) if png else "", max_rows, thumbnails, seed)
+    options.update(html=html, png=png)
+    return _imgfeat.report(os.fspath(output), fspath_values(options))
+
+
+report.__doc__ = report.__doc__.format(options=describe(None, indent="    - ",
+                                                        specs=REPORT_SPECS))

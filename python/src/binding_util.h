@@ -13,6 +13,7 @@
 #include <string>
 
 #include "imgfeat/pipeline.h"
+#include "imgfeat/report.h"
 #include "imgfeat/status.h"
 
 namespace arrow {
@@ -58,6 +59,10 @@ Status RunInterruptibly(const std::function<Status(const std::atomic<bool>* canc
 // Raises TypeError (an unknown option, a wrong kind) or ValueError.
 RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::dict kwargs,
                        unsigned shell);
+// ReportOptions from Python keyword arguments under the report options'
+// Python names, each checked as the description says (None: the default).
+// Raises TypeError (an unknown option, a wrong kind) or ValueError.
+ReportOptions ReportOptionsFrom(const std::string& output, nb::dict kwargs);
 // Every option `shell` takes, by Python name ("auto" for auto), with input
 // and output.
 nb::dict OptionsToDict(const RunOptions& options, unsigned shell);

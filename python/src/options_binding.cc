@@ -1,11 +1,13 @@
-// The one description of a run's options (imgfeat/run_options.h) as Python
-// sees it: keyword arguments checked by the same code as the CLI's flags,
-// and the table itself for the shells written in Python (spark_job's flags,
-// the docs' option table, the tests that hold every shell to it).
+// The one description of a run's options (imgfeat/run_options.h) and of a
+// report's (imgfeat/report_options.h) as Python sees them: keyword arguments
+// checked by the same code as the CLI's flags, and the tables themselves for
+// the shells written in Python (spark_job's flags, the docs' option table, the
+// tests that hold every shell to them).
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include "binding_util.h"
+#include "imgfeat/report_options.h"
 
 namespace imgfeat::python {
 namespace {
@@ -39,8 +41,8 @@ std::string PythonTypeName(nb::handle value) {
 }
 
 // A Python value as the description's value; None is the option's default.
-OptionValue FromPython(const RunOptionSpec& spec, nb::handle value) {
-  if (value.is_none()) return spec.get(RunOptions{});
+OptionValue FromPython(const OptionSpec& spec, const OptionValue& default_value, nb::handle value) {
+  if (value.is_none()) return default_value;
   PyObject* p = value.ptr();
   if (PyBool_Check(p)) return static_cast<bool>(p == Py_True);
   if (PyLong_Check(p)) {
@@ -72,22 +74,29 @@ unsigned ShellOf(const std::string& name) {
   throw nb::value_error(("unknown shell '" + name + "'").c_str());
 }
 
+// What every table's entry says, as a dict.
+nb::dict SpecDict(const OptionSpec& spec, const std::string& cli_flag,
+                  const OptionValue& default_value, const std::string& default_text) {
+  nb::dict d;
+  d["name"] = spec.name;
+  d["python_name"] = spec.python_name();
+  d["cli_flag"] = cli_flag;
+  d["group"] = spec.group;
+  d["type"] = TypeName(spec.type);
+  d["metavar"] = spec.metavar;
+  d["choices"] = spec.choices;
+  d["accepts_auto"] = spec.accepts_auto;
+  d["default"] = ToPython(default_value);
+  d["default_text"] = default_text;
+  d["accepted"] = spec.accepted_text();
+  d["help"] = spec.help;
+  return d;
+}
+
 nb::list Specs() {
   nb::list out;
   for (const auto& spec : RunOptionSpecs()) {
-    nb::dict d;
-    d["name"] = spec.name;
-    d["python_name"] = spec.python_name();
-    d["cli_flag"] = spec.cli_flag();
-    d["group"] = spec.group;
-    d["type"] = TypeName(spec.type);
-    d["metavar"] = spec.metavar;
-    d["choices"] = spec.choices;
-    d["accepts_auto"] = spec.accepts_auto;
-    d["default"] = ToPython(spec.get(RunOptions{}));
-    d["default_text"] = spec.default_text();
-    d["accepted"] = spec.accepted_text();
-    d["help"] = spec.help;
+    nb::dict d = SpecDict(spec, spec.cli_flag(), spec.get(RunOptions{}), spec.default_text());
     nb::list shells;
     for (const char* name : {"cli", "python", "spark", "featurizer"}) {
       if (spec.shells & ShellOf(name)) shells.append(name);
@@ -96,6 +105,29 @@ nb::list Specs() {
     out.append(d);
   }
   return out;
+}
+
+// A report's options: `imgfeat report` (cli) and imgfeat.report (python) take each.
+nb::list ReportSpecs() {
+  nb::list out;
+  for (const auto& spec : ReportOptionSpecs()) {
+    nb::dict d = SpecDict(spec, spec.cli_flag(), spec.get(ReportOptions{}), spec.default_text());
+    nb::list shells;
+    shells.append("cli");
+    shells.append("python");
+    d["shells"] = shells;
+    out.append(d);
+  }
+  return out;
+}
+
+// A failed check as Python's exception; a wrong kind (TypeError) names the
+// value's type.
+void ThrowOptionError(const Status& status, nb::handle value) {
+  if (status.IsTypeError()) {
+    throw nb::type_error((status.message() + ", not " + PythonTypeName(value)).c_str());
+  }
+  ThrowIfError(status);
 }
 
 nb::dict ParseArgs(const std::vector<std::string>& args, const std::string& shell) {
@@ -122,13 +154,27 @@ RunOptions OptionsFrom(const std::string& input, const std::string& output, nb::
     if (spec == nullptr || !(spec->shells & shell) || spec->python_name() != name) {
       throw nb::type_error(("unknown option '" + name + "'").c_str());
     }
-    Status status = SetRunOption(&options, *spec, FromPython(*spec, value), name);
-    if (status.IsTypeError()) {
-      throw nb::type_error((status.message() + ", not " + PythonTypeName(value)).c_str());
-    }
-    ThrowIfError(status);
+    ThrowOptionError(
+        SetRunOption(&options, *spec, FromPython(*spec, spec->get(RunOptions{}), value), name),
+        value);
   }
   if (shell != kShellFeaturizer) ThrowIfError(ValidateRunOptions(options, shell));
+  return options;
+}
+
+ReportOptions ReportOptionsFrom(const std::string& output, nb::dict kwargs) {
+  ReportOptions options;
+  options.output = output;
+  for (auto [key, value] : kwargs) {
+    const std::string name = nb::cast<std::string>(key);
+    const ReportOptionSpec* spec = FindReportOption(name);
+    if (spec == nullptr || spec->python_name() != name) {
+      throw nb::type_error(("unknown option '" + name + "'").c_str());
+    }
+    ThrowOptionError(SetReportOption(&options, *spec,
+                                     FromPython(*spec, spec->get(ReportOptions{}), value), name),
+                     value);
+  }
   return options;
 }
 
@@ -144,6 +190,7 @@ nb::dict OptionsToDict(const RunOptions& options, unsigned shell) {
 
 void BindOptions(nb::module_& m) {
   m.def("run_option_specs", &Specs);
+  m.def("report_option_specs", &ReportSpecs);
   m.def("parse_run_args", &ParseArgs, nb::arg("args"), nb::arg("shell"));
   m.def("check_run_options", &CheckOptions, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("shell"));

@@ -109,15 +109,8 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
   return out;
 }
 
-nb::dict Report(const std::string& output, const std::string& html, const std::string& png,
-                int64_t max_rows, int64_t max_thumbnails, uint32_t seed) {
-  ReportOptions options;
-  options.output = output;
-  options.html = html;
-  options.png = png;
-  options.max_rows = max_rows;
-  options.max_thumbnails = max_thumbnails;
-  options.seed = seed;
+nb::dict Report(const std::string& output, nb::dict kwargs) {
+  const ReportOptions options = ReportOptionsFrom(output, kwargs);
   Result<ReportSummary> result;
   {
     nb::gil_scoped_release release;
@@ -145,8 +138,7 @@ nb::dict Report(const std::string& output, const std::string& html, const std::s
 void BindRun(nb::module_& m) {
   m.def("run", &Run, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("on_events").none());
-  m.def("report", &Report, nb::arg("output"), nb::arg("html"), nb::arg("png"), nb::arg("max_rows"),
-        nb::arg("max_thumbnails"), nb::arg("seed"));
+  m.def("report", &Report, nb::arg("output"), nb::arg("options"));
 }
 
 }  // namespace imgfeat::python

@@ -9,6 +9,7 @@
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "cli/similar_command.h"
+#include "imgfeat/report_options.h"
 #include "imgfeat/storage.h"
 
 namespace {
@@ -29,11 +30,11 @@ Commands
 int ReportCommand(const std::vector<std::string>& args) {
   for (const auto& a : args) {
     if (a == "-h" || a == "--help") {
-      std::fputs(imgfeat::cli::ReportUsage(), stdout);
+      std::fputs(imgfeat::cli::ReportUsage().c_str(), stdout);
       return 0;
     }
   }
-  auto options = imgfeat::cli::ParseReportArgs(args);
+  auto options = imgfeat::ParseReportArgs(args);
   if (!options.ok()) {
     std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat report --help')\n",
                  options.status().message().c_str());

@@ -1,16 +1,11 @@
-// `imgfeat report OUTPUT [--html FILE] [--png FILE]`: parses its flags into
-// ReportOptions.
+// `imgfeat report OUTPUT [options]`: its flags are the report's options
+// (imgfeat/report_options.h).
 #pragma once
 
 #include <string>
-#include <vector>
-
-#include "imgfeat/report.h"
 
 namespace imgfeat::cli {
 
-// Fails with a one-line message naming the bad flag or value.
-Result<ReportOptions> ParseReportArgs(const std::vector<std::string>& args);
-const char* ReportUsage();
+std::string ReportUsage();
 
 }  // namespace imgfeat::cli

@@ -2,21 +2,11 @@
 // one set of rules between options (the table is run_option_specs.cc).
 #include "imgfeat/run_options.h"
 
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <sstream>
+#include <utility>
 
 namespace imgfeat {
 namespace {
-
-std::string NumberText(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
-}
-
-std::string IntText(double v) { return std::to_string(static_cast<long long>(v)); }
 
 // The name of an option as `shell` spells it in messages.
 std::string Shown(const RunOptionSpec& spec, unsigned shell) {
@@ -28,62 +18,14 @@ std::string Shown(std::string_view name, unsigned shell) {
   return spec ? Shown(*spec, shell) : std::string(name);
 }
 
-bool InRange(const RunOptionSpec& spec, double v) {
-  if (std::isnan(v)) return false;
-  if (spec.min_exclusive ? !(v > spec.min) : !(v >= spec.min)) return false;
-  if (spec.max_exclusive ? !(v < spec.max) : !(v <= spec.max)) return false;
-  return true;
-}
-
-Status OutOfRange(const RunOptionSpec& spec, std::string_view shown, std::string_view given) {
-  return Status::Invalid(shown, " must be ", spec.accepted_text(), ", not ", given);
-}
-
 }  // namespace
-
-std::string RunOptionSpec::python_name() const {
-  std::string out = name;
-  for (char& c : out) {
-    if (c == '-') c = '_';
-  }
-  return out;
-}
 
 std::string RunOptionSpec::cli_flag() const {
   if (type == OptionType::kSwitch && std::get<bool>(get(RunOptions{}))) return "--no-" + name;
   return "--" + name;
 }
 
-std::string RunOptionSpec::default_text() const {
-  const OptionValue v = get(RunOptions{});
-  if (std::holds_alternative<std::monostate>(v)) return "auto";
-  if (const bool* b = std::get_if<bool>(&v)) return *b ? "on" : "off";
-  if (const int64_t* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
-  if (const double* d = std::get_if<double>(&v)) return NumberText(*d);
-  return std::get<std::string>(v);
-}
-
-std::string RunOptionSpec::accepted_text() const {
-  std::string out = accepts_auto ? "auto or " : "";
-  switch (type) {
-    case OptionType::kSwitch:
-      return "true or false";
-    case OptionType::kText:
-      return "a text";
-    case OptionType::kChoice: {
-      for (size_t i = 0; i < choices.size(); ++i) {
-        out += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
-      }
-      return out;
-    }
-    case OptionType::kInt:
-      return out + "an integer from " + IntText(min) + " to " + IntText(max);
-    case OptionType::kFloat:
-      return out + "a number in " + (min_exclusive ? "(" : "[") + NumberText(min) + ", " +
-             NumberText(max) + (max_exclusive ? ")" : "]");
-  }
-  return out;
-}
+std::string RunOptionSpec::default_text() const { return OptionValueText(get(RunOptions{})); }
 
 const RunOptionSpec* FindRunOption(std::string_view name) {
   for (const auto& spec : RunOptionSpecs()) {
@@ -94,54 +36,7 @@ const RunOptionSpec* FindRunOption(std::string_view name) {
 
 Status SetRunOption(RunOptions* options, const RunOptionSpec& spec, const OptionValue& value,
                     std::string_view shown) {
-  auto wrong_kind = [&](std::string_view what) {
-    return Status::TypeError(shown, " must be ", what);
-  };
-  OptionValue checked = value;
-  if (std::holds_alternative<std::monostate>(value)) {
-    if (!spec.accepts_auto) return wrong_kind(spec.accepted_text());
-  } else {
-    switch (spec.type) {
-      case OptionType::kSwitch:
-        if (!std::holds_alternative<bool>(value)) return wrong_kind("a bool");
-        break;
-      case OptionType::kText:
-        if (!std::holds_alternative<std::string>(value)) return wrong_kind("a str");
-        if (std::get<std::string>(value).find('\0') != std::string::npos) {
-          return Status::Invalid(shown, " must not hold a NUL character");
-        }
-        break;
-      case OptionType::kChoice: {
-        const std::string* text = std::get_if<std::string>(&value);
-        if (text == nullptr) return wrong_kind(spec.accepted_text());
-        bool known = false;
-        for (const auto& c : spec.choices) known = known || c == *text;
-        if (!known) return OutOfRange(spec, shown, "'" + *text + "'");
-        break;
-      }
-      case OptionType::kInt: {
-        const int64_t* i = std::get_if<int64_t>(&value);
-        if (i == nullptr) return wrong_kind(spec.accepted_text());
-        if (!InRange(spec, static_cast<double>(*i))) {
-          return OutOfRange(spec, shown, std::to_string(*i));
-        }
-        break;
-      }
-      case OptionType::kFloat: {
-        double d;
-        if (const int64_t* i = std::get_if<int64_t>(&value)) {
-          d = static_cast<double>(*i);
-        } else if (const double* p = std::get_if<double>(&value)) {
-          d = *p;
-        } else {
-          return wrong_kind(spec.accepted_text());
-        }
-        if (!InRange(spec, d)) return OutOfRange(spec, shown, NumberText(d));
-        checked = d;
-        break;
-      }
-    }
-  }
+  ARROW_ASSIGN_OR_RAISE(OptionValue checked, CheckOptionValue(spec, value, shown));
   spec.set(options, checked);
   // An option counts as given when it differs from its default: saying the
   // default (as spark_job does for every option) changes nothing.
@@ -155,42 +50,8 @@ Status SetRunOption(RunOptions* options, const RunOptionSpec& spec, const Option
 
 Status SetRunOptionFromText(RunOptions* options, const RunOptionSpec& spec, std::string_view text,
                             std::string_view shown) {
-  if (spec.accepts_auto && text == "auto") {
-    return SetRunOption(options, spec, std::monostate{}, shown);
-  }
-  // Built piecewise: GCC 12 warns falsely (-Wrestrict) on the chained operator+.
-  std::string quoted(1, '\'');
-  quoted.append(text);
-  quoted.push_back('\'');
-  switch (spec.type) {
-    case OptionType::kSwitch:
-      if (text == "true") return SetRunOption(options, spec, true, shown);
-      if (text == "false") return SetRunOption(options, spec, false, shown);
-      return OutOfRange(spec, shown, quoted);
-    case OptionType::kText:
-    case OptionType::kChoice:
-      return SetRunOption(options, spec, std::string(text), shown);
-    case OptionType::kInt: {
-      int64_t v = 0;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec == std::errc::result_out_of_range) return OutOfRange(spec, shown, quoted);
-      if (ec != std::errc() || end != text.data() + text.size()) {
-        return Status::Invalid(shown, " must be ", spec.accepted_text(), ", not ", quoted);
-      }
-      return SetRunOption(options, spec, v, shown);
-    }
-    case OptionType::kFloat: {
-      const std::string s(text);
-      char* end = nullptr;
-      const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
-      if (s.empty() || end != s.c_str() + s.size() ||
-          std::isspace(static_cast<unsigned char>(s[0]))) {
-        return Status::Invalid(shown, " must be ", spec.accepted_text(), ", not ", quoted);
-      }
-      return SetRunOption(options, spec, v, shown);
-    }
-  }
-  return Status::Invalid("unknown option type");
+  ARROW_ASSIGN_OR_RAISE(OptionValue value, ParseOptionText(spec, text, shown));
+  return SetRunOption(options, spec, value, shown);
 }
 
 Status ValidateRunOptions(const RunOptions& options, unsigned shell) {
@@ -300,26 +161,7 @@ std::string RunOptionsHelp(unsigned shell) {
     if (spec.type == OptionType::kSwitch && std::get<bool>(spec.get(RunOptions{}))) {
       text = "do not " + text;
     }
-    // Two columns, the help wrapped at 80.
-    constexpr size_t kColumn = 26, kWidth = 80;
-    if (left.size() + 1 > kColumn) {
-      out << left << "\n";
-      left.clear();
-    }
-    left.resize(kColumn, ' ');
-    std::istringstream words(text);
-    std::string word, line = left;
-    bool first = true;
-    while (words >> word) {
-      if (!first && line.size() + 1 + word.size() > kWidth) {
-        out << line << "\n";
-        line = std::string(kColumn, ' ');
-        first = true;
-      }
-      line += (first ? "" : " ") + word;
-      first = false;
-    }
-    out << line << "\n";
+    out << OptionHelpEntry(std::move(left), text);
   }
   return out.str();
 }
