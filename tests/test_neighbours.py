@@ -123,3 +123,23 @@ def test_approximate_method_finds_nearly_all_of_exact(output, tmp_path):
     assert found / (5 * len(paths)) >= 0.95
     with pytest.raises(ValueError, match="--method"):
         imgfeat.neighbours(copy, method="fast")
+
+
+def test_run_neighbours_then_report(tmp_path):
+    """`run --neighbours --report`: the groups are found before the report,
+    which shows them (the CLI and Python alike)."""
+    images = sample_files("Test", per_class=6)
+    root = tmp_path / "in"
+    for f in images:
+        (root / f.parent.name).mkdir(parents=True, exist_ok=True)
+        os.symlink(f, root / f.parent.name / f.name)
+    run_imgfeat("run", root, tmp_path / "cli", "--components", "32", "--neighbours", "--report",
+                "--quiet")
+    result = imgfeat.run(root, tmp_path / "py", components=32, neighbours=True, progress=False,
+                         quiet=True)
+    for out in (tmp_path / "cli", tmp_path / "py"):
+        assert len(pd.read_parquet(out / "_neighbours.parquet")) == 10 * len(images)
+        assert (out / "_duplicates.parquet").exists()
+    assert result["duplicate_groups"] == pd.read_parquet(tmp_path / "py" /
+                                                         "_duplicates.parquet").group.nunique()
+    assert '"duplicates":{' in (tmp_path / "cli" / "_report.html").read_text().replace(" ", "")

@@ -11,6 +11,7 @@ import signal
 import sys
 
 import numpy as np
+import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -100,13 +101,20 @@ def test_spark_job_equals_cli_on_the_sample(cluster, tmp_path):
     """The whole sample (2,624 images): Spark's output is the CLI's, SRP
     features bit for bit; each Python worker compiled the model once."""
     cli = tmp_path / "cli"
-    run_imgfeat("run", SAMPLE, cli, "--quiet")
+    run_imgfeat("run", SAMPLE, cli, "--quiet", "--neighbours")
     loads = tmp_path / "loads"
     loads.mkdir()
     out = tmp_path / "spark"
-    cluster.run(SAMPLE, out, "--partitions", "12",
+    cluster.run(SAMPLE, out, "--partitions", "12", "--neighbours",
                 conf=[f"spark.executorEnv.IMGFEAT_SPARK_LOAD_LOG={loads}"])
     rows, _ = assert_same_output(cli, out)
+    # --neighbours: the driver finds the same neighbours as the CLI.
+    want, got = (pd.read_parquet(o / "_neighbours.parquet").sort_values(["path", "rank"])
+                 .reset_index(drop=True) for o in (cli, out))
+    assert len(got) == len(want) == 2624 * 10
+    assert (got.path == want.path).all() and (got["rank"] == want["rank"]).all()
+    assert np.allclose(got.cosine, want.cosine, atol=1e-6)
+    assert (got.neighbour == want.neighbour).mean() > 0.999  # equal cosines may swap
     assert rows.num_rows == 2624
     assert len(list(out.glob("part-*.parquet"))) == 12
     counts = load_counts(loads)

@@ -59,7 +59,8 @@ struct RunOptions {
   bool overwrite = false;
   bool resume = false;
   bool quiet = false;   // for the shells: no progress, no per-file lines
-  bool report = false;  // the shell then writes the report (imgfeat/report.h)
+  bool neighbours = false;  // the shell then finds them (imgfeat/neighbours.h)
+  bool report = false;      // the shell then writes the report (imgfeat/report.h)
   int64_t max_pixels = kPillowMaxPixels;
   // Files above this are refused before they are read (an image at
   // max_pixels, uncompressed, is about 512 MiB).

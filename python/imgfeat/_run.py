@@ -62,8 +62,9 @@ def run(input, output, *, progress=True, **options):
     ``run(input, output, resume=True)`` completes it, every image exactly once.
 
     Returns a dict: images_listed, images_skipped_as_done, already_complete,
-    rows_written, errors, feature_dim, output_dim, seconds (and report, the
-    HTML file, when asked for).
+    rows_written, errors, feature_dim, output_dim, seconds (and
+    duplicate_groups with neighbours=True; report, the HTML file, when asked
+    for).
     Raises ValueError / TypeError for bad options, OSError for unreadable input
     or an unwritable output.
     """

@@ -19,6 +19,7 @@ from . import _imgfeat
 from . import _spark_commit as commit
 from . import _spark_worker as worker
 from . import spark as imgfeat_spark
+from ._search import neighbours
 from ._spark_options import parse_args, run_options
 from ._reducers import SparseRandomProjection, load_reducer
 
@@ -230,6 +231,12 @@ def main(argv=None):
     writer.finish(_imgfeat.manifest(plan, json.dumps(reducer_json), counts, timings,
                                     json.dumps(extra)))
     log(args, f"{rows_written} rows, {writer.errors_recorded} errors -> {output}")
+    if args.neighbours:
+        # On the driver, as `imgfeat neighbours` would: exact in blocks, or
+        # the approximate index beyond 50,000 rows; memory stays bounded.
+        found = neighbours(output)
+        log(args, f"{found['duplicate_rows']} near-duplicate rows in "
+                  f"{found['duplicate_groups']} groups ({found['method']})")
     return 0
 
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "binding_util.h"
+#include "imgfeat/neighbours.h"
 #include "imgfeat/pipeline.h"
 #include "imgfeat/report.h"
 
@@ -85,6 +86,15 @@ nb::dict Run(const std::string& input, const std::string& output, nb::dict kwarg
       });
   ThrowIfError(status);
   nb::dict out;
+  if (options.neighbours) {
+    Result<NeighboursSummary> found;
+    {
+      nb::gil_scoped_release release;
+      found = WriteNeighbours(options.output, {});
+    }
+    ThrowIfError(found.status());
+    out["duplicate_groups"] = found->duplicate_groups;
+  }
   if (options.report) {
     ReportOptions report_options;
     report_options.output = options.output;

@@ -8,6 +8,7 @@
 
 #include "cli/console.h"
 #include "cli/terminal_events.h"
+#include "imgfeat/neighbours.h"
 #include "imgfeat/pipeline.h"
 
 namespace imgfeat::cli {
@@ -64,6 +65,16 @@ int RunCommand(const std::vector<std::string>& args) {
     if (summary->images_skipped_as_done > 0) {
       std::fprintf(stderr, "imgfeat: %lld images were already done before --resume\n",
                    static_cast<long long>(summary->images_skipped_as_done));
+    }
+  }
+  if (options->neighbours) {
+    auto found = WriteNeighbours(options->output, {});
+    if (!found.ok()) return Fail("neighbours: " + found.status().message());
+    if (!options->quiet) {
+      std::fprintf(stderr, "imgfeat: %lld near-duplicate rows in %lld groups (%s)\n",
+                   static_cast<long long>(found->duplicate_rows),
+                   static_cast<long long>(found->duplicate_groups),
+                   (options->output + "/_duplicates.parquet").c_str());
     }
   }
   if (options->report) {

@@ -206,6 +206,11 @@ std::vector<RunOptionSpec> MakeSpecs() {
   add(IntSpec("rows-per-part", "Output", "N", 0, 1e9,
               "rows per part file (0: parts of about 256 MiB)", &O::rows_per_part));
   add(SwitchSpec("quiet", "Output", "no progress bar, no per-file messages", &O::quiet));
+  add(WithShells(SwitchSpec("neighbours", "Output",
+                            "then write OUTPUT/_neighbours.parquet and _duplicates.parquet "
+                            "(imgfeat neighbours with its defaults)",
+                            &O::neighbours),
+                 kShellCli | kShellPython | kShellSpark));
   add(WithShells(
       SwitchSpec("report", "Output",
                  "then write OUTPUT/_report.html and _report.png (a local OUTPUT)", &O::report),
