@@ -7,7 +7,7 @@ from . import _imgfeat
 from ._paths import path_text
 
 
-def neighbours(output, k=10, duplicate_cosine=0.95, method="auto"):
+def neighbours(output, k=10, duplicate_cosine=0.975, method="auto"):
     """Writes OUTPUT/_neighbours.parquet (path, neighbour, cosine, rank) and
     OUTPUT/_duplicates.parquet (path, group) of the complete output folder
     `output`, as ``imgfeat neighbours`` does (docs/FORMAT.md): the `k`
@@ -15,7 +15,7 @@ def neighbours(output, k=10, duplicate_cosine=0.95, method="auto"):
     (exact: every pair compared), and the groups of rows linked by a cosine
     of at least `duplicate_cosine`. `method`: "exact" (every pair compared),
     "approximate" (an HNSW graph over a 512-dimension PCA of the rows) or
-    "auto" (exact up to 50,000 rows).
+    "auto" (exact up to 20,000 rows).
 
     Returns a dict: rows, dim, neighbour_rows, duplicate_rows,
     duplicate_groups, seconds, method (the one used). Raises ValueError for bad arguments or an

@@ -233,7 +233,7 @@ def main(argv=None):
     log(args, f"{rows_written} rows, {writer.errors_recorded} errors -> {output}")
     if args.neighbours:
         # On the driver, as `imgfeat neighbours` would: exact in blocks, or
-        # the approximate index beyond 50,000 rows; memory stays bounded.
+        # the approximate index beyond 20,000 rows; memory stays bounded.
         found = neighbours(output)
         log(args, f"{found['duplicate_rows']} near-duplicate rows in "
                   f"{found['duplicate_groups']} groups ({found['method']})")

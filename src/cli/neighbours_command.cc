@@ -22,9 +22,9 @@ cosine, rank) and OUTPUT/_duplicates.parquet (path, group).
   --method M            exact (every pair compared), approximate (an HNSW
                         graph over a 512-dimension PCA of the rows, for
                         outputs too large for exact) or auto (default:
-                        exact up to 50,000 rows)
+                        exact up to 20,000 rows)
   --duplicate-cosine C  rows at this cosine or above are near-duplicates
-                        (default 0.95)
+                        (default 0.975, measured: docs/DUPLICATES.md)
   --quiet               print nothing but errors
 )";
 
