@@ -284,3 +284,32 @@ def test_driver_killed_then_resume(cluster, tmp_path):
     cluster.run(root, out, "--components", "64", "--resume", log_name="driver-resume-2")
     assert_same_output(cli, out)
     assert not (out / "_temporary").exists()
+
+
+def test_spark_submit_of_the_installed_file(cluster, tmp_path):
+    """`spark-submit .../imgfeat/spark_job.py` as docs/SPARK.md writes it: the
+    file runs as a script (no package for its relative imports) and gives the
+    CLI's output."""
+    import subprocess
+
+    import pyspark
+
+    root = tmp_path / "in"
+    for f in sample_files("Test", per_class=5):
+        (root / f.parent.name).mkdir(parents=True, exist_ok=True)
+        os.symlink(f, root / f.parent.name / f.name)
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--quiet")
+    script = subprocess.run([sys.executable, "-c",
+                             "import imgfeat.spark_job as j; print(j.__file__)"],
+                            env=cluster.env, capture_output=True, text=True, check=True)
+    spark_submit = pathlib.Path(pyspark.__file__).parent / "bin" / "spark-submit"
+    out = tmp_path / "spark"
+    proc = cluster.submit_command(
+        [spark_submit, "--master", cluster.url, "--conf", "spark.ui.enabled=false",
+         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.executor.cores=1",
+         "--conf", "spark.executor.memory=1g", "--conf", "spark.cores.max=2",
+         script.stdout.strip(), root, out, "--quiet"], log_name="spark-submit")
+    cluster.wait(proc)
+    rows, _ = assert_same_output(cli, out)
+    assert rows.num_rows == 20

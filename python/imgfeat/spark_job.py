@@ -10,10 +10,21 @@ _reducer.parquet, _imgfeat.json and _SUCCESS through the library's writer.
 """
 import json
 import math
+import os
+import runpy
 import sys
 import time
 
-import pyarrow as pa
+if __name__ == "__main__" and not __package__:
+    # spark-submit runs this file as a script, where the package's relative
+    # imports have no package: run it as the module of the package that holds
+    # it, as `python -m imgfeat.spark_job` does. (Its own folder leaves the
+    # path first, so that no module of the package shadows a top-level one.)
+    sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    runpy.run_module("imgfeat.spark_job", run_name="__main__", alter_sys=True)
+    sys.exit(0)
+
+import pyarrow as pa  # noqa: E402 (after the script case above)
 
 from . import _imgfeat
 from . import _spark_commit as commit
