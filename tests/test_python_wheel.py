@@ -1,7 +1,8 @@
 """The wheel `make wheel` writes, installed into a new virtual environment
 outside the source tree (its dependencies from the package index, through
 pip's cache): it imports, links the pyarrow and openvino wheels' libraries
-installed beside it, and featurizes images exactly as the CLI does."""
+installed beside it, featurizes images exactly as the CLI does, and installs
+the `imgfeat` command, which writes the CLI's rows."""
 import glob
 import json
 import os
@@ -87,3 +88,14 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     cli = pq.read_table(sorted((tmp_path / "cli").glob("part-*.parquet")))
     want = cli.column("features").combine_chunks().flatten().to_numpy().reshape(len(images), -1)
     np.testing.assert_array_equal(np.load(tmp_path / "f.npy"), want)
+
+    # The `imgfeat` command the wheel installs: the C++ command line, same rows.
+    command = str(venv / "bin" / "imgfeat")
+    assert run([command, "version"], env=env) == run_imgfeat("version").stdout
+    run([command, "run", str(link), str(tmp_path / "installed"), "--reduce", "none",
+         "--threads", "2", "--quiet"], env=env, cwd=tmp_path)
+    installed = pq.read_table(sorted((tmp_path / "installed").glob("part-*.parquet")))
+    assert installed.column("path").to_pylist() == cli.column("path").to_pylist()
+    np.testing.assert_array_equal(
+        installed.column("features").combine_chunks().flatten().to_numpy().reshape(len(images), -1),
+        want)

@@ -3,9 +3,11 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <cstdio>
 #include <string>
 
 #include "binding_util.h"
+#include "cli/cli_main.h"
 #include "imgfeat/model.h"
 #include "imgfeat/neighbours.h"
 #include "imgfeat/path_text.h"
@@ -98,6 +100,23 @@ nanobind::dict Similar(const std::string& output, const std::vector<std::string>
   return d;
 }
 
+// The `imgfeat` command of the package (imgfeat._cli): the C++ command line
+// itself, every subcommand and option, given the arguments as bytes (a
+// file name need not be UTF-8). The GIL is released while it runs.
+int CliMain(const std::vector<nanobind::bytes>& args) {
+  std::vector<std::string> argv;
+  argv.reserve(args.size());
+  for (const auto& a : args) argv.emplace_back(a.c_str(), a.size());
+  int rc;
+  {
+    nanobind::gil_scoped_release release;
+    rc = imgfeat::cli::Main(std::move(argv));
+    std::fflush(stdout);
+    std::fflush(stderr);
+  }
+  return rc;
+}
+
 }  // namespace
 
 NB_MODULE(_imgfeat, m) {
@@ -109,6 +128,7 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
   m.def("path_text", &PathText, nanobind::arg("path"));
+  m.def("cli_main", &CliMain, nanobind::arg("args"));
   m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),
         nanobind::arg("threads"), nanobind::arg("model_dir"));
   m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
