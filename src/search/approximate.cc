@@ -90,15 +90,16 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
   // The lists: FAISS's k-means over the rows, each row in its nearest list.
   const int64_t lists = std::clamp<int64_t>(n / options.rows_per_list, 1, 65536);
   faiss::IndexFlatL2 centres(static_cast<int>(dim));
-  std::vector<faiss::Index::idx_t> list_of(static_cast<size_t>(n));
-  std::vector<float> ignored(static_cast<size_t>(n));
+  const int spread = static_cast<int>(std::min<int64_t>(options.spread, lists));
+  std::vector<faiss::Index::idx_t> list_of(static_cast<size_t>(n * spread));
+  std::vector<float> ignored(static_cast<size_t>(n * spread));
   ARROW_RETURN_NOT_OK(Faiss("k-means", [&] {
     faiss::ClusteringParameters params;
     params.seed = static_cast<int>(options.seed);
     params.niter = 20;
     faiss::Clustering clustering(static_cast<int>(dim), static_cast<int>(lists), params);
     clustering.train(n, x.data(), centres);
-    centres.search(n, x.data(), 1, ignored.data(), list_of.data());
+    centres.search(n, x.data(), spread, ignored.data(), list_of.data());
   }));
   const int probe = static_cast<int>(std::min<int64_t>(options.probe, lists));
   std::vector<float> centre_distances(static_cast<size_t>(lists * probe));
@@ -106,8 +107,16 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
   ARROW_RETURN_NOT_OK(Faiss("k-means", [&] {
     centres.search(lists, centres.get_xb(), probe, centre_distances.data(), near_lists.data());
   }));
+  // A row is a query in its nearest list and a candidate in its `spread` nearest.
   std::vector<std::vector<int64_t>> members(static_cast<size_t>(lists));
-  for (int64_t i = 0; i < n; ++i) members[list_of[i]].push_back(i);
+  std::vector<std::vector<int64_t>> candidates_of(static_cast<size_t>(lists));
+  for (int64_t i = 0; i < n; ++i) {
+    members[list_of[i * spread]].push_back(i);
+    for (int s = 0; s < spread; ++s) {
+      if (list_of[i * spread + s] >= 0) candidates_of[list_of[i * spread + s]].push_back(i);
+    }
+  }
+  std::vector<int64_t> seen_in(static_cast<size_t>(n), -1);  // a candidate once per list
 
   // Each list's rows against the rows of its nearest lists: one product.
   std::vector<TopK> best(static_cast<size_t>(n), TopK(options.k));
@@ -119,8 +128,11 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
     candidate_rows.clear();
     for (int p = 0; p < probe; ++p) {
       const faiss::Index::idx_t other = near_lists[l * probe + p];
-      if (other >= 0) {
-        candidate_rows.insert(candidate_rows.end(), members[other].begin(), members[other].end());
+      if (other < 0) continue;
+      for (int64_t row : candidates_of[other]) {
+        if (seen_in[row] == l) continue;
+        seen_in[row] = l;
+        candidate_rows.push_back(row);
       }
     }
     const int64_t m = static_cast<int64_t>(mine.size());

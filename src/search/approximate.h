@@ -3,8 +3,10 @@
 // projected to at most kApproximateDim dimensions by the PCA of --reduce pca
 // (fitted on a sample) and held in memory, are split into about one list
 // per 1,000 rows by FAISS's k-means; then the rows of each list are compared
-// with every row of the `probe` lists whose centres are nearest its own, by
-// one matrix product (BLAS), as the exact search compares blocks. Memory is
+// with the candidates of the `probe` lists whose centres are nearest its own,
+// by one matrix product (BLAS), as the exact search compares blocks. A row is
+// a candidate in its `spread` nearest lists, so that a neighbour across the
+// border of a list is still found. Memory is
 // the projected rows (4 x kApproximateDim bytes a row) and the k best of
 // every row, whatever the feature length.
 //
@@ -29,7 +31,8 @@ inline constexpr int kApproximateDim = 512;
 struct ApproximateOptions {
   int k = 10;
   int64_t rows_per_list = 1000;  // k-means lists: rows / rows_per_list
-  int probe = 32;                // lists compared with each list (its own included)
+  int probe = 16;                // lists compared with each list (its own included)
+  int spread = 3;                 // lists each row is a candidate in (its nearest)
   int64_t pca_sample = 20000;    // rows the PCA is fitted on, at most
   uint32_t seed = 1234;          // the k-means and the PCA
 };
