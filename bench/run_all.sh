@@ -33,3 +33,7 @@ if $py -c 'import imagehash' 2>/dev/null; then
 else
   echo "skipped: imagehash is not installed (make setup-test installs requirements-test.txt)"
 fi
+echo "== neighbours at 10,000 / 100,000 / 1,000,000 rows (synthetic rows with the sample's pooled covariance)"
+"$build/imgfeat" run ../shared/datasets/fruits-360-sample "$report_dir/pooled" --pooling avg \
+  --reduce none --quiet
+IMGFEAT_BUILD="$build" $py bench/neighbours_scale.py --like "$report_dir/pooled"
