@@ -31,18 +31,12 @@ Commands
 )";
 
 int ReportCommand(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "-h" || a == "--help") {
-      std::fputs(imgfeat::cli::ReportUsage().c_str(), stdout);
-      return 0;
-    }
+  if (imgfeat::cli::WantsHelp(args)) {
+    std::fputs(imgfeat::cli::ReportUsage().c_str(), stdout);
+    return 0;
   }
   auto options = imgfeat::ParseReportArgs(args);
-  if (!options.ok()) {
-    std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat report --help')\n",
-                 options.status().message().c_str());
-    return 2;
-  }
+  if (!options.ok()) return imgfeat::cli::UsageError("report", options.status());
   return imgfeat::cli::WriteReportAndSay(*options, false);
 }
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "imgfeat/report.h"
 
@@ -16,6 +17,22 @@ inline int Fail(std::string message) {
   }
   std::fprintf(stderr, "imgfeat: %s\n", message.c_str());
   return 1;
+}
+
+// Whether a subcommand's arguments ask for its help.
+inline bool WantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
+// A subcommand's bad arguments: one line naming them, a pointer to its
+// --help, and the exit code 2.
+inline int UsageError(const char* command, const Status& status) {
+  std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat %s --help')\n", status.message().c_str(),
+               command);
+  return 2;
 }
 
 // Writes the report and says where; the exit code.

@@ -78,18 +78,12 @@ Result<Args> Parse(const std::vector<std::string>& args) {
 }  // namespace
 
 int NeighboursCommand(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
+  if (WantsHelp(args)) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   auto parsed = Parse(args);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat neighbours --help')\n",
-                 parsed.status().message().c_str());
-    return 2;
-  }
+  if (!parsed.ok()) return UsageError("neighbours", parsed.status());
   auto summary = WriteNeighbours(parsed->output, parsed->options);
   if (!summary.ok()) return Fail(summary.status().message());
   if (!parsed->quiet) {

@@ -73,18 +73,12 @@ Result<Args> Parse(const std::vector<std::string>& args) {
 }  // namespace
 
 int SimilarCommand(const std::vector<std::string>& args) {
-  for (const auto& a : args) {
-    if (a == "-h" || a == "--help") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
+  if (WantsHelp(args)) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
   auto parsed = Parse(args);
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "imgfeat: %s\n(see 'imgfeat similar --help')\n",
-                 parsed.status().message().c_str());
-    return 2;
-  }
+  if (!parsed.ok()) return UsageError("similar", parsed.status());
   auto result = FindSimilar(parsed->output, parsed->images, parsed->options);
   if (!result.ok()) return Fail(result.status().message());
   for (const auto& [query, reason] : result->errors) {

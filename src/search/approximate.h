@@ -32,7 +32,7 @@ struct ApproximateOptions {
   int k = 10;
   int64_t rows_per_list = 1000;  // k-means lists: rows / rows_per_list
   int probe = 32;                // lists compared with each list (its own included)
-  int spread = 3;                 // lists each row is a candidate in (its nearest)
+  int spread = 3;                // lists each row is a candidate in (its nearest)
   int64_t pca_sample = 20000;    // rows the PCA is fitted on, at most
   uint32_t seed = 1234;          // the k-means and the PCA
 };

@@ -34,12 +34,22 @@ Result<int> ColumnOf(parquet::arrow::FileReader& reader, const std::string& name
 
 }  // namespace
 
-Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
-    const dataset::OutputFolder& folder, int64_t block_rows) {
-  std::unique_ptr<FeatureBlockReader> out(
-      new FeatureBlockReader(folder, std::max<int64_t>(1, block_rows)));
+Status RequireCompleteOutput(const dataset::OutputFolder& folder) {
   ARROW_ASSIGN_OR_RAISE(auto names, folder.List());
-  for (const std::string& name : names) {
+  if (std::find(names.begin(), names.end(), dataset::kSuccessFile) == names.end()) {
+    return Status::Invalid("'", folder.uri(),
+                           "' is not a complete imgfeat output (no _SUCCESS): complete it with "
+                           "imgfeat run --resume first");
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
+    const dataset::OutputFolder& folder, int64_t block_bytes) {
+  std::unique_ptr<FeatureBlockReader> out(new FeatureBlockReader(folder));
+  auto names = std::make_shared<Names>();
+  ARROW_ASSIGN_OR_RAISE(auto entries, folder.List());
+  for (const std::string& name : entries) {
     if (dataset::ParsePartFileName(name)) out->parts_.push_back(name);
   }
   for (const std::string& name : out->parts_) {
@@ -52,24 +62,39 @@ Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
     std::shared_ptr<arrow::Table> table;
     ARROW_RETURN_NOT_OK(reader->ReadTable({path_column, label_column}, &table));
     for (int c = 0; c < 2; ++c) {
-      auto& into = c == 0 ? out->paths_ : out->labels_;
+      auto& into = c == 0 ? names->paths : names->labels;
       for (const auto& chunk : table->column(c)->chunks()) {
         const auto& texts = static_cast<const arrow::StringArray&>(*chunk);
         for (int64_t i = 0; i < texts.length(); ++i) into.emplace_back(texts.GetView(i));
       }
     }
-    // The feature length, from the first row (every row is checked as read).
-    if (out->dim_ == 0 && table->num_rows() > 0) {
-      std::shared_ptr<arrow::ChunkedArray> first;
-      ARROW_RETURN_NOT_OK(reader->ReadColumn(feature_column, &first));
-      for (const auto& chunk : first->chunks()) {
+    // The feature length, from the first row of the first row group that
+    // has one (every row is checked as read).
+    for (int g = 0; out->dim_ == 0 && g < reader->num_row_groups(); ++g) {
+      if (reader->parquet_reader()->metadata()->RowGroup(g)->num_rows() == 0) continue;
+      std::shared_ptr<arrow::Table> group;
+      ARROW_RETURN_NOT_OK(reader->ReadRowGroup(g, {feature_column}, &group));
+      for (const auto& chunk : group->column(0)->chunks()) {
         if (chunk->length() == 0) continue;
         out->dim_ = static_cast<const arrow::ListArray&>(*chunk).value_length(0);
         break;
       }
     }
   }
+  out->names_ = std::move(names);
   if (out->rows() > 0 && out->dim_ <= 0) return Status::Invalid("the rows have no features");
+  const int64_t row_bytes = std::max<int64_t>(out->dim_, 1) * int64_t{sizeof(float)};
+  out->block_rows_ = std::clamp<int64_t>(block_bytes / row_bytes, 1, kMaxBlockRows);
+  return out;
+}
+
+std::unique_ptr<FeatureBlockReader> FeatureBlockReader::AnotherPass() const {
+  std::unique_ptr<FeatureBlockReader> out(new FeatureBlockReader(folder_));
+  out->block_rows_ = block_rows_;
+  out->dim_ = dim_;
+  out->parts_ = parts_;
+  out->groups_ = groups_;
+  out->names_ = names_;
   return out;
 }
 

@@ -24,34 +24,45 @@ struct FeatureBlock {
   std::vector<float> unit;  // rows x dim, row-major; a zero row stays zero
 };
 
+// Fails unless `folder` is a complete imgfeat output (its _SUCCESS written).
+Status RequireCompleteOutput(const dataset::OutputFolder& folder);
+
 class FeatureBlockReader {
  public:
-  // Reads every part's paths and checks that all rows have one feature length.
+  // Reads every part's paths and labels and the feature length. A block is
+  // at most about `block_bytes` of features and at most kMaxBlockRows rows,
+  // so that the scores of two blocks stay at 64 MiB however short the rows.
+  static constexpr int64_t kMaxBlockRows = 4096;
   static Result<std::unique_ptr<FeatureBlockReader>> Open(const dataset::OutputFolder& folder,
-                                                          int64_t block_rows);
+                                                          int64_t block_bytes);
+  // A second reader of the same rows, for a pass of its own (the paths and
+  // labels are shared, not read again).
+  std::unique_ptr<FeatureBlockReader> AnotherPass() const;
 
-  int64_t rows() const { return static_cast<int64_t>(paths_.size()); }
+  int64_t rows() const { return static_cast<int64_t>(names_->paths.size()); }
   int64_t dim() const { return dim_; }
   int64_t block_rows() const { return block_rows_; }
   // The rows' paths, as the parts hold them (their text, imgfeat/path_text.h).
-  const std::vector<std::string>& paths() const { return paths_; }
-  const std::vector<std::string>& labels() const { return labels_; }
+  const std::vector<std::string>& paths() const { return names_->paths; }
+  const std::vector<std::string>& labels() const { return names_->labels; }
 
   void Rewind();
   // The next block of at most block_rows() rows; false when the pass is over.
   Result<bool> Next(FeatureBlock* block);
 
  private:
-  FeatureBlockReader(const dataset::OutputFolder& folder, int64_t block_rows)
-      : folder_(folder), block_rows_(block_rows) {}
+  struct Names {
+    std::vector<std::string> paths, labels;
+  };
+  explicit FeatureBlockReader(const dataset::OutputFolder& folder) : folder_(folder) {}
   Status ReadRowGroup(size_t part, int group, std::vector<float>* unit);
 
   const dataset::OutputFolder& folder_;
-  int64_t block_rows_;
+  int64_t block_rows_ = 1;
   int64_t dim_ = 0;
   std::vector<std::string> parts_;
   std::vector<int> groups_;  // row groups per part
-  std::vector<std::string> paths_, labels_;
+  std::shared_ptr<const Names> names_;
   // Where the pass stands.
   size_t part_ = 0;
   int group_ = 0;

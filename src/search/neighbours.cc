@@ -18,10 +18,6 @@
 namespace imgfeat {
 namespace {
 
-// Rows of a block: the scores of two blocks (rows x rows floats) stay at
-// 64 MiB however short the rows are.
-constexpr int64_t kMaxBlockRows = 4096;
-
 const std::shared_ptr<arrow::Schema>& NeighbourSchema() {
   static const auto schema = arrow::schema({
       arrow::field("path", arrow::utf8(), false),
@@ -153,20 +149,9 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
   const auto start = std::chrono::steady_clock::now();
   ARROW_RETURN_NOT_OK(ValidateNeighboursOptions(options));
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
-  ARROW_ASSIGN_OR_RAISE(auto names, folder->List());
-  if (std::find(names.begin(), names.end(), dataset::kSuccessFile) == names.end()) {
-    return Status::Invalid("'", folder->uri(),
-                           "' is not a complete imgfeat output (no _SUCCESS): complete it with "
-                           "imgfeat run --resume first");
-  }
-  // Block rows from the feature length, read from the first part's first row.
-  ARROW_ASSIGN_OR_RAISE(auto probe, search::FeatureBlockReader::Open(*folder, 1));
-  const int64_t dim = std::max<int64_t>(probe->dim(), 1);
-  const int64_t block_rows =
-      std::clamp<int64_t>(options.block_bytes / (dim * int64_t{sizeof(float)}), 1, kMaxBlockRows);
-  probe.reset();
-  ARROW_ASSIGN_OR_RAISE(auto queries, search::FeatureBlockReader::Open(*folder, block_rows));
-  ARROW_ASSIGN_OR_RAISE(auto others, search::FeatureBlockReader::Open(*folder, block_rows));
+  ARROW_RETURN_NOT_OK(search::RequireCompleteOutput(*folder));
+  ARROW_ASSIGN_OR_RAISE(auto queries,
+                        search::FeatureBlockReader::Open(*folder, options.block_bytes));
   const std::vector<std::string>& paths = queries->paths();
   const int64_t n = queries->rows();
 
@@ -205,6 +190,9 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
     approximate.k = k;
     ARROW_RETURN_NOT_OK(search::ApproximateNeighbours(*queries, approximate, emit));
   }
+  // Exact: each block of query rows against a second pass over every block.
+  std::unique_ptr<search::FeatureBlockReader> others;
+  if (summary.method == NeighbourMethod::kExact) others = queries->AnotherPass();
   search::FeatureBlock query;
   while (k > 0 && summary.method == NeighbourMethod::kExact) {
     ARROW_ASSIGN_OR_RAISE(bool more, queries->Next(&query));

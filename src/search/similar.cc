@@ -11,6 +11,7 @@
 #include "dataset/output_folder.h"
 #include "dataset/output_layout.h"
 #include "imgfeat/featurizer.h"
+#include "imgfeat/neighbours.h"
 #include "imgfeat/reduce.h"
 #include "search/block_search.h"
 #include "search/feature_blocks.h"
@@ -46,12 +47,7 @@ class TempFile {
 };
 
 Result<Json> ReadManifest(const dataset::OutputFolder& folder) {
-  ARROW_ASSIGN_OR_RAISE(auto names, folder.List());
-  if (std::find(names.begin(), names.end(), dataset::kSuccessFile) == names.end()) {
-    return Status::Invalid("'", folder.uri(),
-                           "' is not a complete imgfeat output (no _SUCCESS): complete it with "
-                           "imgfeat run --resume first");
-  }
+  ARROW_RETURN_NOT_OK(search::RequireCompleteOutput(folder));
   ARROW_ASSIGN_OR_RAISE(std::string text, folder.Read(dataset::kManifestFile));
   Json manifest = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (manifest.is_discarded() || !manifest.contains("model") || !manifest.contains("parameters")) {
@@ -140,8 +136,8 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
     queries = std::move(reduced);
   }
 
-  const int64_t block_rows = std::clamp<int64_t>((int64_t{256} << 20) / (dim * 4), 1, 4096);
-  ARROW_ASSIGN_OR_RAISE(auto reader, search::FeatureBlockReader::Open(*folder, block_rows));
+  ARROW_ASSIGN_OR_RAISE(auto reader,
+                        search::FeatureBlockReader::Open(*folder, NeighboursOptions().block_bytes));
   if (reader->rows() > 0 && reader->dim() != dim) {
     return Status::Invalid("the output's rows have ", reader->dim(),
                            " features; the run's model and reducer give ", dim);
