@@ -28,11 +28,25 @@ struct ImageFile {
   int64_t length = 0;                // bytes
 };
 
+// How a listed file is read (--input-format; see imgfeat/shards.h).
+enum class InputFormat {
+  kAuto,        // by name: .tar is a WebDataset shard, .parquet a Parquet shard,
+                // any other an image (a shard's content is checked when read)
+  kFiles,       // every listed file is one image
+  kWebDataset,  // every listed file is a tar shard
+  kParquet,     // every listed file is a Parquet shard
+};
+
+Result<InputFormat> ParseInputFormat(std::string_view name);
+const char* InputFormatName(InputFormat format);
+
 struct ListOptions {
   // Shell-style pattern matched against the file name (fnmatch, e.g. "*.jpg").
   // Empty: any file whose extension is an image extension, case-insensitively:
-  // .jpg .jpeg .png .webp .bmp .tif .tiff (and .gif).
+  // .jpg .jpeg .png .webp .bmp .tif .tiff (and .gif), and the shards' (.tar,
+  // .parquet) that `format` reads.
   std::string glob;
+  InputFormat format = InputFormat::kAuto;
   // Follow symbolic links to files and folders (cycles are detected).
   bool follow_symlinks = true;
 };

@@ -154,9 +154,47 @@ class FsImageLister final : public ImageLister {
 
 }  // namespace
 
+bool HasExtension(std::string_view name, std::string_view ext) {
+  return name.size() > ext.size() &&
+         EqualsIgnoreAsciiCase(name.substr(name.size() - ext.size()), ext);
+}
+
 bool ListedName(const ListOptions& options, std::string_view name) {
-  if (options.glob.empty()) return HasImageExtension(name);
-  return ::fnmatch(options.glob.c_str(), std::string(name).c_str(), 0) == 0;
+  if (!options.glob.empty()) return ::fnmatch(options.glob.c_str(), std::string(name).c_str(), 0) == 0;
+  switch (options.format) {
+    case InputFormat::kFiles:
+      return HasImageExtension(name);
+    case InputFormat::kWebDataset:
+      return HasExtension(name, ".tar");
+    case InputFormat::kParquet:
+      return HasExtension(name, ".parquet");
+    case InputFormat::kAuto:
+      break;
+  }
+  return HasImageExtension(name) || HasExtension(name, ".tar") || HasExtension(name, ".parquet");
+}
+
+Result<InputFormat> ParseInputFormat(std::string_view name) {
+  for (InputFormat f : {InputFormat::kAuto, InputFormat::kFiles, InputFormat::kWebDataset,
+                        InputFormat::kParquet}) {
+    if (name == InputFormatName(f)) return f;
+  }
+  return Status::Invalid("--input-format '", name,
+                         "' is not one of auto, files, webdataset, parquet");
+}
+
+const char* InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kAuto:
+      return "auto";
+    case InputFormat::kFiles:
+      return "files";
+    case InputFormat::kWebDataset:
+      return "webdataset";
+    case InputFormat::kParquet:
+      return "parquet";
+  }
+  return "auto";
 }
 
 Result<std::unique_ptr<ImageLister>> ImageLister::Open(const std::string& root,

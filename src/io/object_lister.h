@@ -12,6 +12,8 @@ namespace imgfeat {
 
 // Whether a file named `name` (no folder) is listed under `options`.
 bool ListedName(const ListOptions& options, std::string_view name);
+// Whether `name` ends with `ext` (".tar"), case-insensitively.
+bool HasExtension(std::string_view name, std::string_view ext);
 
 // Lists every object under `root` (an S3 prefix, or one object) page by page,
 // in key order; paths are s3:// URIs.

@@ -1,0 +1,81 @@
+// Images packed in shards: WebDataset tar files and Parquet files with the
+// image bytes in a column (img2dataset's and Hugging Face's layouts).
+//
+// A shard yields samples, each named SHARD#KEY: KEY is the WebDataset key
+// (a member's path up to the first dot of its base name) or the Parquet `key`
+// column, else the row's index in the file. A shard is streamed (a tar in
+// large sequential parts read ahead, a Parquet file by row group), so memory
+// depends neither on the shard's size nor on the input's. docs/FORMAT.md
+// ("Shards") describes it for users.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imgfeat/listing.h"
+#include "imgfeat/status.h"
+
+namespace arrow {
+class Buffer;
+}
+
+namespace imgfeat {
+
+struct ShardOptions {
+  // Parquet: the column holding the images (binary, or a struct with a
+  // `bytes` field); empty: `image` (Hugging Face), else the one binary column
+  // named jpg, jpeg, png or webp (img2dataset).
+  std::string image_column;
+  // Where a sample's label comes from, instead of its path: a Parquet
+  // column, a tar sample's member by extension ("cls", "txt"), or a field of
+  // its .json member ("json.FIELD"). Empty: the path decides (Labeler).
+  std::string label_field;
+  // Bytes per read of a tar shard (one ranged GET on S3) and reads kept in
+  // flight ahead of the parser.
+  int64_t part_bytes = int64_t{16} << 20;
+  int parts_ahead = 2;
+  // A sample larger than this is refused (read past, reported).
+  int64_t max_sample_bytes = int64_t{512} << 20;
+};
+
+// Whether a listed file is read as a shard under `format`, and which kind.
+// kFiles for a loose image.
+InputFormat ShardFormatOf(const ImageFile& file, InputFormat format);
+
+// One sample of a shard: its image bytes, or why there is none.
+struct ShardSample {
+  std::string path;  // SHARD#KEY (SHARD as listed: a local path or s3:// URI)
+  std::shared_ptr<arrow::Buffer> image;  // null when `error` is set
+  // From ShardOptions::label_field; nullopt when not asked or absent.
+  std::optional<std::string> label;
+  // Not OK: the sample (or what is left of the shard) cannot be read; the
+  // reason names the member or row group. The samples before it were given.
+  Status error;
+};
+
+class ShardReader {
+ public:
+  // Opens `shard` (as listed) to read as `format` (kWebDataset or kParquet).
+  // Fails only for what the caller cannot report per sample (never for bad
+  // content: that is the first sample's error).
+  static Result<std::unique_ptr<ShardReader>> Open(const ImageFile& shard, InputFormat format,
+                                                   const ShardOptions& options);
+  virtual ~ShardReader() = default;
+  // The next sample, or std::nullopt at the end of the shard.
+  virtual Result<std::optional<ShardSample>> Next() = 0;
+};
+
+// The number of samples in `shard` (for the progress bar and the automatic
+// number of components): a tar's headers (read past the members on disk,
+// streamed on S3), a Parquet file's footer.
+Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
+                                  const ShardOptions& options);
+
+// The path of a sample: SHARD#KEY.
+std::string SamplePath(std::string_view shard, std::string_view key);
+
+}  // namespace imgfeat

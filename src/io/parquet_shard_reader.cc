@@ -1,0 +1,238 @@
+// Parquet files with the image bytes in a column, read one row group at a
+// time: img2dataset's layout (a binary column named by its encode format,
+// beside `key`, `url`, `caption`) and Hugging Face's (an `image` struct of
+// `bytes` and `path`). See imgfeat/shards.h.
+#include <arrow/array.h>
+#include <arrow/scalar.h>
+#include <arrow/table.h>
+#include <parquet/arrow/reader.h>
+#include <parquet/arrow/schema.h>
+#include <parquet/file_reader.h>
+
+#include "imgfeat/path_text.h"
+#include "io/shard_internal.h"
+
+namespace imgfeat {
+namespace {
+
+constexpr const char* kImageColumnNames[] = {"jpg", "jpeg", "png", "webp"};
+
+bool IsBinary(const arrow::DataType& type) {
+  return type.id() == arrow::Type::BINARY || type.id() == arrow::Type::LARGE_BINARY;
+}
+
+// Whether `field` holds images: a binary column, or a struct with a binary
+// `bytes` field.
+bool HoldsImages(const arrow::Field& field) {
+  if (IsBinary(*field.type())) return true;
+  if (field.type()->id() != arrow::Type::STRUCT) return false;
+  auto bytes = static_cast<const arrow::StructType&>(*field.type()).GetFieldByName("bytes");
+  return bytes && IsBinary(*bytes->type());
+}
+
+Result<int> FindImageColumn(const arrow::Schema& schema, const std::string& named) {
+  if (!named.empty()) {
+    const int i = schema.GetFieldIndex(named);
+    if (i < 0) return Status::Invalid("no column '", named, "' (--image-column)");
+    if (!HoldsImages(*schema.field(i))) {
+      return Status::Invalid("column '", named, "' is ", schema.field(i)->type()->ToString(),
+                             ", not image bytes (binary, or a struct with a binary 'bytes')");
+    }
+    return i;
+  }
+  const int hf = schema.GetFieldIndex("image");
+  if (hf >= 0 && HoldsImages(*schema.field(hf))) return hf;
+  int found = -1;
+  for (const char* name : kImageColumnNames) {
+    const int i = schema.GetFieldIndex(name);
+    if (i < 0 || !HoldsImages(*schema.field(i))) continue;
+    if (found >= 0) {
+      return Status::Invalid("more than one image column (", schema.field(found)->name(), ", ",
+                             name, "): name one with --image-column");
+    }
+    found = i;
+  }
+  if (found < 0) {
+    return Status::Invalid("no image column: none named image (a struct with bytes) or jpg, ",
+                           "jpeg, png, webp (binary); name it with --image-column");
+  }
+  return found;
+}
+
+// A cell as label or key text.
+std::string CellText(const arrow::Array& column, int64_t row) {
+  if (column.IsNull(row)) return std::string();
+  if (column.type_id() == arrow::Type::STRING) {
+    return Utf8Text(static_cast<const arrow::StringArray&>(column).GetView(row));
+  }
+  if (column.type_id() == arrow::Type::LARGE_STRING) {
+    return Utf8Text(static_cast<const arrow::LargeStringArray&>(column).GetView(row));
+  }
+  auto scalar = column.GetScalar(row);
+  return scalar.ok() ? (*scalar)->ToString() : std::string();
+}
+
+class ParquetShardReader final : public ShardReader {
+ public:
+  ParquetShardReader(ImageFile shard, ShardOptions options)
+      : shard_(std::move(shard)), options_(std::move(options)) {}
+
+  // A file that cannot be read as Parquet, or has no image column, is one
+  // error sample (the shard's path) rather than a failed run.
+  Status Start() {
+    auto file = OpenListedFile(shard_);
+    if (!file.ok()) return Stop(file.status());
+    parquet::ArrowReaderProperties arrow_props;
+    // One coalesced read per row group (one GET on S3) instead of one per page.
+    arrow_props.set_pre_buffer(true);
+    parquet::arrow::FileReaderBuilder builder;
+    Status opened = builder.Open(*file);
+    if (!opened.ok()) return Stop(Status::Invalid("not a Parquet file: ", opened.message()));
+    Status built = builder.properties(arrow_props)->Build(&reader_);
+    if (!built.ok()) return Stop(built);
+    std::shared_ptr<arrow::Schema> schema;
+    Status got_schema = reader_->GetSchema(&schema);
+    if (!got_schema.ok()) return Stop(got_schema);
+    auto image = FindImageColumn(*schema, options_.image_column);
+    if (!image.ok()) return Stop(image.status());
+    std::vector<int> fields{*image};
+    key_ = schema->GetFieldIndex("key");
+    if (key_ >= 0) fields.push_back(key_);
+    if (!options_.label_field.empty()) {
+      label_ = schema->GetFieldIndex(options_.label_field);
+      if (label_ < 0) {
+        return Stop(Status::Invalid("no column '", options_.label_field, "' (--label-field)"));
+      }
+      if (label_ != key_) fields.push_back(label_);
+    }
+    // The positions of the chosen columns in the tables read below.
+    image_at_ = 0;
+    key_at_ = key_ >= 0 ? 1 : -1;
+    label_at_ = label_ < 0 ? -1 : (label_ == key_ ? key_at_ : static_cast<int>(fields.size()) - 1);
+    auto leaves = reader_->manifest().GetFieldIndices(fields);
+    if (!leaves.ok()) return Stop(leaves.status());
+    leaves_ = std::move(*leaves);
+    row_groups_ = reader_->num_row_groups();
+    return Status::OK();
+  }
+
+  Result<std::optional<ShardSample>> Next() override {
+    while (true) {
+      if (!pending_.ok()) {
+        ShardSample failed{shard_.path, nullptr, std::nullopt, pending_};
+        pending_ = Status::OK();
+        return std::optional<ShardSample>(std::move(failed));
+      }
+      if (table_ && row_ < table_->num_rows()) return std::optional<ShardSample>(Row(row_++));
+      table_.reset();
+      if (!reader_ || next_group_ >= row_groups_) return std::optional<ShardSample>();
+      const int group = next_group_++;
+      std::shared_ptr<arrow::Table> table;
+      Status read = reader_->ReadRowGroup(group, leaves_, &table);
+      if (read.ok()) {
+        auto combined = table->CombineChunksToBatch();
+        if (combined.ok()) {
+          table_ = *combined;
+        } else {
+          read = combined.status();
+        }
+      }
+      if (!read.ok()) {
+        // The rows of a damaged row group are lost; those of the others are kept.
+        pending_ = Status::IOError("row group ", group, " (rows from ", first_row_, "): ",
+                                   read.message());
+        first_row_ += reader_->parquet_reader()->metadata()->RowGroup(group)->num_rows();
+        continue;
+      }
+      row_ = 0;
+      group_first_row_ = first_row_;
+      first_row_ += table_->num_rows();
+    }
+  }
+
+ private:
+  Status Stop(const Status& status) {
+    pending_ = status;
+    reader_.reset();
+    return Status::OK();
+  }
+
+  ShardSample Row(int64_t row) {
+    ShardSample sample;
+    const int64_t index = group_first_row_ + row;
+    std::string key = key_at_ >= 0 ? CellText(*table_->column(key_at_), row) : std::string();
+    if (key.empty()) key = std::to_string(index);
+    sample.path = SamplePath(shard_.path, key);
+    if (label_at_ >= 0 && !table_->column(label_at_)->IsNull(row)) {
+      sample.label = CellText(*table_->column(label_at_), row);
+    }
+    std::shared_ptr<arrow::Array> images = table_->column(image_at_);
+    if (images->type_id() == arrow::Type::STRUCT) {
+      if (images->IsNull(row)) {
+        sample.error = Status::Invalid("row ", index, ": the image is null");
+        return sample;
+      }
+      images = static_cast<const arrow::StructArray&>(*images).GetFieldByName("bytes");
+    }
+    if (images->IsNull(row)) {
+      sample.error = Status::Invalid("row ", index, ": the image is null");
+      return sample;
+    }
+    int64_t offset = 0, length = 0;
+    std::shared_ptr<arrow::Buffer> values;
+    if (images->type_id() == arrow::Type::BINARY) {
+      const auto& a = static_cast<const arrow::BinaryArray&>(*images);
+      offset = a.value_offset(row);
+      length = a.value_length(row);
+      values = a.value_data();
+    } else {
+      const auto& a = static_cast<const arrow::LargeBinaryArray&>(*images);
+      offset = a.value_offset(row);
+      length = a.value_length(row);
+      values = a.value_data();
+    }
+    if (length > options_.max_sample_bytes) {
+      sample.error = Status::Invalid("row ", index, ": the image is ", length,
+                                     " bytes, above the limit of ", options_.max_sample_bytes,
+                                     " (--max-file-bytes)");
+      return sample;
+    }
+    sample.image = arrow::SliceBuffer(values, offset, length);
+    return sample;
+  }
+
+  ImageFile shard_;
+  ShardOptions options_;
+  std::unique_ptr<parquet::arrow::FileReader> reader_;
+  std::vector<int> leaves_;
+  int key_ = -1, label_ = -1;
+  int image_at_ = 0, key_at_ = -1, label_at_ = -1;
+  int row_groups_ = 0;
+  int next_group_ = 0;
+  int64_t first_row_ = 0, group_first_row_ = 0;
+  std::shared_ptr<arrow::RecordBatch> table_;
+  int64_t row_ = 0;
+  Status pending_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
+                                                      const ShardOptions& options) {
+  auto reader = std::make_unique<ParquetShardReader>(shard, options);
+  ARROW_RETURN_NOT_OK(reader->Start());
+  return std::unique_ptr<ShardReader>(std::move(reader));
+}
+
+Result<int64_t> CountParquetSamples(const ImageFile& shard) {
+  auto file = OpenListedFile(shard);
+  if (!file.ok()) return 1;
+  try {
+    auto reader = parquet::ParquetFileReader::Open(*file);
+    return std::max<int64_t>(reader->metadata()->num_rows(), 0);
+  } catch (const std::exception&) {
+    return 1;  // not Parquet: one error row
+  }
+}
+
+}  // namespace imgfeat

@@ -1,0 +1,306 @@
+#include <arrow/api.h>
+#include <arrow/io/file.h>
+#include <gtest/gtest.h>
+#include <parquet/arrow/writer.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "imgfeat/shards.h"
+#include "testing/test_util.h"
+
+namespace imgfeat {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A ustar archive written by hand, so that the tests control every byte.
+class TarBuilder {
+ public:
+  void Add(const std::string& name, const std::string& data, char type = '0') {
+    std::string header(512, '\0');
+    header.replace(0, std::min<size_t>(name.size(), 100), name.substr(0, 100));
+    std::snprintf(&header[100], 8, "%07o", 0644);
+    std::snprintf(&header[124], 12, "%011o", static_cast<unsigned>(data.size()));
+    header.replace(148, 8, "        ");
+    header[156] = type;
+    header.replace(257, 6, std::string("ustar\0", 6));
+    header.replace(263, 2, "00");
+    unsigned sum = 0;
+    for (unsigned char c : header) sum += c;
+    std::snprintf(&header[148], 8, "%06o", sum);
+    bytes_ += header;
+    bytes_ += data;
+    bytes_.append((512 - data.size() % 512) % 512, '\0');
+  }
+  // A pax header giving the next member a long path.
+  void AddPaxPath(const std::string& path) {
+    std::string record = " path=" + path + "\n";
+    size_t len = record.size() + 2;
+    if (std::to_string(len).size() + record.size() != len) ++len;
+    Add("PaxHeader", std::to_string(len) + record, 'x');
+  }
+  std::string Finish() const { return bytes_ + std::string(1024, '\0'); }
+  const std::string& bytes() const { return bytes_; }
+
+ private:
+  std::string bytes_;
+};
+
+class ShardReaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("imgfeat_shard_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  ImageFile Write(const std::string& name, const std::string& bytes) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    return ImageFile{path, 0, static_cast<int64_t>(bytes.size())};
+  }
+
+  std::vector<ShardSample> ReadAll(const ImageFile& f, InputFormat format,
+                                   ShardOptions options = {}) {
+    std::vector<ShardSample> out;
+    auto reader = ShardReader::Open(f, format, options);
+    EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+    if (!reader.ok()) return out;
+    while (true) {
+      auto next = (*reader)->Next();
+      EXPECT_TRUE(next.ok()) << next.status().ToString();
+      if (!next.ok() || !next->has_value()) break;
+      out.push_back(std::move(**next));
+    }
+    return out;
+  }
+
+  static std::string Bytes(const ShardSample& s) { return s.image ? s.image->ToString() : ""; }
+
+  fs::path dir_;
+};
+
+TEST_F(ShardReaderTest, MembersSharingAKeyFormOneSample) {
+  TarBuilder tar;
+  tar.Add("a/000.jpg", "JPEG-0");
+  tar.Add("a/000.cls", " 7\n");
+  tar.Add("a/000.json", R"({"label": "Apple", "n": 3})");
+  tar.Add("dir", "", '5');
+  tar.Add("a/001.txt", "caption");
+  tar.Add("a/001.PNG", "PNG-1");
+  tar.Add("a/002.x.y.webp", "WEBP-2");
+  ImageFile f = Write("s.tar", tar.Finish());
+  auto samples = ReadAll(f, InputFormat::kWebDataset);
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(samples[0].path, f.path + "#a/000");
+  EXPECT_EQ(Bytes(samples[0]), "JPEG-0");
+  EXPECT_EQ(samples[1].path, f.path + "#a/001");
+  EXPECT_EQ(Bytes(samples[1]), "PNG-1");
+  EXPECT_EQ(samples[2].path, f.path + "#a/002");
+  // "x.y.webp" is not an image extension: the sample has no image.
+  EXPECT_NE(samples[2].error.message().find("no image member"), std::string::npos)
+      << samples[2].error.ToString();
+  EXPECT_EQ(samples[2].image, nullptr);
+  for (const auto& s : samples) EXPECT_FALSE(s.label.has_value());
+
+  ShardOptions cls;
+  cls.label_field = "cls";
+  EXPECT_EQ(ReadAll(f, InputFormat::kWebDataset, cls)[0].label.value_or("?"), "7");
+  ShardOptions json;
+  json.label_field = "json.label";
+  auto labelled = ReadAll(f, InputFormat::kWebDataset, json);
+  EXPECT_EQ(labelled[0].label.value_or("?"), "Apple");
+  EXPECT_FALSE(labelled[1].label.has_value());
+  json.label_field = "json.n";
+  EXPECT_EQ(ReadAll(f, InputFormat::kWebDataset, json)[0].label.value_or("?"), "3");
+  ASSERT_OK_AND_ASSIGN(int64_t count, CountShardSamples(f, InputFormat::kWebDataset, {}));
+  EXPECT_EQ(count, 3);
+}
+
+TEST_F(ShardReaderTest, SamplesAcrossManySmallPartsReadAhead) {
+  TarBuilder tar;
+  std::vector<std::string> images;
+  for (int i = 0; i < 40; ++i) {
+    images.push_back(std::string(1000 + 97 * i, static_cast<char>('a' + i % 26)));
+    char key[16];
+    std::snprintf(key, sizeof key, "%04d", i);
+    tar.Add(std::string(key) + ".jpg", images.back());
+  }
+  ImageFile f = Write("many.tar", tar.Finish());
+  for (int ahead : {0, 1, 3}) {
+    ShardOptions options;
+    options.part_bytes = 4096;  // members straddle the parts
+    options.parts_ahead = ahead;
+    auto samples = ReadAll(f, InputFormat::kWebDataset, options);
+    ASSERT_EQ(samples.size(), images.size());
+    for (size_t i = 0; i < images.size(); ++i) EXPECT_EQ(Bytes(samples[i]), images[i]);
+  }
+}
+
+TEST_F(ShardReaderTest, PaxPathsAndGnuLongNames) {
+  const std::string long_key(150, 'k');
+  TarBuilder tar;
+  tar.AddPaxPath("deep/" + long_key + ".jpg");
+  tar.Add("ignored-short-name.jpg", "PAX");
+  tar.Add("././@LongLink", "gnu/" + long_key + ".png" + std::string(1, '\0'), 'L');
+  tar.Add("ignored.png", "GNU");
+  ImageFile f = Write("long.tar", tar.Finish());
+  auto samples = ReadAll(f, InputFormat::kWebDataset);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].path, f.path + "#deep/" + long_key);
+  EXPECT_EQ(Bytes(samples[0]), "PAX");
+  EXPECT_EQ(samples[1].path, f.path + "#gnu/" + long_key);
+  EXPECT_EQ(Bytes(samples[1]), "GNU");
+}
+
+TEST_F(ShardReaderTest, ATruncatedShardKeepsTheSamplesBeforeTheCut) {
+  TarBuilder tar;
+  tar.Add("000.jpg", std::string(3000, 'x'));
+  tar.Add("001.jpg", std::string(3000, 'y'));
+  tar.Add("002.jpg", std::string(3000, 'z'));
+  const std::string whole = tar.bytes();
+  ImageFile f = Write("cut.tar", whole.substr(0, whole.size() - 2000));
+  auto samples = ReadAll(f, InputFormat::kWebDataset);
+  ASSERT_EQ(samples.size(), 3u);
+  EXPECT_EQ(Bytes(samples[0]), std::string(3000, 'x'));
+  EXPECT_EQ(Bytes(samples[1]), std::string(3000, 'y'));
+  EXPECT_EQ(samples[2].path, f.path + "#002");
+  EXPECT_NE(samples[2].error.message().find("truncated tar: member '002.jpg'"), std::string::npos)
+      << samples[2].error.ToString();
+  ASSERT_OK_AND_ASSIGN(int64_t count, CountShardSamples(f, InputFormat::kWebDataset, {}));
+  EXPECT_EQ(count, 3);
+}
+
+TEST_F(ShardReaderTest, ADamagedHeaderEndsTheShardWithOneError) {
+  TarBuilder tar;
+  tar.Add("000.jpg", "A");
+  tar.Add("001.jpg", "B");
+  std::string bytes = tar.Finish();
+  bytes[1024 + 3] ^= 0x55;  // the second header's name
+  ImageFile f = Write("damaged.tar", bytes);
+  auto samples = ReadAll(f, InputFormat::kWebDataset);
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(Bytes(samples[0]), "A");
+  EXPECT_EQ(samples[1].path, f.path);
+  EXPECT_NE(samples[1].error.message().find("header at byte 1024 fails its checksum"),
+            std::string::npos)
+      << samples[1].error.ToString();
+}
+
+TEST_F(ShardReaderTest, NotATarIsOneErrorNamingTheShard) {
+  for (const std::string& bytes : {std::string("PAR1 not a tar at all"), std::string(), std::string(2048, '\0')}) {
+    ImageFile f = Write("bad.tar", bytes);
+    auto samples = ReadAll(f, InputFormat::kWebDataset);
+    ASSERT_EQ(samples.size(), 1u);
+    EXPECT_EQ(samples[0].path, f.path);
+    EXPECT_NE(samples[0].error.message().find("not a tar file"), std::string::npos)
+        << samples[0].error.ToString();
+  }
+}
+
+std::shared_ptr<arrow::Table> ImageTable(bool hf, bool with_key) {
+  arrow::BinaryBuilder bytes;
+  arrow::StringBuilder keys, labels;
+  for (int i = 0; i < 5; ++i) {
+    if (i == 3) {
+      EXPECT_TRUE(bytes.AppendNull().ok());
+    } else {
+      EXPECT_TRUE(bytes.Append("IMG" + std::to_string(i)).ok());
+    }
+    EXPECT_TRUE(keys.Append("k" + std::to_string(i)).ok());
+    EXPECT_TRUE(labels.Append(i % 2 ? "odd" : "even").ok());
+  }
+  std::shared_ptr<arrow::Array> b, k, l;
+  EXPECT_TRUE(bytes.Finish(&b).ok());
+  EXPECT_TRUE(keys.Finish(&k).ok());
+  EXPECT_TRUE(labels.Finish(&l).ok());
+  std::vector<std::shared_ptr<arrow::Field>> fields;
+  std::vector<std::shared_ptr<arrow::Array>> columns;
+  if (hf) {
+    auto image = arrow::StructArray::Make({b}, {arrow::field("bytes", arrow::binary())});
+    EXPECT_TRUE(image.ok());
+    fields.push_back(arrow::field("image", (*image)->type()));
+    columns.push_back(*image);
+  } else {
+    fields.push_back(arrow::field("jpg", arrow::binary()));
+    columns.push_back(b);
+  }
+  if (with_key) {
+    fields.push_back(arrow::field("key", arrow::utf8()));
+    columns.push_back(k);
+  }
+  fields.push_back(arrow::field("fruit", arrow::utf8()));
+  columns.push_back(l);
+  return arrow::Table::Make(arrow::schema(fields), columns);
+}
+
+ImageFile WriteParquet(const fs::path& path, const arrow::Table& table, int64_t rows_per_group) {
+  auto out = arrow::io::FileOutputStream::Open(path.string());
+  EXPECT_TRUE(out.ok());
+  EXPECT_TRUE(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), *out, rows_per_group)
+                  .ok());
+  EXPECT_TRUE((*out)->Close().ok());
+  return ImageFile{path.string(), 0, static_cast<int64_t>(fs::file_size(path))};
+}
+
+TEST_F(ShardReaderTest, ParquetLayoutsOfHuggingFaceAndImg2dataset) {
+  for (bool hf : {true, false}) {
+    for (bool with_key : {true, false}) {
+      ImageFile f = WriteParquet(dir_ / "p.parquet", *ImageTable(hf, with_key), 2);
+      ShardOptions options;
+      options.label_field = "fruit";
+      auto samples = ReadAll(f, InputFormat::kParquet, options);
+      ASSERT_EQ(samples.size(), 5u);
+      for (int i = 0; i < 5; ++i) {
+        const auto& s = samples[i];
+        EXPECT_EQ(s.path, f.path + "#" + (with_key ? "k" : "") + std::to_string(i));
+        EXPECT_EQ(s.label.value_or("?"), i % 2 ? "odd" : "even");
+        if (i == 3) {
+          EXPECT_NE(s.error.message().find("row 3: the image is null"), std::string::npos);
+        } else {
+          EXPECT_EQ(Bytes(s), "IMG" + std::to_string(i));
+        }
+      }
+      ASSERT_OK_AND_ASSIGN(int64_t count, CountShardSamples(f, InputFormat::kParquet, {}));
+      EXPECT_EQ(count, 5);
+    }
+  }
+}
+
+TEST_F(ShardReaderTest, ParquetWithoutAnImageColumnIsOneError) {
+  auto table = ImageTable(false, true);
+  ASSERT_OK_AND_ASSIGN(auto renamed, table->RenameColumns({"blob", "key", "fruit"}));
+  ImageFile f = WriteParquet(dir_ / "p.parquet", *renamed, 10);
+  auto samples = ReadAll(f, InputFormat::kParquet);
+  ASSERT_EQ(samples.size(), 1u);
+  EXPECT_EQ(samples[0].path, f.path);
+  EXPECT_NE(samples[0].error.message().find("no image column"), std::string::npos);
+  ShardOptions named;
+  named.image_column = "blob";
+  EXPECT_EQ(ReadAll(f, InputFormat::kParquet, named).size(), 5u);
+  named.image_column = "fruit";
+  auto wrong = ReadAll(f, InputFormat::kParquet, named);
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_NE(wrong[0].error.message().find("not image bytes"), std::string::npos);
+  ImageFile not_parquet = Write("x.parquet", "PAR1 but nothing else");
+  auto bad = ReadAll(not_parquet, InputFormat::kParquet);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_NE(bad[0].error.message().find("not a Parquet file"), std::string::npos);
+}
+
+TEST(ShardFormatTest, ByNameUnlessForced) {
+  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.TAR", 0, 0}, InputFormat::kAuto), InputFormat::kWebDataset);
+  EXPECT_EQ(ShardFormatOf(ImageFile{"s3://b/x.parquet", 0, 0}, InputFormat::kAuto),
+            InputFormat::kParquet);
+  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.jpg", 0, 0}, InputFormat::kAuto), InputFormat::kFiles);
+  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.jpg", 0, 0}, InputFormat::kWebDataset),
+            InputFormat::kWebDataset);
+  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.tar", 0, 0}, InputFormat::kFiles), InputFormat::kFiles);
+}
+
+}  // namespace
+}  // namespace imgfeat
