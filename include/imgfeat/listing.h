@@ -84,6 +84,11 @@ class Labeler {
 
   // The label of `path`; empty when the path does not match.
   std::string LabelFor(std::string_view path) const;
+  // The label of a shard's sample SHARD#KEY: the regex searches the sample's
+  // path, the default rule takes the folder of the shard.
+  std::string LabelForSample(std::string_view shard, std::string_view sample_path) const {
+    return LabelFor(regex_ ? sample_path : shard);
+  }
 
  private:
   std::shared_ptr<const re2::RE2> regex_;  // immutable, so shared by copies and threads

@@ -18,6 +18,7 @@
 #include "imgfeat/image.h"
 #include "imgfeat/listing.h"
 #include "imgfeat/option_spec.h"
+#include "imgfeat/shards.h"
 #include "imgfeat/status.h"
 #include "imgfeat/storage.h"
 
@@ -36,6 +37,7 @@ struct RunOptions {
   std::string output;      // a folder or s3://bucket/prefix
   StorageOptions storage;  // how s3:// paths are reached
   ListOptions list;
+  ShardOptions shards;      // how shards are read (list.format says which files are shards)
   std::string label_regex;  // empty: the default label (see Labeler)
 
   int threads = 0;  // decode threads and engine threads; 0: all cores

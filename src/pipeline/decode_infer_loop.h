@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -29,10 +30,14 @@ namespace imgfeat {
 struct LoopInput {
   // The file to read; with `in_memory`, only what names the input.
   ImageFile file;
-  // True: decode `bytes` (owned by the source, alive until the loop returns)
+  // True: decode `bytes` (alive until the loop returns, or held by `owner`)
   // and read nothing.
   bool in_memory = false;
   std::span<const uint8_t> bytes;
+  std::shared_ptr<const void> owner;  // keeps `bytes` alive (a shard's part or row group)
+  // The label the source gave (a shard sample's --label-field, or its
+  // shard's folder); unset: the caller's labeler decides from the path.
+  std::optional<std::string> label;
   // Not OK: an input that is bad as given (a null), reported as this error,
   // stage "read", in its place.
   Status refused;

@@ -9,26 +9,44 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A listing as the loop's inputs: the paths to skip left out, and a failing
-// listing ended there (its error kept for the end of the stream).
+// A listing as the loop's inputs: loose files as they are, shards opened and
+// their samples given one by one (bytes in memory, labelled), the paths to
+// skip left out, and a failing listing ended there (its error kept for the
+// end of the stream).
 class ListingInputs {
  public:
-  ListingInputs(ImageLister* lister, const std::unordered_set<std::string>* skip)
-      : lister_(lister), skip_(skip) {}
+  ListingInputs(ImageLister* lister, const StreamConfig& config)
+      : lister_(lister), config_(config) {}
 
   std::optional<LoopInput> Next() {
     while (true) {
+      if (shard_) {
+        std::optional<LoopInput> sample = NextSample();
+        if (sample) return sample;
+        continue;
+      }
       auto next = lister_->Next();
       if (!next.ok()) {
         status_ = next.status();
         return std::nullopt;
       }
       if (!next->has_value()) return std::nullopt;
-      ++listed_;
-      if (skip_ && skip_->count((*next)->path)) {
-        ++skipped_;
-        continue;
+      const InputFormat format = ShardFormatOf(**next, config_.format);
+      if (format != InputFormat::kFiles) {
+        shard_file_ = std::move(**next);
+        auto reader = ShardReader::Open(shard_file_, format, config_.shards);
+        if (reader.ok()) {
+          shard_ = std::move(*reader);
+          continue;
+        }
+        ++listed_;
+        LoopInput failed;
+        failed.file = shard_file_;
+        failed.refused = reader.status();
+        return failed;
       }
+      ++listed_;
+      if (Skip((*next)->path)) continue;
       LoopInput input;
       input.file = std::move(**next);
       return input;
@@ -40,8 +58,54 @@ class ListingInputs {
   int64_t skipped() const { return skipped_; }
 
  private:
+  bool Skip(const std::string& path) {
+    if (!config_.skip || !config_.skip->count(path)) return false;
+    ++skipped_;
+    return true;
+  }
+
+  // The shard's next sample not to skip; nullopt at its end (shard_ closed).
+  std::optional<LoopInput> NextSample() {
+    while (true) {
+      auto next = shard_->Next();
+      if (!next.ok() || !next->has_value()) {
+        shard_.reset();
+        if (next.ok()) return std::nullopt;
+        ++listed_;
+        LoopInput failed;
+        failed.file = shard_file_;
+        failed.refused = next.status();
+        return failed;
+      }
+      ShardSample& sample = **next;
+      ++listed_;
+      if (Skip(sample.path)) continue;
+      LoopInput input;
+      input.file.path = std::move(sample.path);
+      input.file.modification_time_us = shard_file_.modification_time_us;
+      input.in_memory = true;
+      input.refused = std::move(sample.error);
+      if (sample.image) {
+        input.file.length = sample.image->size();
+        input.bytes = std::span<const uint8_t>(sample.image->data(),
+                                               static_cast<size_t>(sample.image->size()));
+        input.owner = std::move(sample.image);
+      }
+      if (sample.label) {
+        input.label = std::move(sample.label);
+      } else if (!config_.shards.label_field.empty()) {
+        input.label = std::string();  // the sample lacks the field: no label
+      } else {
+        input.label = config_.labeler->LabelForSample(shard_file_.path, input.file.path);
+      }
+      return input;
+    }
+  }
+
   ImageLister* lister_;
-  const std::unordered_set<std::string>* skip_;
+  const StreamConfig& config_;
+  std::unique_ptr<ShardReader> shard_;
+  ImageFile shard_file_;
   Status status_;
   int64_t listed_ = 0;
   int64_t skipped_ = 0;
@@ -52,7 +116,7 @@ class ListingInputs {
 Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const StreamConfig& config,
                       const StreamCallbacks& callbacks, StreamStats* stats) {
   const auto start = Clock::now();
-  ListingInputs inputs(lister, config.skip);
+  ListingInputs inputs(lister, config);
   LoopConfig loop;
   loop.geometry = config.geometry;
   loop.decode_threads = config.decode_threads;
@@ -67,7 +131,8 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
   loop_callbacks.on_batch = [&](std::vector<LoopInput>& batch, const float* features, int64_t dim) {
     records.clear();
     for (LoopInput& input : batch) {
-      std::string label = config.labeler->LabelFor(input.file.path);
+      std::string label =
+          input.label ? std::move(*input.label) : config.labeler->LabelFor(input.file.path);
       records.push_back(FeatureRecord{std::move(input.file), std::move(label)});
     }
     return callbacks.on_batch(records, features, dim);

@@ -1,6 +1,7 @@
 // A run's images to features: the listing fed through the decode-infer loop
-// (pipeline/decode_infer_loop.h), with the paths of an interrupted run left
-// out, labels given, and the entries the listing could not follow reported.
+// (pipeline/decode_infer_loop.h), shards opened into their samples, the paths
+// of an interrupted run left out, labels given, and the entries the listing
+// could not follow reported.
 //
 // Images come out in listing order, in batches, whatever order the decode
 // threads finish in; at most InFlightImages() are held at once, so memory
@@ -18,6 +19,7 @@
 #include "imgfeat/engine.h"
 #include "imgfeat/listing.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/shards.h"
 #include "io/object_fetcher.h"
 #include "pipeline/decode_infer_loop.h"
 #include "pipeline/image_preparer.h"
@@ -30,6 +32,9 @@ struct StreamConfig {
   int batch = 8;
   Pooling pooling = Pooling::kNone;
   const Labeler* labeler = nullptr;
+  // Which listed files are shards, and how shards are read.
+  InputFormat format = InputFormat::kAuto;
+  ShardOptions shards;
   // Paths to leave out (already in the output of an interrupted run).
   const std::unordered_set<std::string>* skip = nullptr;
   // Reads the images ahead of the decoders (object stores); null: each decode

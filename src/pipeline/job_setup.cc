@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "imgfeat/listing.h"
+#include "imgfeat/shards.h"
 #include "imgfeat/storage.h"
 #include "io/path_util.h"
 #include "model/model_dirs.h"
@@ -79,15 +80,22 @@ Result<int64_t> CountImages(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
   const int64_t stop_after = NeedsImageCount(options) ? -1 : 1;
   int64_t n = 0;
-  while (n != stop_after) {
+  while (stop_after < 0 || n < stop_after) {
     ARROW_ASSIGN_OR_RAISE(auto next, lister->Next());
     if (!next) break;
-    ++n;
+    const InputFormat format = ShardFormatOf(*next, options.list.format);
+    if (format == InputFormat::kFiles || stop_after > 0) {
+      ++n;
+      continue;
+    }
+    ARROW_ASSIGN_OR_RAISE(int64_t samples, CountShardSamples(*next, format, options.shards));
+    n += samples;
   }
   if (n == 0) {
     return Status::Invalid("input ", options.input, " holds no image",
                            options.list.glob.empty()
-                               ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif)")
+                               ? std::string(" (.jpg .jpeg .png .webp .bmp .tif .tiff .gif, "
+                                             "or shards: .tar .parquet)")
                                : " matching --glob " + options.list.glob);
   }
   return n;

@@ -26,6 +26,15 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
   p["input"] = PathText(input_abs);
   p["glob"] = Utf8Text(options.list.glob);
   p["label_regex"] = Utf8Text(options.label_regex);
+  // Only where shards are read otherwise than by default, so that the
+  // parameters of a run of loose files stay what they were.
+  if (options.list.format != InputFormat::kAuto) {
+    p["input_format"] = InputFormatName(options.list.format);
+  }
+  if (!options.shards.image_column.empty()) {
+    p["image_column"] = Utf8Text(options.shards.image_column);
+  }
+  if (!options.shards.label_field.empty()) p["label_field"] = Utf8Text(options.shards.label_field);
   p["model"] = {{"name", model.spec.name}, {"sha256", model.sha256}};
   p["preprocessing"] = {{"mode", PreprocessModeName(model.spec.preprocess)},
                         {"width", model.spec.input_width},

@@ -208,6 +208,9 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   config.batch = plan.batch;
   config.pooling = options.pooling;
   config.labeler = &*plan.labeler;
+  config.format = options.list.format;
+  config.shards = options.shards;
+  config.shards.max_sample_bytes = options.max_file_bytes;
   config.skip = &writer->committed_paths();
   std::unique_ptr<ObjectFetcher> fetcher;
   if (input.is_s3) {

@@ -67,6 +67,16 @@ Status ValidateRunOptions(const RunOptions& options, unsigned shell) {
   if (options.resume && options.overwrite) {
     return Status::Invalid(shown("resume"), " and ", shown("overwrite"), " exclude each other");
   }
+  if (!options.shards.label_field.empty() && !options.label_regex.empty()) {
+    return Status::Invalid(shown("label-field"), " and ", shown("label-regex"),
+                           " both name the label: give one");
+  }
+  if (!options.shards.image_column.empty() && options.list.format != InputFormat::kAuto &&
+      options.list.format != InputFormat::kParquet) {
+    return Status::Invalid(shown("image-column"), " names a Parquet column; ",
+                           shown("input-format"), " ", InputFormatName(options.list.format),
+                           " reads no Parquet");
+  }
   if (options.report && IsS3Uri(options.output)) {
     // The report reads the output folder from disk; refused before the run, not after it.
     return Status::Invalid(shown("report"), " needs a local OUTPUT; for ", options.output,
