@@ -29,3 +29,20 @@ if [[ ! -f $stamp || "$(cat $stamp)" != "$want" ]]; then
     ${IMGFEAT_EXTRA_REQUIREMENTS:+-r $IMGFEAT_EXTRA_REQUIREMENTS}
   echo "$want" > $stamp
 fi
+
+# The tests read shards made by the real writers (img2dataset, webdataset),
+# whose own pins would clash with .venv's: they get a virtual environment of
+# their own.
+if [[ -n "${IMGFEAT_EXTRA_REQUIREMENTS:-}" ]]; then
+  if [[ ! -x .venv-writers/bin/python ]]; then
+    echo "setup: creating .venv-writers"
+    "$PYTHON" -m venv .venv-writers
+  fi
+  stamp=.venv-writers/.requirements.sha256
+  want=$(sha256sum requirements-writers.txt | cut -d' ' -f1)
+  if [[ ! -f $stamp || "$(cat $stamp)" != "$want" ]]; then
+    echo "setup: installing the shard writers into .venv-writers"
+    .venv-writers/bin/python -m pip install -q --disable-pip-version-check -r requirements-writers.txt
+    echo "$want" > $stamp
+  fi
+fi

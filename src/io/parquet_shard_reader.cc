@@ -59,6 +59,12 @@ Result<int> FindImageColumn(const arrow::Schema& schema, const std::string& name
   return found;
 }
 
+// The Parquet leaf columns under a field of the schema.
+void AddLeaves(const parquet::arrow::SchemaField& field, std::vector<int>* leaves) {
+  if (field.column_index >= 0) leaves->push_back(field.column_index);
+  for (const auto& child : field.children) AddLeaves(child, leaves);
+}
+
 // A cell as label or key text.
 std::string CellText(const arrow::Array& column, int64_t row) {
   if (column.IsNull(row)) return std::string();
@@ -105,13 +111,8 @@ class ParquetShardReader final : public ShardReader {
       }
       if (label_ != key_) fields.push_back(label_);
     }
-    // The positions of the chosen columns in the tables read below.
-    image_at_ = 0;
-    key_at_ = key_ >= 0 ? 1 : -1;
-    label_at_ = label_ < 0 ? -1 : (label_ == key_ ? key_at_ : static_cast<int>(fields.size()) - 1);
-    auto leaves = reader_->manifest().GetFieldIndices(fields);
-    if (!leaves.ok()) return Stop(leaves.status());
-    leaves_ = std::move(*leaves);
+    image_name_ = schema->field(*image)->name();
+    for (int f : fields) AddLeaves(reader_->manifest().schema_fields[f], &leaves_);
     row_groups_ = reader_->num_row_groups();
     return Status::OK();
   }
@@ -144,6 +145,10 @@ class ParquetShardReader final : public ShardReader {
         first_row_ += reader_->parquet_reader()->metadata()->RowGroup(group)->num_rows();
         continue;
       }
+      // The columns come in the file's order: find them by name.
+      image_at_ = table_->schema()->GetFieldIndex(image_name_);
+      key_at_ = key_ >= 0 ? table_->schema()->GetFieldIndex("key") : -1;
+      label_at_ = label_ >= 0 ? table_->schema()->GetFieldIndex(options_.label_field) : -1;
       row_ = 0;
       group_first_row_ = first_row_;
       first_row_ += table_->num_rows();
@@ -206,6 +211,7 @@ class ParquetShardReader final : public ShardReader {
   std::unique_ptr<parquet::arrow::FileReader> reader_;
   std::vector<int> leaves_;
   int key_ = -1, label_ = -1;
+  std::string image_name_;
   int image_at_ = 0, key_at_ = -1, label_at_ = -1;
   int row_groups_ = 0;
   int next_group_ = 0;

@@ -233,8 +233,9 @@ std::shared_ptr<arrow::Table> ImageTable(bool hf, bool with_key) {
     fields.push_back(arrow::field("key", arrow::utf8()));
     columns.push_back(k);
   }
-  fields.push_back(arrow::field("fruit", arrow::utf8()));
-  columns.push_back(l);
+  // The label column first: the reader must find columns by name.
+  fields.insert(fields.begin(), arrow::field("fruit", arrow::utf8()));
+  columns.insert(columns.begin(), l);
   return arrow::Table::Make(arrow::schema(fields), columns);
 }
 
@@ -273,7 +274,7 @@ TEST_F(ShardReaderTest, ParquetLayoutsOfHuggingFaceAndImg2dataset) {
 
 TEST_F(ShardReaderTest, ParquetWithoutAnImageColumnIsOneError) {
   auto table = ImageTable(false, true);
-  ASSERT_OK_AND_ASSIGN(auto renamed, table->RenameColumns({"blob", "key", "fruit"}));
+  ASSERT_OK_AND_ASSIGN(auto renamed, table->RenameColumns({"fruit", "blob", "key"}));
   ImageFile f = WriteParquet(dir_ / "p.parquet", *renamed, 10);
   auto samples = ReadAll(f, InputFormat::kParquet);
   ASSERT_EQ(samples.size(), 1u);
