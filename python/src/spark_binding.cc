@@ -15,6 +15,8 @@
 #include "dataset/parquet_part.h"
 #include "imgfeat/dataset.h"
 #include "imgfeat/listing.h"
+#include "imgfeat/path_text.h"
+#include "imgfeat/shards.h"
 #include "imgfeat/storage.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/job_setup.h"
@@ -99,6 +101,13 @@ nb::tuple ListImages(const std::string& root, const std::string& glob, bool foll
     while (true) {
       ARROW_ASSIGN_OR_RAISE(auto file, lister->Next());
       if (!file) break;
+      if (ShardFormatOf(*file, list.format) != InputFormat::kFiles) {
+        // Not yet split by shard on Spark: refused rather than read as an image.
+        return Status::NotImplemented(
+            "input ", PathText(file->path),
+            " is a shard (.tar, .parquet): the Spark job reads loose image files only so far; "
+            "featurize shards with 'imgfeat run' (docs/FORMAT.md, 'Shards')");
+      }
       ARROW_RETURN_NOT_OK(paths.Append(file->path));
       ARROW_RETURN_NOT_OK(labels.Append(labeler.LabelFor(file->path)));
       ARROW_RETURN_NOT_OK(times.Append(file->modification_time_us));
