@@ -138,6 +138,41 @@ def reducer_seeds(out):
         "imgfeat.pca.power_iterations": "4", "imgfeat.pca.seed": "0"})
 
 
+def shard_seeds(out):
+    """A small WebDataset tar (pax, GNU and plain members) and Parquet files of
+    both layouts; the first byte of each seed picks the format and the reads
+    (fuzz/shard_fuzzer.cc)."""
+    import tarfile
+
+    def tar(fmt, members):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=fmt) as t:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    members = [("a/000.jpg", b"\xff\xd8 jpeg"), ("a/000.cls", b"3"),
+               ("a/000.json", b'{"label": "x"}'), ("a/001.png", b"png" * 50),
+               ("b" * 120 + ".webp", b"webp"), ("c.txt", b"only text")]
+    for mode in (0, 2 | 4, 32, 64 | 2):
+        write(out / "shard", f"gnu-{mode}.tar", bytes([mode]) + tar(tarfile.GNU_FORMAT, members))
+    write(out / "shard", "pax.tar", bytes([2 | 8]) + tar(tarfile.PAX_FORMAT, members))
+    image = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    tables = {
+        "hf": pa.table({"image": pa.array([{"bytes": b"x", "path": "p"}, None], image),
+                        "label": ["a", "b"]}),
+        "img2dataset": pa.table({"jpg": [b"j1", None, b"j3"], "key": ["k1", "k2", None],
+                                 "caption": ["c", None, "d"]}),
+    }
+    for name, table in tables.items():
+        buffer = io.BytesIO()
+        pq.write_table(table, buffer, row_group_size=1)
+        for mode in (1, 1 | 32, 1 | 96):
+            write(out / "shard", f"{name}-{mode}.parquet", bytes([mode]) + buffer.getvalue())
+
+
 def main():
     out = pathlib.Path(sys.argv[1])
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -147,6 +182,7 @@ def main():
     resize_seeds(out)
     json_seeds(out, models if models.is_dir() else None)
     reducer_seeds(out)
+    shard_seeds(out)
     for folder in sorted(out.iterdir()):
         print(f"{folder.name}: {len(list(folder.iterdir()))} seeds")
 

@@ -1,0 +1,49 @@
+// Fuzz target: a shard as `imgfeat run` reads it, a WebDataset tar or a
+// Parquet file with image bytes (the first byte picks which, and how it is
+// read). Every sample is taken to the end and its bytes touched; the count of
+// the samples is taken too.
+#include <unistd.h>
+
+#include <arrow/buffer.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "imgfeat/shards.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const uint8_t mode = data[0];
+  static const std::string path = "/tmp/imgfeat-fuzz-shard-" + std::to_string(::getpid());
+  if (FILE* file = std::fopen(path.c_str(), "wb")) {
+    std::fwrite(data + 1, 1, size - 1, file);
+    std::fclose(file);
+  } else {
+    return 0;
+  }
+  const imgfeat::ImageFile shard{path, 0, static_cast<int64_t>(size - 1)};
+  const auto format =
+      (mode & 1) ? imgfeat::InputFormat::kParquet : imgfeat::InputFormat::kWebDataset;
+  imgfeat::ShardOptions options;
+  options.part_bytes = (mode & 2) ? 4096 : int64_t{1} << 20;  // members straddle small parts
+  options.parts_ahead = (mode >> 2) & 3;
+  options.max_sample_bytes = (mode & 16) ? 100 : int64_t{1} << 24;
+  static const char* kLabels[] = {"", "cls", "json.label", "key"};
+  options.label_field = kLabels[(mode >> 5) & 3];
+  auto reader = imgfeat::ShardReader::Open(shard, format, options);
+  if (reader.ok()) {
+    uint64_t sum = 0;
+    for (int i = 0; i < 100000; ++i) {
+      auto sample = (*reader)->Next();
+      if (!sample.ok() || !sample->has_value()) break;
+      if (const auto& image = (**sample).image) {
+        for (int64_t b = 0; b < image->size(); ++b) sum += image->data()[b];
+      }
+      sum += (**sample).path.size() + (**sample).label.value_or("").size();
+    }
+    if (sum == 0xdeadbeef) std::fputc(' ', stderr);  // keeps the reads
+  }
+  (void)imgfeat::CountShardSamples(shard, format, options);
+  return 0;
+}
