@@ -91,6 +91,8 @@ class Relay(socketserver.BaseRequestHandler):
                 roll = self.server.rng.random()
                 self.server.requests += 1
             request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            if cfg.log_requests:  # one line per request, for counting GETs
+                print("request", request_line, flush=True, file=sys.stderr)
             if cfg.delay and (not cfg.delay_match or re.search(cfg.delay_match, request_line)):
                 time.sleep(cfg.delay)
             if roll < cfg.p503 or (cfg.fail_match and re.search(cfg.fail_match, request_line)):
@@ -152,6 +154,8 @@ def main():
     ap.add_argument("--ptruncate", type=float, default=0.0)
     ap.add_argument("--delay", type=float, default=0.0, help="seconds added to each request")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--log-requests", action="store_true",
+                    help="write 'request METHOD PATH ...' to stderr for every request")
     ap.add_argument("--delay-match", default="",
                     help="add --delay only to requests whose request line matches this regex")
     ap.add_argument("--fail-match", default="",

@@ -71,6 +71,12 @@ class Proxy:
                 counts[line.split()[1]] += 1
         return counts
 
+    def requests(self):
+        """The request lines seen so far (with log_requests=1)."""
+        return [line[len("request "):] for line in
+                pathlib.Path(self._log.name).read_text().split("\n")
+                if line.startswith("request ")]
+
 
 @contextlib.contextmanager
 def fault_proxy(upstream, **faults):
@@ -79,6 +85,9 @@ def fault_proxy(upstream, **faults):
     args = [sys.executable, str(HERE / "fault_proxy.py"), "--upstream-port",
             upstream.rsplit(":", 1)[1], "--port", "0"]
     for k, v in faults.items():
+        if k == "log_requests":
+            args += ["--log-requests"] if v else []
+            continue
         args += [f"--{k.replace('_', '-')}", str(v)]
     with tempfile.NamedTemporaryFile("w+", suffix=".log") as log:
         proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
