@@ -10,6 +10,7 @@
 #include <parquet/file_reader.h>
 
 #include "imgfeat/path_text.h"
+#include "io/part_cached_file.h"
 #include "io/shard_internal.h"
 
 namespace imgfeat {
@@ -88,6 +89,11 @@ class ParquetShardReader final : public ShardReader {
   Status Start() {
     auto file = OpenListedFile(shard_);
     if (!file.ok()) return Stop(file.status());
+    if (shard_.path.find("://") != std::string::npos) {
+      // On an object store every read is a GET: read in whole parts instead.
+      *file = std::make_shared<PartCachedFile>(std::move(*file), shard_.length,
+                                               options_.part_bytes);
+    }
     parquet::ArrowReaderProperties arrow_props;
     // One coalesced read per row group (one GET on S3) instead of one per page.
     arrow_props.set_pre_buffer(true);
@@ -233,6 +239,10 @@ Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
 Result<int64_t> CountParquetSamples(const ImageFile& shard) {
   auto file = OpenListedFile(shard);
   if (!file.ok()) return 1;
+  if (shard.path.find("://") != std::string::npos) {
+    // The footer in one GET of the file's last 64 KiB, however it is read.
+    *file = std::make_shared<PartCachedFile>(std::move(*file), shard.length, 64 * 1024);
+  }
   try {
     auto reader = parquet::ParquetFileReader::Open(*file);
     return std::max<int64_t>(reader->metadata()->num_rows(), 0);

@@ -1,6 +1,7 @@
 #include <arrow/api.h>
 #include <arrow/io/file.h>
 #include <gtest/gtest.h>
+#include <parquet/arrow/reader.h>
 #include <parquet/arrow/writer.h>
 
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <fstream>
 
 #include "imgfeat/shards.h"
+#include "io/part_cached_file.h"
 #include "testing/test_util.h"
 
 namespace imgfeat {
@@ -291,6 +293,39 @@ TEST_F(ShardReaderTest, ParquetWithoutAnImageColumnIsOneError) {
   auto bad = ReadAll(not_parquet, InputFormat::kParquet);
   ASSERT_EQ(bad.size(), 1u);
   EXPECT_NE(bad[0].error.message().find("not a Parquet file"), std::string::npos);
+}
+
+TEST_F(ShardReaderTest, AParquetFileInPartsCostsOneReadPerPart) {
+  // Many row groups, each far smaller than a part: read through the cache,
+  // the footer, the column chunks and the pages cost one read per part.
+  std::vector<std::shared_ptr<arrow::Table>> tables;
+  for (int i = 0; i < 40; ++i) tables.push_back(ImageTable(/*hf=*/true, true));
+  ASSERT_OK_AND_ASSIGN(auto table, arrow::ConcatenateTables(tables));
+  ImageFile f = WriteParquet(dir_ / "many-groups.parquet", *table, 3);
+  const int64_t part = 1024;
+  ASSERT_OK_AND_ASSIGN(auto raw, arrow::io::ReadableFile::Open(f.path));
+  auto cached = std::make_shared<PartCachedFile>(raw, f.length, part, 2);
+  parquet::ArrowReaderProperties props;
+  props.set_pre_buffer(true);
+  parquet::arrow::FileReaderBuilder builder;
+  ASSERT_OK(builder.Open(cached));
+  std::unique_ptr<parquet::arrow::FileReader> reader;
+  ASSERT_OK(builder.properties(props)->Build(&reader));
+  int64_t rows = 0;
+  for (int g = 0; g < reader->num_row_groups(); ++g) {
+    std::shared_ptr<arrow::Table> group;
+    ASSERT_OK(reader->ReadRowGroup(g, &group));
+    rows += group->num_rows();
+  }
+  EXPECT_EQ(rows, table->num_rows());
+  EXPECT_GT(reader->num_row_groups(), 20);
+  EXPECT_LE(cached->parts_read(), (f.length + part - 1) / part);
+  // Reads across parts give the file's bytes.
+  ASSERT_OK_AND_ASSIGN(auto whole, raw->ReadAt(0, f.length));
+  for (int64_t at : {int64_t{0}, int64_t{1000}, f.length - 3000, int64_t{5}}) {
+    ASSERT_OK_AND_ASSIGN(auto got, cached->ReadAt(at, 2500));
+    EXPECT_TRUE(got->Equals(*arrow::SliceBuffer(whole, at, std::min<int64_t>(2500, f.length - at))));
+  }
 }
 
 TEST(ShardFormatTest, ByNameUnlessForced) {
