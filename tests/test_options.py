@@ -97,11 +97,7 @@ def test_featurizer_arguments_are_the_descriptions():
 
 def test_spark_job_takes_every_option_with_the_clis_meaning():
     spark = _options.for_shell("spark")
-    # Shards are not yet split among Spark's tasks: the job refuses them (one
-    # line, see test_spark_job_refuses_shards) and takes none of their options.
-    shard_options = {"input-format", "image-column", "label-field"}
-    assert {s["name"] for s in spark} == ({s["name"] for s in _options.for_shell("cli")}
-                                          - {"report"} - shard_options)
+    assert {s["name"] for s in spark} == {s["name"] for s in _options.for_shell("cli")} - {"report"}
     help_text = subprocess.run([sys.executable, "-m", "imgfeat.spark_job", "--help"],
                                capture_output=True, text=True, check=True,
                                env=imgfeat_env()).stdout

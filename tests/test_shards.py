@@ -282,17 +282,3 @@ def test_shards_from_s3_equal_the_local_shards(images, tmp_path):
         np.testing.assert_array_equal(features, want[key][0], err_msg=key)
         assert label == want[key][1] == "Apples"
 
-
-def test_spark_job_refuses_shards_in_one_line(images, tmp_path):
-    import sys
-
-    root = tmp_path / "in"
-    root.mkdir()
-    tar_of(root / "a.tar", [("x.jpg", images[0].read_bytes())])
-    proc = subprocess.run([sys.executable, "-m", "imgfeat.spark_job", str(root),
-                           str(tmp_path / "out")], capture_output=True, text=True,
-                          env=imgfeat_env(), timeout=300)
-    assert proc.returncode != 0
-    lines = [line for line in proc.stderr.splitlines() if "a.tar" in line]
-    assert len(lines) == 1 and "is a shard" in lines[0], proc.stderr[-2000:]
-    assert not (tmp_path / "out").exists()

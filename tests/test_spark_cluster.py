@@ -264,6 +264,46 @@ def test_dataframe_api(cluster, tmp_path):
                                atol=1e-2 * np.abs(want_pca).max())
 
 
+def test_shards_give_the_clis_output(cluster, tmp_path):
+    """Loose files, WebDataset tar shards, a Parquet shard and a broken shard
+    under one INPUT: the job splits the work by shard and its output is the
+    CLI's (rows, labels from --label-field, errors naming shard and sample)."""
+    import io
+    import tarfile
+
+    import pyarrow as pa
+
+    files = sample_files("Train", per_class=20)
+    assert len(files) >= 70
+    root = link_tree(tmp_path / "in", files[:20])
+    (root / "shards").mkdir()
+    for n in range(3):
+        with tarfile.open(root / "shards" / f"{n:05d}.tar", "w") as t:
+            for i, f in enumerate(files[20 + 10 * n:30 + 10 * n]):
+                for name, data in ((f"{i:04d}.jpg", f.read_bytes()),
+                                   (f"{i:04d}.cls", f.parent.name.encode())):
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    t.addfile(info, io.BytesIO(data))
+    whole = (root / "shards" / "00002.tar").read_bytes()
+    (root / "shards" / "00002.tar").write_bytes(whole[:len(whole) * 2 // 3])  # cut short
+    rest = files[50:]
+    pq.write_table(pa.table({"jpg": [f.read_bytes() for f in rest],
+                             "key": [f"{f.parent.name}-{f.stem}" for f in rest],
+                             "cls": [f.parent.name for f in rest]}),
+                   root / "shards" / "hf.parquet", row_group_size=5)
+    args = ["--label-field", "cls", "--components", "64", "--quiet"]
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, *args)
+    out = tmp_path / "spark"
+    cluster.run(root, out, *args, "--partitions", "4")
+    rows, _ = assert_same_output(cli, out)
+    paths = rows.column("path").to_pylist()
+    assert sum("#" in p for p in paths) > 40 and any(".parquet#" in p for p in paths)
+    errors = pq.read_table(out / "_errors.parquet").column("path").to_pylist()
+    assert any("00002.tar#" in p for p in errors), errors
+
+
 def test_driver_killed_then_resume(cluster, tmp_path):
     """SIGKILL of the driver mid-job leaves an incomplete output (no
     _SUCCESS, no part of a half-done stage); --resume completes it: every

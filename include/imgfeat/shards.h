@@ -75,6 +75,11 @@ class ShardReader {
 Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
                                   const ShardOptions& options);
 
+// The label of a sample of `shard`: its --label-field value (empty where the
+// sample lacks the field), else what `labeler` gives (Labeler::LabelForSample).
+std::string SampleLabel(const Labeler& labeler, const ShardOptions& options,
+                        std::string_view shard, const ShardSample& sample);
+
 // The path of a sample: SHARD#KEY.
 std::string SamplePath(std::string_view shard, std::string_view key);
 

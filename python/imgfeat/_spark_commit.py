@@ -81,7 +81,7 @@ def featurized(config):
     def make(batches):
         for batch in batches:
             if batch.num_rows:
-                yield worker.featurize_batch(batch, config)
+                yield from worker.featurize_listing(batch, config)
     return make
 
 

@@ -116,11 +116,48 @@ def _decode_reason(message):
     return message
 
 
+# Samples of a shard featurized at once: a bound on a task's memory whatever
+# the size of its shards.
+SHARD_BATCH_ROWS = 256
+
+
+def featurize_listing(batch, config):
+    """Batches of ROW_SCHEMA for one batch of the driver's listing: the loose
+    files in runs (featurize_batch), each shard read here, its samples in
+    batches of SHARD_BATCH_ROWS, in listing order (the CLI's row order)."""
+    shards = config.get("shards")
+    paths = batch.column(batch.schema.names.index("path")).to_pylist()
+    is_shard = _imgfeat._ShardSamples.are_shards(paths, shards) if shards else [False] * len(paths)
+    if not any(is_shard):
+        yield featurize_batch(batch, config)
+        return
+    configure_storage(config.get("storage"))  # s3:// shards
+    skip = set(config.get("skip_samples") or ())
+    lengths = batch.column("length").to_pylist()
+    times = batch.column("modification_time").cast(pa.timestamp("us", tz="UTC")).cast(
+        pa.int64()).to_pylist()
+    i = 0
+    while i < len(paths):
+        if not is_shard[i]:
+            j = i
+            while j < len(paths) and not is_shard[j]:
+                j += 1
+            yield featurize_batch(batch.slice(i, j - i), config)
+            i = j
+            continue
+        samples = _imgfeat._ShardSamples(_strip_file_scheme(paths[i]), lengths[i], times[i],
+                                         shards, skip)
+        while (capsules := samples.next_batch(SHARD_BATCH_ROWS)) is not None:
+            yield featurize_batch(pa.RecordBatch._import_from_c_capsule(*capsules), config)
+        i += 1
+
+
 def featurize_batch(batch, config):
     """One Arrow batch of images to rows of ROW_SCHEMA.
 
     `batch` has `path` and either `content` (Spark's binaryFile: bytes,
-    `modificationTime`, `length`) or nothing else (the files are read here,
+    `modificationTime`, `length`; a shard's samples: also `error`, where the
+    content is null) or nothing else (the files are read here,
     through imgfeat's storage: local paths or s3://), and optionally `label`,
     `modification_time`, `length` (the driver's listing)."""
     names = batch.schema.names
@@ -129,6 +166,10 @@ def featurize_batch(batch, config):
     errors = [None] * n
     stages = [None] * n
     configure_storage(config.get("storage"))  # s3:// images, models or reducers
+    if "error" in names:  # a shard's samples that could not be read
+        for i, message in enumerate(batch.column(names.index("error")).to_pylist()):
+            if message is not None:
+                errors[i], stages[i] = message, "read"
     if "content" in names:
         content = batch.column(names.index("content"))
     else:

@@ -154,11 +154,10 @@ def main(argv=None):
     options = run_options(args)
     _imgfeat.configure_storage(args.s3_endpoint, args.s3_region, args.s3_anonymous,
                                args.s3_attempts)
-    capsules, skipped = _imgfeat.list_images(args.input, args.glob, args.follow_symlinks,
-                                              args.label_regex)
+    # Files and shards; n_listed counts the shards' samples where the plan needs it.
+    capsules, skipped, n_listed = _imgfeat.list_images(args.input, args.output, options)
     listing = pa.RecordBatch._import_from_c_capsule(*capsules)
-    n_listed = listing.num_rows
-    if n_listed == 0 and not skipped:
+    if listing.num_rows == 0 and not skipped:
         raise SystemExit(f"imgfeat.spark_job: no image under {args.input}")
     plan = _imgfeat.plan(args.input, args.output, options, n_listed)
     output = plan["output"]
@@ -189,9 +188,16 @@ def main(argv=None):
     spec, reducer = reducer_spec(args, plan)
     pca = args.reduce == "pca" and not args.reducer_from
     config["reduce"] = {"kind": "none"} if pca else spec
+    # Shards are read by the task given them (worker.featurize_listing); on
+    # resume it leaves out their samples already written.
+    config["shards"] = {name: options[name] for name in
+                        ("input_format", "image_column", "label_field", "label_regex",
+                         "max_file_bytes")}
+    config["skip_samples"] = sorted(p for p in done if "#" in p)
     dim = plan["feature_dim"] if pca else plan["output_dim"]
     max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)
-    log(args, f"{listing.num_rows} images in {partitions} tasks on {spark.sparkContext.master}")
+    log(args, f"{listing.num_rows} files or shards in {partitions} tasks on "
+              f"{spark.sparkContext.master}")
 
     t0 = time.monotonic()
     results = []
@@ -232,7 +238,11 @@ def main(argv=None):
         "kind": "none", "n_features": plan["feature_dim"]}
     rows_written = writer.rows_written
     inference = sum(r["seconds"] or 0 for r in errors_from if r["kind"] == "stats")
-    counts = {"images_listed": n_listed, "images_already_done": len(done),
+    # As a run counts them: every input read (a shard's samples and its error
+    # rows, not the shard), written or failed, and those done before.
+    featurized = sum(r["rows"] or 0 for r in errors_from if r["kind"] == "part")
+    counts = {"images_listed": featurized + len(errors) + len(done),
+              "images_already_done": len(done),
               "rows_written": rows_written, "errors": writer.errors_recorded}
     timings = {"total_seconds": time.monotonic() - started, "stream_seconds": stream_seconds,
                "inference_seconds": inference, "pca_fit_seconds": pca_fit_seconds}

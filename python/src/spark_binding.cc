@@ -84,16 +84,20 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
 
 // Every image under `root` in the run's order, labelled: (path, label,
 // modification_time, length) as a batch, and the entries the walk skipped.
-nb::tuple ListImages(const std::string& root, const std::string& glob, bool follow_symlinks,
-                     const std::string& label_regex) {
-  ListOptions list;
-  list.glob = glob;
-  list.follow_symlinks = follow_symlinks;
+// The driver's listing of a run's INPUT (its options as a run takes them):
+// a batch of path, label, modification_time, length per listed file or
+// shard, the entries the walk could not follow, and the number of images
+// the plan is made for (a shard counts its samples where the plan needs the
+// number, NeedsImageCount; else 1).
+nb::tuple ListImages(const std::string& input, const std::string& output, nb::dict kwargs) {
+  RunOptions options = OptionsFrom(input, output, kwargs, kShellSpark);
   std::shared_ptr<arrow::RecordBatch> batch;
   std::vector<std::pair<std::string, std::string>> skipped;
+  int64_t n_images = 0;
   Status status = [&]() -> Status {
-    ARROW_ASSIGN_OR_RAISE(Labeler labeler, Labeler::Make(label_regex));
-    ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(root, list));
+    ARROW_ASSIGN_OR_RAISE(Labeler labeler, Labeler::Make(options.label_regex));
+    ARROW_ASSIGN_OR_RAISE(auto lister, ImageLister::Open(options.input, options.list));
+    const bool count = NeedsImageCount(options);
     arrow::StringBuilder paths, labels;
     arrow::TimestampBuilder times(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
                                   arrow::default_memory_pool());
@@ -101,12 +105,12 @@ nb::tuple ListImages(const std::string& root, const std::string& glob, bool foll
     while (true) {
       ARROW_ASSIGN_OR_RAISE(auto file, lister->Next());
       if (!file) break;
-      if (ShardFormatOf(*file, list.format) != InputFormat::kFiles) {
-        // Not yet split by shard on Spark: refused rather than read as an image.
-        return Status::NotImplemented(
-            "input ", PathText(file->path),
-            " is a shard (.tar, .parquet): the Spark job reads loose image files only so far; "
-            "featurize shards with 'imgfeat run' (docs/FORMAT.md, 'Shards')");
+      const InputFormat format = ShardFormatOf(*file, options.list.format);
+      if (format == InputFormat::kFiles || !count) {
+        ++n_images;
+      } else {
+        ARROW_ASSIGN_OR_RAISE(int64_t samples, CountShardSamples(*file, format, options.shards));
+        n_images += samples;
       }
       ARROW_RETURN_NOT_OK(paths.Append(file->path));
       ARROW_RETURN_NOT_OK(labels.Append(labeler.LabelFor(file->path)));
@@ -126,8 +130,120 @@ nb::tuple ListImages(const std::string& root, const std::string& glob, bool foll
     return Status::OK();
   }();
   ThrowIfError(status);
-  return nb::make_tuple(ExportBatch(batch), skipped);
+  return nb::make_tuple(ExportBatch(batch), skipped, n_images);
 }
+
+// A shard's samples for a Spark worker, in batches of path, label,
+// modification_time, length, content (null where the sample failed) and
+// error: the same samples, labels and errors a run gives.
+class ShardSamples {
+ public:
+  ShardSamples(const std::string& path, int64_t length, int64_t modification_time_us,
+               nb::dict kwargs, std::unordered_set<std::string> skip) : skip_(std::move(skip)) {
+    options_ = OptionsFrom(".", ".", kwargs, kShellSpark);
+    options_.shards.max_sample_bytes = options_.max_file_bytes;
+    labeler_ = ValueOrThrow(Labeler::Make(options_.label_regex));
+    shard_ = ImageFile{path, modification_time_us, length};
+    auto reader = ShardReader::Open(shard_, ShardFormatOf(shard_, options_.list.format),
+                                    options_.shards);
+    if (reader.ok()) {
+      reader_ = std::move(*reader);
+    } else {
+      open_error_ = reader.status();
+    }
+  }
+
+  // Up to `max_rows` samples, or None at the end of the shard.
+  std::optional<nb::tuple> NextBatch(int64_t max_rows) {
+    std::shared_ptr<arrow::RecordBatch> batch;
+    {
+      nb::gil_scoped_release release;
+      batch = ValueOrThrow(Collect(max_rows));
+    }
+    if (!batch) return std::nullopt;
+    return ExportBatch(batch);
+  }
+
+  // Which of `paths` (the driver's listing) are shards under `kwargs`.
+  static std::vector<bool> AreShards(const std::vector<std::string>& paths, nb::dict kwargs) {
+    RunOptions options = OptionsFrom(".", ".", kwargs, kShellSpark);
+    std::vector<bool> out;
+    out.reserve(paths.size());
+    for (const auto& path : paths) {
+      out.push_back(ShardFormatOf(ImageFile{path, 0, 0}, options.list.format) !=
+                    InputFormat::kFiles);
+    }
+    return out;
+  }
+
+ private:
+  Result<std::shared_ptr<arrow::RecordBatch>> Collect(int64_t max_rows) {
+    arrow::StringBuilder paths, labels, errors;
+    arrow::TimestampBuilder times(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
+                                  arrow::default_memory_pool());
+    arrow::Int64Builder lengths;
+    arrow::BinaryBuilder content;
+    int64_t rows = 0;
+    auto add = [&](const std::string& path, const std::string& label,
+                   const std::shared_ptr<arrow::Buffer>& image, const Status& error) -> Status {
+      ARROW_RETURN_NOT_OK(paths.Append(path));
+      ARROW_RETURN_NOT_OK(labels.Append(label));
+      ARROW_RETURN_NOT_OK(times.Append(shard_.modification_time_us));
+      if (image) {
+        ARROW_RETURN_NOT_OK(lengths.Append(image->size()));
+        ARROW_RETURN_NOT_OK(content.Append(image->data(), image->size()));
+      } else {
+        ARROW_RETURN_NOT_OK(lengths.AppendNull());
+        ARROW_RETURN_NOT_OK(content.AppendNull());
+      }
+      ARROW_RETURN_NOT_OK(error.ok() ? errors.AppendNull() : errors.Append(error.message()));
+      ++rows;
+      return Status::OK();
+    };
+    if (!open_error_.ok()) {
+      ARROW_RETURN_NOT_OK(add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, open_error_));
+      open_error_ = Status::OK();
+      done_ = true;
+    }
+    while (!done_ && rows < max_rows) {
+      auto next = reader_->Next();
+      if (!next.ok() || !next->has_value()) {
+        done_ = true;
+        if (!next.ok()) {
+          ARROW_RETURN_NOT_OK(
+              add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, next.status()));
+        }
+        break;
+      }
+      const ShardSample& sample = **next;
+      if (skip_.count(sample.path)) continue;
+      ARROW_RETURN_NOT_OK(add(sample.path,
+                              SampleLabel(labeler_, options_.shards, shard_.path, sample),
+                              sample.image, sample.error));
+    }
+    if (rows == 0) return nullptr;
+    std::vector<std::shared_ptr<arrow::Array>> columns(6);
+    ARROW_RETURN_NOT_OK(paths.Finish(&columns[0]));
+    ARROW_RETURN_NOT_OK(labels.Finish(&columns[1]));
+    ARROW_RETURN_NOT_OK(times.Finish(&columns[2]));
+    ARROW_RETURN_NOT_OK(lengths.Finish(&columns[3]));
+    ARROW_RETURN_NOT_OK(content.Finish(&columns[4]));
+    ARROW_RETURN_NOT_OK(errors.Finish(&columns[5]));
+    const auto& schema = dataset::FeatureSchema();
+    auto fields = std::vector<std::shared_ptr<arrow::Field>>{
+        schema->field(0), schema->field(1), schema->field(2), schema->field(3),
+        arrow::field("content", arrow::binary()), arrow::field("error", arrow::utf8())};
+    return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
+  }
+
+  RunOptions options_;
+  Labeler labeler_;
+  ImageFile shard_;
+  std::unique_ptr<ShardReader> reader_;
+  Status open_error_;
+  std::unordered_set<std::string> skip_;
+  bool done_ = false;
+};
 
 // The labels of `paths`, as a run gives them.
 std::vector<std::string> LabelsOf(const std::vector<std::string>& paths,
@@ -161,8 +277,14 @@ void BindSpark(nb::module_& m) {
         nb::arg("anonymous"), nb::arg("attempts"));
   m.def("plan", &Plan, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("n_images"));
-  m.def("list_images", &ListImages, nb::arg("root"), nb::arg("glob"), nb::arg("follow_symlinks"),
-        nb::arg("label_regex"));
+  m.def("list_images", &ListImages, nb::arg("input"), nb::arg("output"), nb::arg("options"));
+  nb::class_<ShardSamples>(m, "_ShardSamples")
+      .def(nb::init<const std::string&, int64_t, int64_t, nb::dict,
+                    std::unordered_set<std::string>>(),
+           nb::arg("path"), nb::arg("length"), nb::arg("modification_time_us"),
+           nb::arg("options"), nb::arg("skip"))
+      .def("next_batch", &ShardSamples::NextBatch, nb::arg("max_rows"))
+      .def_static("are_shards", &ShardSamples::AreShards, nb::arg("paths"), nb::arg("options"));
   m.def("labels_of", &LabelsOf, nb::arg("paths"), nb::arg("label_regex"));
 
   nb::class_<DatasetWriter>(m, "_OutputWriter")

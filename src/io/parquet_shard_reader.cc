@@ -123,6 +123,12 @@ class ParquetShardReader final : public ShardReader {
     return Status::OK();
   }
 
+  // The samples reading gives when no row group is damaged.
+  int64_t planned_rows() const {
+    if (!pending_.ok()) return 1;
+    return reader_ ? reader_->parquet_reader()->metadata()->num_rows() : 0;
+  }
+
   Result<std::optional<ShardSample>> Next() override {
     while (true) {
       if (!pending_.ok()) {
@@ -236,19 +242,15 @@ Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
   return std::unique_ptr<ShardReader>(std::move(reader));
 }
 
-Result<int64_t> CountParquetSamples(const ImageFile& shard) {
-  auto file = OpenListedFile(shard);
-  if (!file.ok()) return 1;
-  if (shard.path.find("://") != std::string::npos) {
-    // The footer in one GET of the file's last 64 KiB, however it is read.
-    *file = std::make_shared<PartCachedFile>(std::move(*file), shard.length, 64 * 1024);
-  }
-  try {
-    auto reader = parquet::ParquetFileReader::Open(*file);
-    return std::max<int64_t>(reader->metadata()->num_rows(), 0);
-  } catch (const std::exception&) {
-    return 1;  // not Parquet: one error row
-  }
+Result<int64_t> CountParquetSamples(const ImageFile& shard, const ShardOptions& options) {
+  // What reading it gives: its rows, or the one error row of a file that is
+  // not Parquet or has no image column (the footer only: on S3 one GET of
+  // its last 64 KiB).
+  ShardOptions footer = options;
+  footer.part_bytes = 64 * 1024;
+  ParquetShardReader reader(shard, footer);
+  ARROW_RETURN_NOT_OK(reader.Start());
+  return reader.planned_rows();
 }
 
 }  // namespace imgfeat

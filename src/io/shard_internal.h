@@ -18,7 +18,7 @@ Result<std::unique_ptr<ShardReader>> OpenWebDatasetShard(const ImageFile& shard,
 Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
                                                       const ShardOptions& options);
 Result<int64_t> CountWebDatasetSamples(const ImageFile& shard, const ShardOptions& options);
-Result<int64_t> CountParquetSamples(const ImageFile& shard);
+Result<int64_t> CountParquetSamples(const ImageFile& shard, const ShardOptions& options);
 
 // "SHARD: reason", the one line an error row carries for a whole shard.
 Status ShardError(const Status& status);

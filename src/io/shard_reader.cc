@@ -28,6 +28,13 @@ std::string SamplePath(std::string_view shard, std::string_view key) {
   return path;
 }
 
+std::string SampleLabel(const Labeler& labeler, const ShardOptions& options,
+                        std::string_view shard, const ShardSample& sample) {
+  if (sample.label) return *sample.label;
+  if (!options.label_field.empty()) return std::string();
+  return labeler.LabelForSample(shard, sample.path);
+}
+
 InputFormat ShardFormatOf(const ImageFile& file, InputFormat format) {
   if (format != InputFormat::kAuto) return format;
   if (HasExtension(file.path, ".tar")) return InputFormat::kWebDataset;
@@ -53,7 +60,7 @@ Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
     case InputFormat::kWebDataset:
       return CountWebDatasetSamples(shard, options);
     case InputFormat::kParquet:
-      return CountParquetSamples(shard);
+      return CountParquetSamples(shard, options);
     default:
       return 1;
   }

@@ -123,8 +123,7 @@ Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
     const uint8_t* h = block->data();
     if (AllZero(h, kBlock)) {
       done_ = true;
-      if (!any_header_) return Fail(Status::Invalid("not a tar file: it starts with a zero block"));
-      return std::optional<TarMember>();
+      return std::optional<TarMember>();  // the end, or an empty archive
     }
     if (!ChecksumOk(h)) {
       if (!any_header_) {

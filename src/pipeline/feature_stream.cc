@@ -81,6 +81,7 @@ class ListingInputs {
       ++listed_;
       if (Skip(sample.path)) continue;
       LoopInput input;
+      input.label = SampleLabel(*config_.labeler, config_.shards, shard_file_.path, sample);
       input.file.path = std::move(sample.path);
       input.file.modification_time_us = shard_file_.modification_time_us;
       input.in_memory = true;
@@ -90,13 +91,6 @@ class ListingInputs {
         input.bytes = std::span<const uint8_t>(sample.image->data(),
                                                static_cast<size_t>(sample.image->size()));
         input.owner = std::move(sample.image);
-      }
-      if (sample.label) {
-        input.label = std::move(sample.label);
-      } else if (!config_.shards.label_field.empty()) {
-        input.label = std::string();  // the sample lacks the field: no label
-      } else {
-        input.label = config_.labeler->LabelForSample(shard_file_.path, input.file.path);
       }
       return input;
     }

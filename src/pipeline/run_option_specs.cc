@@ -127,19 +127,19 @@ std::vector<RunOptionSpec> MakeSpecs() {
                             "file as one kind (docs/FORMAT.md, 'Shards')",
                             [](O* o, const std::string& v) { o->list.format = *ParseInputFormat(v); },
                             [](const O& o) { return std::string(InputFormatName(o.list.format)); }),
-                 kShellCli | kShellPython));
+                 kShellsOfARun));
   add(WithShells(TextSpec("image-column", "Input", "NAME",
                           "the Parquet column of the images (binary, or a struct with 'bytes'); "
                           "none: 'image', else the one of jpg, jpeg, png, webp",
                           nullptr),
-                 kShellCli | kShellPython));
+                 kShellsOfARun));
   specs.back().set = [](O* o, const V& v) { o->shards.image_column = std::get<std::string>(v); };
   specs.back().get = [](const O& o) -> V { return o.shards.image_column; };
   add(WithShells(TextSpec("label-field", "Input", "FIELD",
                           "take a shard sample's label from it: a Parquet column, a tar sample's "
                           "member by extension (cls, txt) or json.NAME (a field of its .json)",
                           nullptr),
-                 kShellCli | kShellPython));
+                 kShellsOfARun));
   specs.back().set = [](O* o, const V& v) { o->shards.label_field = std::get<std::string>(v); };
   specs.back().get = [](const O& o) -> V { return o.shards.label_field; };
   add(SwitchSpec("follow-symlinks", "Input",
