@@ -42,13 +42,17 @@ def stop(proc):
 
 
 @contextlib.contextmanager
-def moto_server(auth=False):
+def moto_server(auth=False, auth_after=None):
     """Yields the endpoint URL of a fresh moto server. With auth, requests are
-    checked against moto's (empty) IAM: every access key is unknown."""
+    checked against moto's (empty) IAM: every access key is unknown. With
+    auth_after=N, the first N requests are not checked (to create IAM users
+    and keys); after them every request's key and SigV4 signature are."""
     port = free_port()
     env = dict(os.environ, **CREDENTIALS)
     if auth:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
+    if auth_after is not None:
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(auth_after)
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
                              str(port)], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

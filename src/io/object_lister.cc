@@ -1,17 +1,21 @@
 // A streamed, paginated listing of an S3 prefix (see io/object_lister.h).
 //
-// Arrow's file info generator yields the ListObjectsV2 pages as they arrive,
-// so the first images are featurized while the rest of a large prefix is still
-// being listed. Keys come in S3's order (UTF-8 byte order of the whole key).
+// One ListObjectsV2 page (1,000 keys) is held, and the next one requested
+// while it is consumed, so the first images are featurized while the rest of
+// a large prefix is still to be listed, and memory does not grow with the
+// prefix however slow the consumer (io/s3_list_pages.h). Keys come in S3's
+// order (UTF-8 byte order of the whole key).
 #include "io/object_lister.h"
 
 #include <arrow/filesystem/filesystem.h>
-#include <arrow/util/async_generator.h>
 
 #include <chrono>
 #include <deque>
+#include <future>
 
 #include "io/path_util.h"
+#include "io/s3_list_pages.h"
+#include "io/storage_internal.h"
 
 namespace imgfeat {
 namespace {
@@ -29,7 +33,12 @@ ImageFile MakeFile(const std::string& uri, const arrow::fs::FileInfo& info) {
 class S3ImageLister final : public ImageLister {
  public:
   S3ImageLister(StoragePath root, ListOptions options)
-      : root_(std::move(root)), options_(std::move(options)) {}
+      : root_(std::move(root)),
+        bucket_(root_.path.substr(0, root_.path.find('/'))),
+        options_(std::move(options)) {}
+  ~S3ImageLister() override {
+    if (next_.valid()) next_.wait();  // the request in flight uses pages_
+  }
 
   Status Start() {
     auto info = root_.fs->GetFileInfo(root_.path);
@@ -49,10 +58,8 @@ class S3ImageLister final : public ImageLister {
       }
       return Status::IOError("input '", root_.uri, "': no such object or prefix");
     }
-    arrow::fs::FileSelector selector;
-    selector.base_dir = root_.path;
-    selector.recursive = true;
-    pages_ = root_.fs->GetFileInfoGenerator(selector);
+    ARROW_ASSIGN_OR_RAISE(pages_, S3PageLister::Make(root_, StorageMaxAttempts()));
+    RequestPage();
     return Status::OK();
   }
 
@@ -64,36 +71,43 @@ class S3ImageLister final : public ImageLister {
     }
     while (true) {
       while (!page_.empty()) {
-        arrow::fs::FileInfo info = std::move(page_.front());
+        S3Object object = std::move(page_.front());
         page_.pop_front();
-        if (info.type() != arrow::fs::FileType::File || !ListedName(options_, info.base_name())) {
+        // Folder markers ("a/") and names the options leave out are passed over.
+        if (object.key.empty() || object.key.back() == '/' ||
+            !ListedName(options_, BaseName(object.key))) {
           continue;
         }
-        return std::optional<ImageFile>(MakeFile("s3://" + info.path(), info));
+        ImageFile f;
+        f.path = "s3://" + bucket_ + "/" + object.key;
+        f.length = object.size;
+        f.modification_time_us = object.modification_time_us;
+        return std::optional<ImageFile>(std::move(f));
       }
-      if (!pages_ || done_) return std::optional<ImageFile>();
-      auto page = pages_().result();
-      if (!page.ok()) {
-        done_ = true;
-        return Status::IOError("listing '", root_.uri, "': ", page.status().message());
-      }
-      if (arrow::IsIterationEnd(*page)) {
-        done_ = true;
-        continue;
-      }
-      page_.assign(std::make_move_iterator(page->begin()), std::make_move_iterator(page->end()));
+      if (!next_.valid()) return std::optional<ImageFile>();
+      Result<S3Page> page = next_.get();
+      if (!page.ok()) return Status::IOError("listing '", root_.uri, "': ", page.status().message());
+      const bool last = page->next_token.empty();
+      page_.assign(std::make_move_iterator(page->objects.begin()),
+                   std::make_move_iterator(page->objects.end()));
+      if (!last) RequestPage();  // the next page while this one is consumed
     }
   }
 
   std::vector<std::pair<std::string, std::string>> Skipped() const override { return {}; }
 
  private:
+  void RequestPage() {
+    next_ = std::async(std::launch::async, [lister = pages_.get()] { return lister->NextPage(); });
+  }
+
   StoragePath root_;
+  std::string bucket_;
   ListOptions options_;
   std::optional<ImageFile> single_file_;
-  arrow::fs::FileInfoGenerator pages_;
-  std::deque<arrow::fs::FileInfo> page_;
-  bool done_ = false;
+  std::unique_ptr<S3PageLister> pages_;
+  std::future<Result<S3Page>> next_;  // at most one page requested ahead
+  std::deque<S3Object> page_;
 };
 
 }  // namespace

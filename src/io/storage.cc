@@ -164,6 +164,12 @@ Status ConfigureStorage(const StorageOptions& options) {
   return Status::OK();
 }
 
+int StorageMaxAttempts() {
+  StorageState& state = State();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  return state.options.s3_max_attempts;
+}
+
 Result<StoragePath> ResolveStorage(const std::string& path_or_uri) {
   StoragePath out;
   if (!IsS3Uri(path_or_uri)) {

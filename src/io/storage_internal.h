@@ -19,3 +19,8 @@ Result<Endpoint> ParseEndpoint(const std::string& url);
 Result<std::string> S3PathOf(const std::string& uri);
 
 }  // namespace imgfeat::io
+
+namespace imgfeat {
+// Attempts per S3 request, as configured (StorageOptions::s3_max_attempts).
+int StorageMaxAttempts();
+}  // namespace imgfeat
