@@ -2,9 +2,8 @@
 // Parquet file with image bytes (the first byte picks which, and how it is
 // read). Every sample is taken to the end and its bytes touched; the count of
 // the samples is taken too.
-#include <unistd.h>
-
 #include <arrow/buffer.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>

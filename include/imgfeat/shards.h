@@ -48,7 +48,7 @@ InputFormat ShardFormatOf(const ImageFile& file, InputFormat format);
 
 // One sample of a shard: its image bytes, or why there is none.
 struct ShardSample {
-  std::string path;  // SHARD#KEY (SHARD as listed: a local path or s3:// URI)
+  std::string path;                      // SHARD#KEY (SHARD as listed: a local path or s3:// URI)
   std::shared_ptr<arrow::Buffer> image;  // null when `error` is set
   // From ShardOptions::label_field; nullopt when not asked or absent.
   std::optional<std::string> label;
@@ -77,8 +77,8 @@ Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
 
 // The label of a sample of `shard`: its --label-field value (empty where the
 // sample lacks the field), else what `labeler` gives (Labeler::LabelForSample).
-std::string SampleLabel(const Labeler& labeler, const ShardOptions& options,
-                        std::string_view shard, const ShardSample& sample);
+std::string SampleLabel(const Labeler& labeler, const ShardOptions& options, std::string_view shard,
+                        const ShardSample& sample);
 
 // The path of a sample: SHARD#KEY.
 std::string SamplePath(std::string_view shard, std::string_view key);

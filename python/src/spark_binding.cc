@@ -139,13 +139,14 @@ nb::tuple ListImages(const std::string& input, const std::string& output, nb::di
 class ShardSamples {
  public:
   ShardSamples(const std::string& path, int64_t length, int64_t modification_time_us,
-               nb::dict kwargs, std::unordered_set<std::string> skip) : skip_(std::move(skip)) {
+               nb::dict kwargs, std::unordered_set<std::string> skip)
+      : skip_(std::move(skip)) {
     options_ = OptionsFrom(".", ".", kwargs, kShellSpark);
     options_.shards.max_sample_bytes = options_.max_file_bytes;
     labeler_ = ValueOrThrow(Labeler::Make(options_.label_regex));
     shard_ = ImageFile{path, modification_time_us, length};
-    auto reader = ShardReader::Open(shard_, ShardFormatOf(shard_, options_.list.format),
-                                    options_.shards);
+    auto reader =
+        ShardReader::Open(shard_, ShardFormatOf(shard_, options_.list.format), options_.shards);
     if (reader.ok()) {
       reader_ = std::move(*reader);
     } else {
@@ -230,9 +231,13 @@ class ShardSamples {
     ARROW_RETURN_NOT_OK(content.Finish(&columns[4]));
     ARROW_RETURN_NOT_OK(errors.Finish(&columns[5]));
     const auto& schema = dataset::FeatureSchema();
-    auto fields = std::vector<std::shared_ptr<arrow::Field>>{
-        schema->field(0), schema->field(1), schema->field(2), schema->field(3),
-        arrow::field("content", arrow::binary()), arrow::field("error", arrow::utf8())};
+    auto fields =
+        std::vector<std::shared_ptr<arrow::Field>>{schema->field(0),
+                                                   schema->field(1),
+                                                   schema->field(2),
+                                                   schema->field(3),
+                                                   arrow::field("content", arrow::binary()),
+                                                   arrow::field("error", arrow::utf8())};
     return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
   }
 
@@ -281,8 +286,8 @@ void BindSpark(nb::module_& m) {
   nb::class_<ShardSamples>(m, "_ShardSamples")
       .def(nb::init<const std::string&, int64_t, int64_t, nb::dict,
                     std::unordered_set<std::string>>(),
-           nb::arg("path"), nb::arg("length"), nb::arg("modification_time_us"),
-           nb::arg("options"), nb::arg("skip"))
+           nb::arg("path"), nb::arg("length"), nb::arg("modification_time_us"), nb::arg("options"),
+           nb::arg("skip"))
       .def("next_batch", &ShardSamples::NextBatch, nb::arg("max_rows"))
       .def_static("are_shards", &ShardSamples::AreShards, nb::arg("paths"), nb::arg("options"));
   m.def("labels_of", &LabelsOf, nb::arg("paths"), nb::arg("label_regex"));

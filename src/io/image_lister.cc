@@ -30,17 +30,9 @@ const char* NotRegularReason(mode_t mode) {
   return "not a regular file";
 }
 
-constexpr const char* kImageExtensions[] = {".jpg", ".jpeg", ".png",  ".webp",
-                                            ".bmp", ".tif",  ".tiff", ".gif"};
-
 bool HasImageExtension(std::string_view name) {
-  for (std::string_view ext : kImageExtensions) {
-    if (name.size() > ext.size() &&
-        EqualsIgnoreAsciiCase(name.substr(name.size() - ext.size()), ext)) {
-      return true;
-    }
-  }
-  return false;
+  const size_t dot = name.rfind('.');
+  return dot != std::string_view::npos && dot > 0 && IsImageExtension(name.substr(dot + 1));
 }
 
 struct DirFrame {
@@ -154,13 +146,21 @@ class FsImageLister final : public ImageLister {
 
 }  // namespace
 
+bool IsImageExtension(std::string_view extension) {
+  for (std::string_view e : {"jpg", "jpeg", "png", "webp", "bmp", "tif", "tiff", "gif"}) {
+    if (EqualsIgnoreAsciiCase(extension, e)) return true;
+  }
+  return false;
+}
+
 bool HasExtension(std::string_view name, std::string_view ext) {
   return name.size() > ext.size() &&
          EqualsIgnoreAsciiCase(name.substr(name.size() - ext.size()), ext);
 }
 
 bool ListedName(const ListOptions& options, std::string_view name) {
-  if (!options.glob.empty()) return ::fnmatch(options.glob.c_str(), std::string(name).c_str(), 0) == 0;
+  if (!options.glob.empty())
+    return ::fnmatch(options.glob.c_str(), std::string(name).c_str(), 0) == 0;
   switch (options.format) {
     case InputFormat::kFiles:
       return HasImageExtension(name);
@@ -175,8 +175,8 @@ bool ListedName(const ListOptions& options, std::string_view name) {
 }
 
 Result<InputFormat> ParseInputFormat(std::string_view name) {
-  for (InputFormat f : {InputFormat::kAuto, InputFormat::kFiles, InputFormat::kWebDataset,
-                        InputFormat::kParquet}) {
+  for (InputFormat f :
+       {InputFormat::kAuto, InputFormat::kFiles, InputFormat::kWebDataset, InputFormat::kParquet}) {
     if (name == InputFormatName(f)) return f;
   }
   return Status::Invalid("--input-format '", name,

@@ -86,7 +86,8 @@ class S3ImageLister final : public ImageLister {
       }
       if (!next_.valid()) return std::optional<ImageFile>();
       Result<S3Page> page = next_.get();
-      if (!page.ok()) return Status::IOError("listing '", root_.uri, "': ", page.status().message());
+      if (!page.ok())
+        return Status::IOError("listing '", root_.uri, "': ", page.status().message());
       const bool last = page->next_token.empty();
       page_.assign(std::make_move_iterator(page->objects.begin()),
                    std::make_move_iterator(page->objects.end()));

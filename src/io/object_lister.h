@@ -12,6 +12,9 @@ namespace imgfeat {
 
 // Whether a file named `name` (no folder) is listed under `options`.
 bool ListedName(const ListOptions& options, std::string_view name);
+// Whether `extension` (no dot: "JPG") is one of the image extensions listed
+// by default (jpg jpeg png webp bmp tif tiff gif), case-insensitively.
+bool IsImageExtension(std::string_view extension);
 // Whether `name` ends with `ext` (".tar"), case-insensitively.
 bool HasExtension(std::string_view name, std::string_view ext);
 

@@ -91,8 +91,8 @@ class ParquetShardReader final : public ShardReader {
     if (!file.ok()) return Stop(file.status());
     if (shard_.path.find("://") != std::string::npos) {
       // On an object store every read is a GET: read in whole parts instead.
-      *file = std::make_shared<PartCachedFile>(std::move(*file), shard_.length,
-                                               options_.part_bytes);
+      *file =
+          std::make_shared<PartCachedFile>(std::move(*file), shard_.length, options_.part_bytes);
     }
     parquet::ArrowReaderProperties arrow_props;
     // One coalesced read per row group (one GET on S3) instead of one per page.
@@ -152,8 +152,8 @@ class ParquetShardReader final : public ShardReader {
       }
       if (!read.ok()) {
         // The rows of a damaged row group are lost; those of the others are kept.
-        pending_ = Status::IOError("row group ", group, " (rows from ", first_row_, "): ",
-                                   read.message());
+        pending_ =
+            Status::IOError("row group ", group, " (rows from ", first_row_, "): ", read.message());
         first_row_ += reader_->parquet_reader()->metadata()->RowGroup(group)->num_rows();
         continue;
       }
@@ -209,9 +209,9 @@ class ParquetShardReader final : public ShardReader {
       values = a.value_data();
     }
     if (length > options_.max_sample_bytes) {
-      sample.error = Status::Invalid("row ", index, ": the image is ", length,
-                                     " bytes, above the limit of ", options_.max_sample_bytes,
-                                     " (--max-file-bytes)");
+      sample.error =
+          Status::Invalid("row ", index, ": the image is ", length, " bytes, above the limit of ",
+                          options_.max_sample_bytes, " (--max-file-bytes)");
       return sample;
     }
     sample.image = arrow::SliceBuffer(values, offset, length);

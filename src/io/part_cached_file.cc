@@ -51,8 +51,8 @@ arrow::Result<std::shared_ptr<arrow::Buffer>> PartCachedFile::Part(int64_t index
   ARROW_ASSIGN_OR_RAISE(auto data, file_->ReadAt(offset, n));
   ++parts_read_;
   if (data->size() != n) {
-    return arrow::Status::IOError("the object has ", offset + data->size(),
-                                  " bytes, not the ", size_, " listed");
+    return arrow::Status::IOError("the object has ", offset + data->size(), " bytes, not the ",
+                                  size_, " listed");
   }
   if (index == last_index) {
     last_ = data;

@@ -30,8 +30,7 @@ void PartSource::Schedule() {
 
 Result<std::shared_ptr<arrow::Buffer>> PartSource::CurrentPart() {
   if (position_ >= size_) return nullptr;
-  if (current_ && position_ >= current_offset_ &&
-      position_ < current_offset_ + current_->size()) {
+  if (current_ && position_ >= current_offset_ && position_ < current_offset_ + current_->size()) {
     return current_;
   }
   current_.reset();
@@ -69,7 +68,8 @@ Result<std::shared_ptr<arrow::Buffer>> PartSource::Read(int64_t n) {
     position_ += n;
     return arrow::SliceBuffer(part, at, n);
   }
-  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::ResizableBuffer> out, arrow::AllocateResizableBuffer(n));
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::ResizableBuffer> out,
+                        arrow::AllocateResizableBuffer(n));
   int64_t got = 0;
   while (got < n) {
     ARROW_ASSIGN_OR_RAISE(part, CurrentPart());

@@ -90,12 +90,18 @@ std::string XmlUnescape(std::string_view text) {
       continue;
     }
     std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out.push_back('&');
-    else if (entity == "lt") out.push_back('<');
-    else if (entity == "gt") out.push_back('>');
-    else if (entity == "quot") out.push_back('"');
-    else if (entity == "apos") out.push_back('\'');
-    else out.append(text.substr(i, semi - i + 1));
+    if (entity == "amp")
+      out.push_back('&');
+    else if (entity == "lt")
+      out.push_back('<');
+    else if (entity == "gt")
+      out.push_back('>');
+    else if (entity == "quot")
+      out.push_back('"');
+    else if (entity == "apos")
+      out.push_back('\'');
+    else
+      out.append(text.substr(i, semi - i + 1));
     i = semi;
   }
   return out;
@@ -221,10 +227,9 @@ class CurlPageLister final : public S3PageLister {
     std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_list(nullptr, curl_slist_free_all);
     const std::string access_key = fs_->options().GetAccessKey();
     if (!access_key.empty()) {
-      for (const auto& [name, value] :
-           SigV4Headers("GET", host_, path, query, region_, access_key,
-                        fs_->options().GetSecretKey(), fs_->options().GetSessionToken(),
-                        AmzDateNow())) {
+      for (const auto& [name, value] : SigV4Headers(
+               "GET", host_, path, query, region_, access_key, fs_->options().GetSecretKey(),
+               fs_->options().GetSessionToken(), AmzDateNow())) {
         headers = curl_slist_append(headers, (name + ": " + value).c_str());
       }
       header_list.reset(headers);
@@ -239,8 +244,7 @@ class CurlPageLister final : public S3PageLister {
     curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 120L);
     const CURLcode rc = curl_easy_perform(curl.get());
     if (rc != CURLE_OK) {
-      return Status::IOError("listing s3://", bucket_, "/", prefix_, ": ",
-                             curl_easy_strerror(rc));
+      return Status::IOError("listing s3://", bucket_, "/", prefix_, ": ", curl_easy_strerror(rc));
     }
     curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, code);
     return Status::OK();
@@ -283,9 +287,8 @@ std::string AwsUriEncode(std::string_view text, bool encode_slash) {
 
 std::vector<std::pair<std::string, std::string>> SigV4Headers(
     const std::string& method, const std::string& host, const std::string& path,
-    const std::string& canonical_query, const std::string& region,
-    const std::string& access_key, const std::string& secret_key,
-    const std::string& session_token, const std::string& amz_date) {
+    const std::string& canonical_query, const std::string& region, const std::string& access_key,
+    const std::string& secret_key, const std::string& session_token, const std::string& amz_date) {
   const std::string day = amz_date.substr(0, 8);
   std::string canonical_headers = "host:" + host + "\n";
   canonical_headers += "x-amz-content-sha256:";
@@ -332,8 +335,10 @@ Result<S3Page> ParseListObjectsV2(const std::string& xml) {
     if (!Element(entry, "Key", &key)) return Status::IOError("listing: an entry without a key");
     S3Object object;
     object.key = UrlDecode(XmlUnescape(key));
-    if (Element(entry, "Size", &size)) object.size = std::strtoll(std::string(size).c_str(), nullptr, 10);
-    if (Element(entry, "LastModified", &modified)) object.modification_time_us = ParseIsoTime(modified);
+    if (Element(entry, "Size", &size))
+      object.size = std::strtoll(std::string(size).c_str(), nullptr, 10);
+    if (Element(entry, "LastModified", &modified))
+      object.modification_time_us = ParseIsoTime(modified);
     page.objects.push_back(std::move(object));
     rest.remove_prefix(b);
   }
@@ -355,9 +360,8 @@ Result<std::unique_ptr<S3PageLister>> S3PageLister::Make(const StoragePath& root
   std::string bucket = root.path.substr(0, slash);
   std::string prefix = slash == std::string::npos ? "" : root.path.substr(slash + 1);
   if (!prefix.empty() && prefix.back() != '/') prefix += '/';
-  return std::unique_ptr<S3PageLister>(
-      std::make_unique<CurlPageLister>(std::move(fs), std::move(bucket), std::move(prefix),
-                                       max_attempts));
+  return std::unique_ptr<S3PageLister>(std::make_unique<CurlPageLister>(
+      std::move(fs), std::move(bucket), std::move(prefix), max_attempts));
 }
 
 }  // namespace imgfeat

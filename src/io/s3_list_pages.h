@@ -35,9 +35,8 @@ struct S3Page {
 // sorted, names and values URI-encoded). `amz_date`: "YYYYMMDDTHHMMSSZ".
 std::vector<std::pair<std::string, std::string>> SigV4Headers(
     const std::string& method, const std::string& host, const std::string& path,
-    const std::string& canonical_query, const std::string& region,
-    const std::string& access_key, const std::string& secret_key,
-    const std::string& session_token, const std::string& amz_date);
+    const std::string& canonical_query, const std::string& region, const std::string& access_key,
+    const std::string& secret_key, const std::string& session_token, const std::string& amz_date);
 
 // RFC 3986 encoding as SigV4 wants it: unreserved bytes kept, others %XX;
 // '/' kept unless `encode_slash`.

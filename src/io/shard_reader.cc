@@ -28,8 +28,8 @@ std::string SamplePath(std::string_view shard, std::string_view key) {
   return path;
 }
 
-std::string SampleLabel(const Labeler& labeler, const ShardOptions& options,
-                        std::string_view shard, const ShardSample& sample) {
+std::string SampleLabel(const Labeler& labeler, const ShardOptions& options, std::string_view shard,
+                        const ShardSample& sample) {
   if (sample.label) return *sample.label;
   if (!options.label_field.empty()) return std::string();
   return labeler.LabelForSample(shard, sample.path);

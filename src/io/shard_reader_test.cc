@@ -251,8 +251,8 @@ std::shared_ptr<arrow::Table> ImageTable(bool hf, bool with_key) {
 ImageFile WriteParquet(const fs::path& path, const arrow::Table& table, int64_t rows_per_group) {
   auto out = arrow::io::FileOutputStream::Open(path.string());
   EXPECT_TRUE(out.ok());
-  EXPECT_TRUE(parquet::arrow::WriteTable(table, arrow::default_memory_pool(), *out, rows_per_group)
-                  .ok());
+  EXPECT_TRUE(
+      parquet::arrow::WriteTable(table, arrow::default_memory_pool(), *out, rows_per_group).ok());
   EXPECT_TRUE((*out)->Close().ok());
   return ImageFile{path.string(), 0, static_cast<int64_t>(fs::file_size(path))};
 }
@@ -333,12 +333,14 @@ TEST_F(ShardReaderTest, AParquetFileInPartsCostsOneReadPerPart) {
   ASSERT_OK_AND_ASSIGN(auto whole, raw->ReadAt(0, f.length));
   for (int64_t at : {int64_t{0}, int64_t{1000}, f.length - 3000, int64_t{5}}) {
     ASSERT_OK_AND_ASSIGN(auto got, cached->ReadAt(at, 2500));
-    EXPECT_TRUE(got->Equals(*arrow::SliceBuffer(whole, at, std::min<int64_t>(2500, f.length - at))));
+    EXPECT_TRUE(
+        got->Equals(*arrow::SliceBuffer(whole, at, std::min<int64_t>(2500, f.length - at))));
   }
 }
 
 TEST(ShardFormatTest, ByNameUnlessForced) {
-  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.TAR", 0, 0}, InputFormat::kAuto), InputFormat::kWebDataset);
+  EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.TAR", 0, 0}, InputFormat::kAuto),
+            InputFormat::kWebDataset);
   EXPECT_EQ(ShardFormatOf(ImageFile{"s3://b/x.parquet", 0, 0}, InputFormat::kAuto),
             InputFormat::kParquet);
   EXPECT_EQ(ShardFormatOf(ImageFile{"/a/b.jpg", 0, 0}, InputFormat::kAuto), InputFormat::kFiles);

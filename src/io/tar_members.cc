@@ -102,7 +102,7 @@ Status TarMembers::Fail(Status status) {
 }
 
 Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
-  std::string long_name;                 // from a GNU 'L' or a pax header, for the next member
+  std::string long_name;  // from a GNU 'L' or a pax header, for the next member
   int64_t pax_size = -1;  // from a pax header, for the next member; -1: none
   while (!done_) {
     const int64_t at = source_->position();
@@ -113,12 +113,12 @@ Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
       return std::optional<TarMember>();  // an archive without its end blocks: accepted
     }
     if (block->size() < kBlock && !any_header_) {
-      return Fail(Status::Invalid("not a tar file: ", block->size(),
-                                  " bytes, less than one tar header"));
+      return Fail(
+          Status::Invalid("not a tar file: ", block->size(), " bytes, less than one tar header"));
     }
     if (block->size() < kBlock) {
-      return Fail(Status::Invalid("truncated tar: a header at byte ", at, " has ",
-                                  block->size(), " of its 512 bytes"));
+      return Fail(Status::Invalid("truncated tar: a header at byte ", at, " has ", block->size(),
+                                  " of its 512 bytes"));
     }
     const uint8_t* h = block->data();
     if (AllZero(h, kBlock)) {
@@ -131,8 +131,7 @@ Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
         return Fail(Status::Invalid("not a tar file: no valid tar header at byte 0",
                                     parquet ? " (it is Parquet: --input-format parquet)" : ""));
       }
-      return Fail(Status::Invalid("damaged tar: the header at byte ", at,
-                                  " fails its checksum"));
+      return Fail(Status::Invalid("damaged tar: the header at byte ", at, " fails its checksum"));
     }
     any_header_ = true;
     const char type = static_cast<char>(h[156]);
@@ -156,13 +155,13 @@ Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
     const int64_t data_at = source_->position();
     if (type == 'L' || type == 'x') {  // the next member's long name / pax records
       if (size > (int64_t{1} << 20)) {
-        return Fail(Status::Invalid("damaged tar: an extended header of ", size,
-                                    " bytes at byte ", at));
+        return Fail(
+            Status::Invalid("damaged tar: an extended header of ", size, " bytes at byte ", at));
       }
       ARROW_ASSIGN_OR_RAISE(auto text, source_->Read(Padded(size)));
       if (text->size() < size) {
-        return Fail(Status::Invalid("truncated tar: the extended header at byte ", at,
-                                    " is cut short"));
+        return Fail(
+            Status::Invalid("truncated tar: the extended header at byte ", at, " is cut short"));
       }
       std::string_view view(reinterpret_cast<const char*>(text->data()), static_cast<size_t>(size));
       if (type == 'L') {
@@ -177,8 +176,8 @@ Result<std::optional<TarMember>> TarMembers::Next(bool read_data) {
     if (!regular) {  // folders, links, devices, global pax headers: passed over
       ARROW_ASSIGN_OR_RAISE(int64_t skipped, source_->Skip(Padded(size)));
       if (skipped < size) {
-        return Fail(Status::Invalid("truncated tar: entry '", name, "' at byte ", at,
-                                    " is cut short"));
+        return Fail(
+            Status::Invalid("truncated tar: entry '", name, "' at byte ", at, " is cut short"));
       }
       continue;
     }

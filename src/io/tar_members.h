@@ -17,7 +17,7 @@
 namespace imgfeat {
 
 struct TarMember {
-  std::string name;  // the member's path in the archive
+  std::string name;    // the member's path in the archive
   int64_t offset = 0;  // of its data in the archive
   int64_t size = 0;
   // The member's bytes; null when it was not read (above the limit, or

@@ -1,20 +1,17 @@
 // WebDataset tar shards: consecutive members sharing a key (the member's path
 // up to the first dot of its base name) form a sample; the member whose
 // extension is an image extension is its image (see imgfeat/shards.h).
+#include <deque>
 #include <nlohmann/json.hpp>
 
-#include <deque>
-
 #include "imgfeat/path_text.h"
+#include "io/object_lister.h"
 #include "io/path_util.h"
 #include "io/shard_internal.h"
 #include "io/tar_members.h"
 
 namespace imgfeat {
 namespace {
-
-constexpr const char* kImageExtensions[] = {"jpg", "jpeg", "png", "webp",
-                                            "bmp", "tif",  "tiff", "gif"};
 
 struct KeyAndExtension {
   std::string key;
@@ -27,13 +24,6 @@ KeyAndExtension SplitMember(std::string_view name) {
   const size_t dot = name.find('.', base);
   if (dot == std::string_view::npos) return {std::string(name), ""};
   return {std::string(name.substr(0, dot)), std::string(name.substr(dot + 1))};
-}
-
-bool IsImageExtension(std::string_view ext) {
-  for (std::string_view e : kImageExtensions) {
-    if (EqualsIgnoreAsciiCase(ext, e)) return true;
-  }
-  return false;
 }
 
 std::string Trimmed(std::string_view text) {
@@ -122,9 +112,9 @@ class WebDatasetReader final : public ShardReader {
     if (IsImageExtension(split.extension) && b.image_member.empty()) {
       b.image_member = m.name;
       if (!m.data) {
-        b.error = Status::Invalid("member '", m.name, "' is ", m.size,
-                                  " bytes, above the limit of ", options_.max_sample_bytes,
-                                  " (--max-file-bytes)");
+        b.error =
+            Status::Invalid("member '", m.name, "' is ", m.size, " bytes, above the limit of ",
+                            options_.max_sample_bytes, " (--max-file-bytes)");
       }
       b.image = std::move(m.data);
       return;

@@ -121,12 +121,13 @@ std::vector<RunOptionSpec> MakeSpecs() {
                nullptr));
   specs.back().set = [](O* o, const V& v) { o->list.glob = std::get<std::string>(v); };
   specs.back().get = [](const O& o) -> V { return o.list.glob; };
-  add(WithShells(ChoiceSpec("input-format", "Input", {"auto", "files", "webdataset", "parquet"},
-                            "auto: .tar files are WebDataset shards, .parquet files Parquet "
-                            "shards with an image column, others images; or read every listed "
-                            "file as one kind (docs/FORMAT.md, 'Shards')",
-                            [](O* o, const std::string& v) { o->list.format = *ParseInputFormat(v); },
-                            [](const O& o) { return std::string(InputFormatName(o.list.format)); }),
+  add(WithShells(ChoiceSpec(
+                     "input-format", "Input", {"auto", "files", "webdataset", "parquet"},
+                     "auto: .tar files are WebDataset shards, .parquet files Parquet "
+                     "shards with an image column, others images; or read every listed "
+                     "file as one kind (docs/FORMAT.md, 'Shards')",
+                     [](O* o, const std::string& v) { o->list.format = *ParseInputFormat(v); },
+                     [](const O& o) { return std::string(InputFormatName(o.list.format)); }),
                  kShellsOfARun));
   add(WithShells(TextSpec("image-column", "Input", "NAME",
                           "the Parquet column of the images (binary, or a struct with 'bytes'); "
