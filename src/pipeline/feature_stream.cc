@@ -12,7 +12,9 @@ using Clock = std::chrono::steady_clock;
 // A listing as the loop's inputs: loose files as they are, shards opened and
 // their samples given one by one (bytes in memory, labelled), the paths to
 // skip left out, and a failing listing ended there (its error kept for the
-// end of the stream).
+// end of the stream). While a shard is read, the next listed file is opened
+// if it is a shard, so that its first reads are under way when it is reached
+// (two shards in flight: one slow GET does not stall the decoders).
 class ListingInputs {
  public:
   ListingInputs(ImageLister* lister, const StreamConfig& config)
@@ -25,30 +27,25 @@ class ListingInputs {
         if (sample) return sample;
         continue;
       }
-      auto next = lister_->Next();
-      if (!next.ok()) {
-        status_ = next.status();
-        return std::nullopt;
-      }
-      if (!next->has_value()) return std::nullopt;
-      const InputFormat format = ShardFormatOf(**next, config_.format);
-      if (format != InputFormat::kFiles) {
-        shard_file_ = std::move(**next);
-        auto reader = ShardReader::Open(shard_file_, format, config_.shards);
-        if (reader.ok()) {
-          shard_ = std::move(*reader);
+      std::optional<Listed> listed = NextListed();
+      if (!listed) return std::nullopt;
+      if (listed->format != InputFormat::kFiles) {
+        shard_file_ = std::move(listed->file);
+        if (listed->reader.ok()) {
+          shard_ = std::move(*listed->reader);
+          ahead_ = NextListed();
           continue;
         }
         ++listed_;
         LoopInput failed;
         failed.file = shard_file_;
-        failed.refused = reader.status();
+        failed.refused = listed->reader.status();
         return failed;
       }
       ++listed_;
-      if (Skip((*next)->path)) continue;
+      if (Skip(listed->file.path)) continue;
       LoopInput input;
-      input.file = std::move(**next);
+      input.file = std::move(listed->file);
       return input;
     }
   }
@@ -96,8 +93,41 @@ class ListingInputs {
     }
   }
 
+  // A listed file, and its reader when it is a shard (opened: reading began).
+  struct Listed {
+    ImageFile file;
+    InputFormat format = InputFormat::kFiles;
+    Result<std::unique_ptr<ShardReader>> reader = std::unique_ptr<ShardReader>();
+  };
+
+  // The file listed ahead, else the lister's next; nullopt at the end or on
+  // a listing error (kept in status_).
+  std::optional<Listed> NextListed() {
+    if (ahead_) {
+      std::optional<Listed> out = std::move(ahead_);
+      ahead_.reset();
+      return out;
+    }
+    if (listing_ended_) return std::nullopt;
+    auto next = lister_->Next();
+    if (!next.ok() || !next->has_value()) {
+      listing_ended_ = true;
+      if (!next.ok()) status_ = next.status();
+      return std::nullopt;
+    }
+    Listed listed;
+    listed.file = std::move(**next);
+    listed.format = ShardFormatOf(listed.file, config_.format);
+    if (listed.format != InputFormat::kFiles) {
+      listed.reader = ShardReader::Open(listed.file, listed.format, config_.shards);
+    }
+    return listed;
+  }
+
   ImageLister* lister_;
   const StreamConfig& config_;
+  std::optional<Listed> ahead_;
+  bool listing_ended_ = false;
   std::unique_ptr<ShardReader> shard_;
   ImageFile shard_file_;
   Status status_;
