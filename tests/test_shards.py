@@ -282,3 +282,28 @@ def test_shards_from_s3_equal_the_local_shards(images, tmp_path):
         np.testing.assert_array_equal(features, want[key][0], err_msg=key)
         assert label == want[key][1] == "Apples"
 
+
+
+def test_python_run_reads_shards_as_the_cli(images, tmp_path):
+    import imgfeat
+
+    root = tmp_path / "in"
+    root.mkdir()
+    data = [f.read_bytes() for f in images[:12]]
+    members = []
+    for i, d in enumerate(data):
+        members += [(f"{i:03d}.jpg", d), (f"{i:03d}.txt", images[i].parent.name.encode())]
+    tar_of(root / "x.shard", members)
+    args = dict(input_format="webdataset", glob="*.shard", label_field="txt", reduce="none",
+                pooling="avg")
+    out = tmp_path / "py"
+    imgfeat.run(str(root), str(out), progress=False, **args)
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--input-format", "webdataset", "--glob", "*.shard",
+                "--label-field", "txt", *FLAGS)
+    got, want = features_of(out), features_of(cli)
+    assert set(got) == set(want) and len(got) == 12
+    assert {label for _, label in got.values()} == {f.parent.name for f in images[:12]}
+    for path in want:
+        np.testing.assert_array_equal(got[path][0], want[path][0])
+        assert got[path][1] == want[path][1]
