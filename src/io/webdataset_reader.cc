@@ -87,7 +87,7 @@ class WebDatasetReader final : public ShardReader {
     auto member = members_.Next();
     if (!member.ok()) {
       ended_ = true;
-      Status error = member.status().WithMessage(member.status().message());
+      const Status error = member.status();
       const std::string failed_key =
           members_.failed_member().empty() ? "" : SplitMember(members_.failed_member()).key;
       if (building_ && building_->key == failed_key) {
