@@ -80,12 +80,23 @@ def upload(endpoint, inputs):
         list(pool.map(lambda j: s3.upload_file(str(j[0]), "bench", j[1]), jobs))
 
 
+KINDS = ("loose files", "tar shards", "Parquet shards")
+WHERE = ("local disk", "S3 (moto, proxy)", "S3, +50 ms per request")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--images", type=int, default=20000)
     ap.add_argument("--shards", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--only", default="",
+                    help="';'-separated 'kind/where' pairs to run (e.g. 'loose files/local "
+                         "disk;tar shards/S3 (moto, proxy)'); empty: all")
     args = ap.parse_args()
+    only = {tuple(x.strip().split("/")) for x in args.only.split(";") if x.strip()}
+    known = {(k, w) for k in KINDS for w in WHERE}
+    if only - known:
+        raise SystemExit(f"--only: unknown {sorted(only - known)}; known: {sorted(known)}")
     with tempfile.TemporaryDirectory() as tmp_name, moto_server() as endpoint:
         tmp = pathlib.Path(tmp_name)
         inputs = make_inputs(tmp, args.images, args.shards)
@@ -94,21 +105,29 @@ def main():
         prefixes = {"loose files": "s3://bench/loose", "tar shards": "s3://bench/tar",
                     "Parquet shards": "s3://bench/parquet"}
         results = {}
+
+        def wanted(kind, where):
+            return not only or (kind, where) in only
+
         with fault_proxy(endpoint, log_requests=1) as proxy, \
                 fault_proxy(endpoint, delay=0.05) as slow:
             for _ in range(args.repeats):
                 for kind, folder in inputs.items():
-                    results.setdefault((kind, "local disk"), []).append(
-                        (*run(folder, tmp / "out"), None))
-                    before = len(proxy.requests())
-                    ips, rows = run(prefixes[kind], tmp / "out", proxy.url)
-                    requests = proxy.requests()[before:]
-                    gets = sum(r.startswith("GET ") and "list-type" not in r for r in requests)
-                    lists = sum("list-type" in r for r in requests)
-                    results.setdefault((kind, "S3 (moto, proxy)"), []).append(
-                        (ips, rows, (gets, lists)))
-                    results.setdefault((kind, "S3, +50 ms per request"), []).append(
-                        (*run(prefixes[kind], tmp / "out", slow.url), None))
+                    if wanted(kind, "local disk"):
+                        results.setdefault((kind, "local disk"), []).append(
+                            (*run(folder, tmp / "out"), None))
+                    if wanted(kind, "S3 (moto, proxy)"):
+                        before = len(proxy.requests())
+                        ips, rows = run(prefixes[kind], tmp / "out", proxy.url)
+                        requests = proxy.requests()[before:]
+                        gets = sum(r.startswith("GET ") and "list-type" not in r
+                                   for r in requests)
+                        lists = sum("list-type" in r for r in requests)
+                        results.setdefault((kind, "S3 (moto, proxy)"), []).append(
+                            (ips, rows, (gets, lists)))
+                    if wanted(kind, "S3, +50 ms per request"):
+                        results.setdefault((kind, "S3, +50 ms per request"), []).append(
+                            (*run(prefixes[kind], tmp / "out", slow.url), None))
     load = os.getloadavg()
     print(f"{args.images} images ({args.shards} shards of each kind), median of "
           f"{args.repeats}; load average before the end {load[0]:.2f}")
@@ -117,9 +136,10 @@ def main():
     for (kind, where), rs in results.items():
         assert all(r[1] == args.images for r in rs), (kind, where, rs)
         ips = statistics.median(r[0] for r in rs)
+        every = ", ".join(f"{r[0]:.1f}" for r in rs)
         counts = rs[-1][2]
         get_text = (f"{1000 * counts[0] / args.images:.1f} ({counts[1]})" if counts else "")
-        print(f"| {kind} | {sizes[kind]:,} | {where} | {ips:.1f} | {get_text} |")
+        print(f"| {kind} | {sizes[kind]:,} | {where} | {ips:.1f} ({every}) | {get_text} |")
 
 
 if __name__ == "__main__":

@@ -69,6 +69,14 @@ def read_chunked(sock, buf):
         out += data
 
 
+def log(server, line):
+    """One whole line per event: print() from several threads can interleave a
+    line with its newline, and the counts read from the log would be off."""
+    with server.lock:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+
 class Relay(socketserver.BaseRequestHandler):
     def handle(self):
         cfg = self.server.cfg
@@ -92,23 +100,23 @@ class Relay(socketserver.BaseRequestHandler):
                 self.server.requests += 1
             request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
             if cfg.log_requests:  # one line per request, for counting GETs
-                print("request", request_line, flush=True, file=sys.stderr)
+                log(self.server, "request " + request_line)
             if cfg.delay and (not cfg.delay_match or re.search(cfg.delay_match, request_line)):
                 time.sleep(cfg.delay)
             if roll < cfg.p503 or (cfg.fail_match and re.search(cfg.fail_match, request_line)):
-                print("fault 503", flush=True, file=sys.stderr)
+                log(self.server, "fault 503")
                 client.sendall(b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
                                b"Content-Length: %d\r\n\r\n" % len(SLOWDOWN) + SLOWDOWN)
                 continue
             if roll < cfg.p503 + cfg.pdrop:
-                print("fault drop", flush=True, file=sys.stderr)
+                log(self.server, "fault drop")
                 client.close()  # the connection resets with no answer
                 return
             response = self.forward(head, body)
             if method == b"GET" and roll < cfg.p503 + cfg.pdrop + cfg.ptruncate:
                 resp_head, _, resp_body = response.partition(b"\r\n\r\n")
                 if resp_head.split(b" ")[1] == b"200" and len(resp_body) > 1:
-                    print("fault truncate", flush=True, file=sys.stderr)
+                    log(self.server, "fault truncate")
                     client.sendall(resp_head + b"\r\n\r\n" + resp_body[: len(resp_body) // 2])
                     client.close()
                     return

@@ -296,12 +296,39 @@ def test_shards_give_the_clis_output(cluster, tmp_path):
     cli = tmp_path / "cli"
     run_imgfeat("run", root, cli, *args)
     out = tmp_path / "spark"
-    cluster.run(root, out, *args, "--partitions", "4")
+    # Every row group of hf.parquet its own task's slice.
+    cluster.run(root, out, *args, "--partitions", "4", "--split-parquet-bytes", "1")
     rows, _ = assert_same_output(cli, out)
     paths = rows.column("path").to_pylist()
     assert sum("#" in p for p in paths) > 40 and any(".parquet#" in p for p in paths)
     errors = pq.read_table(out / "_errors.parquet").column("path").to_pylist()
     assert any("00002.tar#" in p for p in errors), errors
+
+    # imgfeat.spark.featurize on imgfeat.spark.listing's frame and on a frame of paths.
+    api = tmp_path / "api"
+    api.mkdir()
+    driver = cluster.submit_command([sys.executable, ROOT / "tests" / "tools" /
+                                     "spark_shards_driver.py", cluster.url, root, api],
+                                    log_name="driver-shards-api")
+    cluster.wait(driver)
+    groups = pq.ParquetFile(root / "shards" / "hf.parquet").metadata.num_row_groups
+    assert groups > 3
+    others = sum(1 for p in root.rglob("*") if p.is_file() and p.suffix != ".parquet")
+    assert int((api / "listed.txt").read_text()) == others + groups  # a row per slice
+    want, want_errors, _, _ = read_dir(cli)
+    for name in ("listing", "paths"):
+        got = pq.read_table(api / f"{name}.parquet").sort_by("path")
+        ok = got.filter(pc.is_null(got.column("error")))
+        assert ok.column("path").to_pylist() == want.column("path").to_pylist(), name
+        assert ok.column("label").to_pylist() == want.column("label").to_pylist(), name
+        assert ok.column("length").to_pylist() == want.column("length").to_pylist(), name
+        if name == "listing":
+            assert ok.column("modification_time").equals(want.column("modification_time"))
+        np.testing.assert_array_equal(matrix(ok.column("features")),
+                                      matrix(want.column("features")))
+        bad = got.filter(pc.is_valid(got.column("error")))
+        assert bad.column("path").to_pylist() == want_errors.column("path").to_pylist(), name
+        assert bad.column("error").to_pylist() == want_errors.column("error").to_pylist(), name
 
 
 def test_driver_killed_then_resume(cluster, tmp_path):

@@ -25,6 +25,13 @@ class Buffer;
 
 namespace imgfeat {
 
+// A run of consecutive row groups of a Parquet shard: a large file is split
+// between Spark tasks by row group (SplitParquetShard).
+struct ShardSlice {
+  int first_row_group = 0;
+  int row_groups = 0;  // 0: to the end of the file
+};
+
 struct ShardOptions {
   // Parquet: the column holding the images (binary, or a struct with a
   // `bytes` field); empty: `image` (Hugging Face), else the one binary column
@@ -40,6 +47,10 @@ struct ShardOptions {
   int parts_ahead = 2;
   // A sample larger than this is refused (read past, reported).
   int64_t max_sample_bytes = int64_t{512} << 20;
+  // Parquet: read only these row groups (keys and row indexes stay those of
+  // the whole file). A file that cannot be opened is reported by the slice
+  // that starts at row group 0 only, so that an error is one row.
+  ShardSlice slice;
 };
 
 // Whether a listed file is read as a shard under `format`, and which kind.
@@ -74,6 +85,13 @@ class ShardReader {
 // streamed on S3), a Parquet file's footer.
 Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
                                   const ShardOptions& options);
+
+// `shard` (Parquet) as slices of consecutive row groups of about
+// `slice_bytes` compressed bytes each (a row group is never cut): one slice,
+// the whole file, when it is smaller, has one row group, or its footer cannot
+// be read (the reader reports that).
+Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard,
+                                                  int64_t slice_bytes);
 
 // The label of a sample of `shard`: its --label-field value (empty where the
 // sample lacks the field), else what `labeler` gives (Labeler::LabelForSample).

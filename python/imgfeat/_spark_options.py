@@ -1,13 +1,13 @@
 """The options of `python -m imgfeat.spark_job`: the CLI's, from the one
 description of a run (imgfeat/run_options.h, see _options.py), checked by the
-core as the CLI checks them, plus Spark's own (--partitions, --master,
---conf)."""
+core as the CLI checks them, plus Spark's own (--partitions, --split-parquet-bytes,
+--master, --conf)."""
 import argparse
 
 from . import _imgfeat
 from ._options import for_shell
 
-_SPARK_OWN = ("partitions", "master", "conf")
+_SPARK_OWN = ("partitions", "split_parquet_bytes", "master", "conf")
 
 
 def _parser():
@@ -29,6 +29,9 @@ def _parser():
     g.add_argument("--partitions", type=int, default=0,
                    help="tasks of the featurizing stage (default: about 4 per executor core, "
                         "at most 2,000 images each)")
+    g.add_argument("--split-parquet-bytes", type=int, default=128 << 20, metavar="BYTES",
+                   help="split a Parquet shard larger than this between tasks by row group "
+                        "(0: one task per shard) [134217728]")
     g.add_argument("--master", help="Spark master URL (default: spark-submit's, or the "
                                     "environment's)")
     g.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",

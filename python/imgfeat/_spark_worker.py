@@ -133,9 +133,21 @@ def featurize_listing(batch, config):
         return
     configure_storage(config.get("storage"))  # s3:// shards
     skip = set(config.get("skip_samples") or ())
-    lengths = batch.column("length").to_pylist()
-    times = batch.column("modification_time").cast(pa.timestamp("us", tz="UTC")).cast(
-        pa.int64()).to_pylist()
+    names = batch.schema.names
+    # The listing's size and time of each shard; -1 (a frame of paths): from its storage.
+    lengths = ([-1 if v is None else v for v in batch.column("length").to_pylist()]
+               if "length" in names else [-1] * len(paths))
+    time_column = next((n for n in ("modification_time", "modificationTime") if n in names), None)
+    times = ([-1 if v is None else v for v in batch.column(time_column).cast(
+        pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_pylist()]
+        if time_column else [-1] * len(paths))
+    if time_column is None:
+        lengths = [-1] * len(paths)
+    if "first_row_group" in names:  # a Parquet shard's slice of row groups
+        slices = list(zip(batch.column("first_row_group").to_pylist(),
+                          batch.column("row_groups").to_pylist()))
+    else:
+        slices = [(0, 0)] * len(paths)
     i = 0
     while i < len(paths):
         if not is_shard[i]:
@@ -146,7 +158,7 @@ def featurize_listing(batch, config):
             i = j
             continue
         samples = _imgfeat._ShardSamples(_strip_file_scheme(paths[i]), lengths[i], times[i],
-                                         shards, skip)
+                                         shards, skip, *slices[i])
         while (capsules := samples.next_batch(SHARD_BATCH_ROWS)) is not None:
             yield featurize_batch(pa.RecordBatch._import_from_c_capsule(*capsules), config)
         i += 1

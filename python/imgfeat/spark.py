@@ -57,8 +57,33 @@ def _featurize_partition(config):
     def run(batches):
         for batch in batches:
             if batch.num_rows:
-                yield worker.featurize_batch(batch, config)
+                yield from worker.featurize_listing(batch, config)
     return run
+
+
+def listing(spark, input, *, split_parquet_bytes=128 << 20, partitions=0, **options):
+    """The files and shards under `input` (a folder, an s3:// prefix or one
+    file) as a run lists them, one row per file or shard, and one per slice
+    of the row groups of a Parquet shard larger than `split_parquet_bytes`
+    (0: never split): a DataFrame of path, label, modification_time, length,
+    first_row_group, row_groups for :func:`featurize` with the same
+    `options` (imgfeat.run's names: input_format, label_regex, ...).
+    `partitions`: 0 for Spark's default parallelism."""
+    from pyspark.sql.types import (IntegerType, LongType, StringType, StructField,
+                                   StructType, TimestampType)
+
+    capsules, _, _ = _imgfeat.list_images(str(input), ".", options, int(split_parquet_bytes))
+    batch = pa.RecordBatch._import_from_c_capsule(*capsules)
+    schema = StructType([StructField("path", StringType(), False),
+                         StructField("label", StringType(), False),
+                         StructField("modification_time", TimestampType(), False),
+                         StructField("length", LongType(), False),
+                         StructField("first_row_group", IntegerType(), False),
+                         StructField("row_groups", IntegerType(), False)])
+    rows = list(zip(*(c.to_pylist() for c in batch.columns)))
+    slices = partitions or spark.sparkContext.defaultParallelism
+    return spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, max(1, min(slices, len(rows)))), schema)
 
 
 def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
@@ -66,7 +91,8 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
               model_spec=None, max_pixels=DEFAULTS["max_pixels"],
               max_file_bytes=DEFAULTS["max_file_bytes"], label_regex="", reduce="none",
               components="auto", eps=DEFAULTS["eps"], density="auto", seed=DEFAULTS["seed"],
-              reducer_from=None, storage=None):
+              reducer_from=None, storage=None, input_format=DEFAULTS["input_format"],
+              image_column="", label_field=""):
     """Features of the images of `df`, one row per input row.
 
     `df` has Spark's binaryFile schema (path, modificationTime, length,
@@ -88,11 +114,22 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
     or ``"file"`` with `reducer_from`, a saved ``_reducer.parquet``.
     `threads`: decode and inference threads per task (match
     ``spark.task.cpus``).
+
+    Shards (docs/FORMAT.md): a row whose path is a WebDataset tar or a
+    Parquet file with image bytes (`input_format`, as a run decides) is read
+    by the task given it and gives one row per sample, SHARD#KEY, labelled as
+    a run labels it (`label_field`, `label_regex`); `image_column` names a
+    Parquet image column. Give shards as :func:`listing` lists them (large
+    Parquet files split by row group) or as a frame of paths: binaryFile's
+    `content` of a shard is not used.
     """
     config = {"model": model_config(model, pooling, engine, threads, batch, model_dir,
                                     model_spec, max_pixels),
               "max_file_bytes": int(max_file_bytes), "label_regex": label_regex,
-              "storage": storage or storage_config()}
+              "storage": storage or storage_config(),
+              "shards": {"input_format": input_format, "image_column": image_column,
+                         "label_field": label_field, "label_regex": label_regex,
+                         "max_file_bytes": int(max_file_bytes)}}
     if reduce == "srp":
         # The model's feature size from its spec, without compiling it here.
         model_options = {k: v for k, v in config["model"].items()

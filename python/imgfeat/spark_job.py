@@ -57,14 +57,16 @@ def spark_session(args):
 def listing_frame(spark, listing, partitions):
     """The listing as a DataFrame of contiguous slices, in listing order, so
     that the parts, read in name order, hold the rows in the CLI's order."""
-    from pyspark.sql.types import (LongType, StringType, StructField, StructType,
-                                   TimestampType)
+    from pyspark.sql.types import (IntegerType, LongType, StringType, StructField,
+                                   StructType, TimestampType)
 
     schema = StructType([StructField("path", StringType(), False),
                          StructField("label", StringType(), False),
                          StructField("modification_time", TimestampType(), False),
-                         StructField("length", LongType(), False)])
-    rows = list(zip(*(listing.column(i).to_pylist() for i in range(4))))
+                         StructField("length", LongType(), False),
+                         StructField("first_row_group", IntegerType(), False),
+                         StructField("row_groups", IntegerType(), False)])
+    rows = list(zip(*(c.to_pylist() for c in listing.columns)))
     rdd = spark.sparkContext.parallelize(rows, max(1, min(partitions, len(rows))))
     return spark.createDataFrame(rdd, schema)
 
@@ -155,7 +157,9 @@ def main(argv=None):
     _imgfeat.configure_storage(args.s3_endpoint, args.s3_region, args.s3_anonymous,
                                args.s3_attempts)
     # Files and shards; n_listed counts the shards' samples where the plan needs it.
-    capsules, skipped, n_listed = _imgfeat.list_images(args.input, args.output, options)
+    # A large Parquet shard is one row (one task's work) per slice of its row groups.
+    capsules, skipped, n_listed = _imgfeat.list_images(args.input, args.output, options,
+                                                       args.split_parquet_bytes)
     listing = pa.RecordBatch._import_from_c_capsule(*capsules)
     if listing.num_rows == 0 and not skipped:
         raise SystemExit(f"imgfeat.spark_job: no image under {args.input}")
@@ -196,7 +200,7 @@ def main(argv=None):
     config["skip_samples"] = sorted(p for p in done if "#" in p)
     dim = plan["feature_dim"] if pca else plan["output_dim"]
     max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)
-    log(args, f"{listing.num_rows} files or shards in {partitions} tasks on "
+    log(args, f"{listing.num_rows} files, shards or slices in {partitions} tasks on "
               f"{spark.sparkContext.master}")
 
     t0 = time.monotonic()

@@ -11,6 +11,8 @@
 #include <nanobind/stl/unordered_set.h>
 #include <nanobind/stl/vector.h>
 
+#include <chrono>
+
 #include "binding_util.h"
 #include "dataset/parquet_part.h"
 #include "imgfeat/dataset.h"
@@ -82,14 +84,15 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
   return plan;
 }
 
-// Every image under `root` in the run's order, labelled: (path, label,
-// modification_time, length) as a batch, and the entries the walk skipped.
 // The driver's listing of a run's INPUT (its options as a run takes them):
-// a batch of path, label, modification_time, length per listed file or
-// shard, the entries the walk could not follow, and the number of images
-// the plan is made for (a shard counts its samples where the plan needs the
-// number, NeedsImageCount; else 1).
-nb::tuple ListImages(const std::string& input, const std::string& output, nb::dict kwargs) {
+// a batch of path, label, modification_time, length, first_row_group and
+// row_groups per listed file or shard (a Parquet shard larger than
+// `split_bytes`, when positive, is one row per slice of its row groups,
+// SplitParquetShard; row_groups 0: to the end), the entries the walk could
+// not follow, and the number of images the plan is made for (a shard counts
+// its samples where the plan needs the number, NeedsImageCount; else 1).
+nb::tuple ListImages(const std::string& input, const std::string& output, nb::dict kwargs,
+                     int64_t split_bytes) {
   RunOptions options = OptionsFrom(input, output, kwargs, kShellSpark);
   std::shared_ptr<arrow::RecordBatch> batch;
   std::vector<std::pair<std::string, std::string>> skipped;
@@ -102,6 +105,7 @@ nb::tuple ListImages(const std::string& input, const std::string& output, nb::di
     arrow::TimestampBuilder times(arrow::timestamp(arrow::TimeUnit::MICRO, "UTC"),
                                   arrow::default_memory_pool());
     arrow::Int64Builder lengths;
+    arrow::Int32Builder first_groups, group_counts;
     while (true) {
       ARROW_ASSIGN_OR_RAISE(auto file, lister->Next());
       if (!file) break;
@@ -112,21 +116,33 @@ nb::tuple ListImages(const std::string& input, const std::string& output, nb::di
         ARROW_ASSIGN_OR_RAISE(int64_t samples, CountShardSamples(*file, format, options.shards));
         n_images += samples;
       }
-      ARROW_RETURN_NOT_OK(paths.Append(file->path));
-      ARROW_RETURN_NOT_OK(labels.Append(labeler.LabelFor(file->path)));
-      ARROW_RETURN_NOT_OK(times.Append(file->modification_time_us));
-      ARROW_RETURN_NOT_OK(lengths.Append(file->length));
+      std::vector<ShardSlice> slices{ShardSlice{}};
+      if (format == InputFormat::kParquet) {
+        ARROW_ASSIGN_OR_RAISE(slices, SplitParquetShard(*file, split_bytes));
+      }
+      for (const ShardSlice& slice : slices) {
+        ARROW_RETURN_NOT_OK(paths.Append(file->path));
+        ARROW_RETURN_NOT_OK(labels.Append(labeler.LabelFor(file->path)));
+        ARROW_RETURN_NOT_OK(times.Append(file->modification_time_us));
+        ARROW_RETURN_NOT_OK(lengths.Append(file->length));
+        ARROW_RETURN_NOT_OK(first_groups.Append(slice.first_row_group));
+        ARROW_RETURN_NOT_OK(group_counts.Append(slice.row_groups));
+      }
     }
     skipped = lister->Skipped();
-    std::shared_ptr<arrow::Array> columns[4];
+    std::vector<std::shared_ptr<arrow::Array>> columns(6);
     ARROW_RETURN_NOT_OK(paths.Finish(&columns[0]));
     ARROW_RETURN_NOT_OK(labels.Finish(&columns[1]));
     ARROW_RETURN_NOT_OK(times.Finish(&columns[2]));
     ARROW_RETURN_NOT_OK(lengths.Finish(&columns[3]));
+    ARROW_RETURN_NOT_OK(first_groups.Finish(&columns[4]));
+    ARROW_RETURN_NOT_OK(group_counts.Finish(&columns[5]));
     const auto& schema = dataset::FeatureSchema();
     batch = arrow::RecordBatch::Make(
-        arrow::schema({schema->field(0), schema->field(1), schema->field(2), schema->field(3)}),
-        columns[0]->length(), {columns[0], columns[1], columns[2], columns[3]});
+        arrow::schema({schema->field(0), schema->field(1), schema->field(2), schema->field(3),
+                       arrow::field("first_row_group", arrow::int32(), false),
+                       arrow::field("row_groups", arrow::int32(), false)}),
+        columns[0]->length(), columns);
     return Status::OK();
   }();
   ThrowIfError(status);
@@ -139,12 +155,16 @@ nb::tuple ListImages(const std::string& input, const std::string& output, nb::di
 class ShardSamples {
  public:
   ShardSamples(const std::string& path, int64_t length, int64_t modification_time_us,
-               nb::dict kwargs, std::unordered_set<std::string> skip)
+               nb::dict kwargs, std::unordered_set<std::string> skip, int first_row_group,
+               int row_groups)
       : skip_(std::move(skip)) {
     options_ = OptionsFrom(".", ".", kwargs, kShellSpark);
     options_.shards.max_sample_bytes = options_.max_file_bytes;
+    options_.shards.slice = ShardSlice{first_row_group, row_groups};
     labeler_ = ValueOrThrow(Labeler::Make(options_.label_regex));
     shard_ = ImageFile{path, modification_time_us, length};
+    if (length < 0) open_error_ = StatShard();  // a frame of paths only
+    if (!open_error_.ok()) return;
     auto reader =
         ShardReader::Open(shard_, ShardFormatOf(shard_, options_.list.format), options_.shards);
     if (reader.ok()) {
@@ -241,6 +261,20 @@ class ShardSamples {
     return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
   }
 
+  // The size and modification time of `shard_` from its storage.
+  Status StatShard() {
+    ARROW_ASSIGN_OR_RAISE(StoragePath where, ResolveStorage(shard_.path));
+    ARROW_ASSIGN_OR_RAISE(arrow::fs::FileInfo info, where.fs->GetFileInfo(where.path));
+    if (info.type() != arrow::fs::FileType::File) {
+      return Status::IOError("no such file");
+    }
+    shard_.length = info.size();
+    shard_.modification_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                      info.mtime().time_since_epoch())
+                                      .count();
+    return Status::OK();
+  }
+
   RunOptions options_;
   Labeler labeler_;
   ImageFile shard_;
@@ -282,12 +316,13 @@ void BindSpark(nb::module_& m) {
         nb::arg("anonymous"), nb::arg("attempts"));
   m.def("plan", &Plan, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("n_images"));
-  m.def("list_images", &ListImages, nb::arg("input"), nb::arg("output"), nb::arg("options"));
+  m.def("list_images", &ListImages, nb::arg("input"), nb::arg("output"), nb::arg("options"),
+        nb::arg("split_bytes") = 0);
   nb::class_<ShardSamples>(m, "_ShardSamples")
       .def(nb::init<const std::string&, int64_t, int64_t, nb::dict,
-                    std::unordered_set<std::string>>(),
+                    std::unordered_set<std::string>, int, int>(),
            nb::arg("path"), nb::arg("length"), nb::arg("modification_time_us"), nb::arg("options"),
-           nb::arg("skip"))
+           nb::arg("skip"), nb::arg("first_row_group") = 0, nb::arg("row_groups") = 0)
       .def("next_batch", &ShardSamples::NextBatch, nb::arg("max_rows"))
       .def_static("are_shards", &ShardSamples::AreShards, nb::arg("paths"), nb::arg("options"));
   m.def("labels_of", &LabelsOf, nb::arg("paths"), nb::arg("label_regex"));

@@ -10,6 +10,7 @@
 #include <parquet/file_reader.h>
 
 #include "imgfeat/path_text.h"
+#include "imgfeat/storage.h"
 #include "io/part_cached_file.h"
 #include "io/shard_internal.h"
 
@@ -119,14 +120,19 @@ class ParquetShardReader final : public ShardReader {
     }
     image_name_ = schema->field(*image)->name();
     for (int f : fields) AddLeaves(reader_->manifest().schema_fields[f], &leaves_);
-    row_groups_ = reader_->num_row_groups();
-    return Status::OK();
+    return SelectSlice();
   }
 
   // The samples reading gives when no row group is damaged.
   int64_t planned_rows() const {
     if (!pending_.ok()) return 1;
-    return reader_ ? reader_->parquet_reader()->metadata()->num_rows() : 0;
+    if (!reader_) return 0;
+    const auto metadata = reader_->parquet_reader()->metadata();
+    int64_t rows = 0;
+    for (int group = next_group_; group < row_groups_; ++group) {
+      rows += metadata->RowGroup(group)->num_rows();
+    }
+    return rows;
   }
 
   Result<std::optional<ShardSample>> Next() override {
@@ -168,9 +174,29 @@ class ParquetShardReader final : public ShardReader {
   }
 
  private:
+  // A file that cannot be read is one error row: the first slice's.
   Status Stop(const Status& status) {
-    pending_ = status;
+    if (options_.slice.first_row_group == 0) pending_ = status;
     reader_.reset();
+    return Status::OK();
+  }
+
+  // Row groups [first, end) of options_.slice; first_row_ counts the rows
+  // before it, so that row indexes (and keys made of them) are the file's.
+  Status SelectSlice() {
+    const int groups = reader_->num_row_groups();
+    const ShardSlice& slice = options_.slice;
+    if (slice.first_row_group < 0 || slice.row_groups < 0 || slice.first_row_group > groups) {
+      return Stop(Status::Invalid("row groups ", slice.first_row_group, " + ", slice.row_groups,
+                                  " are not in the file's ", groups));
+    }
+    next_group_ = slice.first_row_group;
+    row_groups_ = slice.row_groups == 0 ? groups
+                                        : std::min(groups, next_group_ + slice.row_groups);
+    const auto metadata = reader_->parquet_reader()->metadata();
+    for (int group = 0; group < next_group_; ++group) {
+      first_row_ += metadata->RowGroup(group)->num_rows();
+    }
     return Status::OK();
   }
 
@@ -240,6 +266,37 @@ Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
   auto reader = std::make_unique<ParquetShardReader>(shard, options);
   ARROW_RETURN_NOT_OK(reader->Start());
   return std::unique_ptr<ShardReader>(std::move(reader));
+}
+
+Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard,
+                                                  int64_t slice_bytes) {
+  std::vector<ShardSlice> slices{ShardSlice{}};
+  if (slice_bytes <= 0 || shard.length <= slice_bytes) return slices;
+  auto file = OpenListedFile(shard);
+  if (!file.ok()) return slices;
+  std::shared_ptr<arrow::io::RandomAccessFile> footer = *file;
+  if (IsS3Uri(shard.path)) {
+    footer = std::make_shared<PartCachedFile>(std::move(footer), shard.length, 64 * 1024);
+  }
+  std::shared_ptr<parquet::FileMetaData> metadata;
+  try {
+    metadata = parquet::ReadMetaData(footer);
+  } catch (const std::exception&) {
+    return slices;  // not Parquet: the one slice reports it
+  }
+  slices.clear();
+  int64_t bytes = 0;
+  for (int group = 0; group < metadata->num_row_groups(); ++group) {
+    if (slices.empty() || bytes >= slice_bytes) {
+      slices.push_back(ShardSlice{group, 0});
+      bytes = 0;
+    }
+    ++slices.back().row_groups;
+    bytes += metadata->RowGroup(group)->total_compressed_size();
+  }
+  if (slices.size() <= 1) return std::vector<ShardSlice>{ShardSlice{}};
+  slices.back().row_groups = 0;  // to the end, whatever it holds
+  return slices;
 }
 
 Result<int64_t> CountParquetSamples(const ImageFile& shard, const ShardOptions& options) {

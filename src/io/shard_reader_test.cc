@@ -304,6 +304,43 @@ TEST_F(ShardReaderTest, ParquetWithoutAnImageColumnIsOneError) {
   EXPECT_NE(bad[0].error.message().find("not a Parquet file"), std::string::npos);
 }
 
+TEST_F(ShardReaderTest, ParquetSlicesGiveTheWholeFileOnceInOrder) {
+  std::vector<std::shared_ptr<arrow::Table>> tables;
+  for (int i = 0; i < 8; ++i) tables.push_back(ImageTable(/*hf=*/false, /*with_key=*/false));
+  ASSERT_OK_AND_ASSIGN(auto table, arrow::ConcatenateTables(tables));
+  ImageFile f = WriteParquet(dir_ / "big.parquet", *table, 3);  // 14 row groups of 40 rows
+  const auto whole = ReadAll(f, InputFormat::kParquet);
+  ASSERT_EQ(whole.size(), 40u);
+  ASSERT_OK_AND_ASSIGN(auto one, SplitParquetShard(f, f.length));
+  EXPECT_EQ(one.size(), 1u);  // not larger than a slice
+  // Any size below a row group's: a slice per row group.
+  ASSERT_OK_AND_ASSIGN(auto slices, SplitParquetShard(f, 1));
+  EXPECT_EQ(slices.size(), 14u);
+  std::vector<std::string> paths;
+  int64_t counted = 0;
+  for (const ShardSlice& slice : slices) {
+    ShardOptions options;
+    options.slice = slice;
+    for (const auto& sample : ReadAll(f, InputFormat::kParquet, options)) {
+      paths.push_back(sample.path);
+    }
+    ASSERT_OK_AND_ASSIGN(int64_t count, CountShardSamples(f, InputFormat::kParquet, options));
+    counted += count;
+  }
+  ASSERT_EQ(paths.size(), whole.size());
+  // The file's own row indexes as keys, in its order.
+  for (size_t i = 0; i < paths.size(); ++i) EXPECT_EQ(paths[i], whole[i].path);
+  EXPECT_EQ(counted, 40);
+  // A file that is not Parquet is one error, from the first slice only.
+  ImageFile bad = Write("bad.parquet", std::string(5000, 'x'));
+  ASSERT_OK_AND_ASSIGN(auto bad_slices, SplitParquetShard(bad, 100));
+  EXPECT_EQ(bad_slices.size(), 1u);
+  ShardOptions later;
+  later.slice = ShardSlice{2, 1};
+  EXPECT_TRUE(ReadAll(bad, InputFormat::kParquet, later).empty());
+  EXPECT_EQ(ReadAll(bad, InputFormat::kParquet).size(), 1u);
+}
+
 TEST_F(ShardReaderTest, AParquetFileInPartsCostsOneReadPerPart) {
   // Many row groups, each far smaller than a part: read through the cache,
   // the footer, the column chunks and the pages cost one read per part.
