@@ -90,8 +90,7 @@ Result<int64_t> CountShardSamples(const ImageFile& shard, InputFormat format,
 // `slice_bytes` compressed bytes each (a row group is never cut): one slice,
 // the whole file, when it is smaller, has one row group, or its footer cannot
 // be read (the reader reports that).
-Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard,
-                                                  int64_t slice_bytes);
+Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard, int64_t slice_bytes);
 
 // The label of a sample of `shard`: its --label-field value (empty where the
 // sample lacks the field), else what `labeler` gives (Labeler::LabelForSample).

@@ -269,9 +269,9 @@ class ShardSamples {
       return Status::IOError("no such file");
     }
     shard_.length = info.size();
-    shard_.modification_time_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                                      info.mtime().time_since_epoch())
-                                      .count();
+    shard_.modification_time_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(info.mtime().time_since_epoch())
+            .count();
     return Status::OK();
   }
 
@@ -319,8 +319,8 @@ void BindSpark(nb::module_& m) {
   m.def("list_images", &ListImages, nb::arg("input"), nb::arg("output"), nb::arg("options"),
         nb::arg("split_bytes") = 0);
   nb::class_<ShardSamples>(m, "_ShardSamples")
-      .def(nb::init<const std::string&, int64_t, int64_t, nb::dict,
-                    std::unordered_set<std::string>, int, int>(),
+      .def(nb::init<const std::string&, int64_t, int64_t, nb::dict, std::unordered_set<std::string>,
+                    int, int>(),
            nb::arg("path"), nb::arg("length"), nb::arg("modification_time_us"), nb::arg("options"),
            nb::arg("skip"), nb::arg("first_row_group") = 0, nb::arg("row_groups") = 0)
       .def("next_batch", &ShardSamples::NextBatch, nb::arg("max_rows"))

@@ -191,8 +191,7 @@ class ParquetShardReader final : public ShardReader {
                                   " are not in the file's ", groups));
     }
     next_group_ = slice.first_row_group;
-    row_groups_ = slice.row_groups == 0 ? groups
-                                        : std::min(groups, next_group_ + slice.row_groups);
+    row_groups_ = slice.row_groups == 0 ? groups : std::min(groups, next_group_ + slice.row_groups);
     const auto metadata = reader_->parquet_reader()->metadata();
     for (int group = 0; group < next_group_; ++group) {
       first_row_ += metadata->RowGroup(group)->num_rows();
@@ -268,8 +267,7 @@ Result<std::unique_ptr<ShardReader>> OpenParquetShard(const ImageFile& shard,
   return std::unique_ptr<ShardReader>(std::move(reader));
 }
 
-Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard,
-                                                  int64_t slice_bytes) {
+Result<std::vector<ShardSlice>> SplitParquetShard(const ImageFile& shard, int64_t slice_bytes) {
   std::vector<ShardSlice> slices{ShardSlice{}};
   if (slice_bytes <= 0 || shard.length <= slice_bytes) return slices;
   auto file = OpenListedFile(shard);
