@@ -163,7 +163,8 @@ def test_img2dataset_webdataset_and_parquet_give_the_loose_features(images, loos
 
     # WebDataset: the url is in each sample's .json; the caption in .txt.
     out_wds = tmp_path / "out-wds"
-    run_imgfeat("run", tmp_path / "i2d-webdataset", out_wds, "--label-field", "txt", *FLAGS)
+    run_imgfeat("run", tmp_path / "i2d-webdataset", out_wds, "--label-field", "txt",
+                "--keep-columns", "url,caption,txt,json.status,nowhere", *FLAGS)
     url_of = {}
     for shard in sorted((tmp_path / "i2d-webdataset").glob("*.tar")):
         with tarfile.open(shard) as t:
@@ -174,10 +175,13 @@ def test_img2dataset_webdataset_and_parquet_give_the_loose_features(images, loos
     assert_same_features(got, loose, lambda p: index_of_url[url_of[p]])
     for path, (_, label) in got.items():
         assert label == images[index_of_url[url_of[path]]].parent.name
+    assert_kept_metadata(out_wds, url_of, images, index_of_url,
+                         ["url", "caption", "txt", "json.status", "nowhere"])
 
     # Parquet: a `jpg` column beside `key`, `url` and `caption`.
     out_pq = tmp_path / "out-parquet"
-    run_imgfeat("run", tmp_path / "i2d-parquet", out_pq, "--label-field", "caption", *FLAGS)
+    run_imgfeat("run", tmp_path / "i2d-parquet", out_pq, "--label-field", "caption",
+                "--keep-columns", "url,caption,txt,status,nowhere", *FLAGS)
     url_of = {}
     for shard in sorted((tmp_path / "i2d-parquet").glob("*.parquet")):
         t = pq.read_table(shard, columns=["key", "url"])
@@ -187,6 +191,29 @@ def test_img2dataset_webdataset_and_parquet_give_the_loose_features(images, loos
     assert_same_features(got, loose, lambda p: index_of_url[url_of[p]])
     for path, (_, label) in got.items():
         assert label == images[index_of_url[url_of[path]]].parent.name
+    assert_kept_metadata(out_pq, url_of, images, index_of_url,
+                         ["url", "caption", "txt", "status", "nowhere"])
+
+
+def assert_kept_metadata(out, url_of, images, index_of_url, kept):
+    """--keep-columns: string columns after `features`, in the order given,
+    holding each sample's own url and caption, so that rows join back to
+    their source; `txt` is the .txt member (a tar's caption, nothing in
+    Parquet), the status field img2dataset writes, null where absent."""
+    table = pq.read_table(sorted(out.glob("part-*.parquet")))
+    assert table.column_names[5:] == kept
+    assert all(table.schema.field(k).type == pa.string() for k in kept)
+    rows = table.to_pydict()
+    is_tar = rows["path"][0].split("#")[0].endswith(".tar")
+    for i, path in enumerate(rows["path"]):
+        caption = images[index_of_url[url_of[path]]].parent.name
+        assert rows[kept[0]][i] == url_of[path]
+        assert rows[kept[1]][i] == caption
+        assert rows[kept[2]][i] == (caption if is_tar else None)
+        assert rows[kept[3]][i] == "success"
+        assert rows[kept[4]][i] is None
+    manifest = json.loads((out / "_imgfeat.json").read_text())
+    assert manifest["parameters"]["keep_columns"] == kept
 
 
 def tar_of(path, members):

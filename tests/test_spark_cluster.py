@@ -292,15 +292,18 @@ def test_shards_give_the_clis_output(cluster, tmp_path):
                              "key": [f"{f.parent.name}-{f.stem}" for f in rest],
                              "cls": [f.parent.name for f in rest]}),
                    root / "shards" / "hf.parquet", row_group_size=5)
-    args = ["--label-field", "cls", "--components", "64", "--quiet"]
+    args = ["--label-field", "cls", "--keep-columns", "cls,key", "--components", "64", "--quiet"]
     cli = tmp_path / "cli"
     run_imgfeat("run", root, cli, *args)
     out = tmp_path / "spark"
     # Every row group of hf.parquet its own task's slice.
     cluster.run(root, out, *args, "--partitions", "4", "--split-parquet-bytes", "1")
-    rows, _ = assert_same_output(cli, out)
+    rows, cli_rows = assert_same_output(cli, out)
     paths = rows.column("path").to_pylist()
     assert sum("#" in p for p in paths) > 40 and any(".parquet#" in p for p in paths)
+    for kept in ("cls", "key"):  # --keep-columns: the CLI's values
+        assert rows.column(kept).equals(cli_rows.column(kept)), kept
+    assert rows.column("cls").null_count == 20 and rows.column("key").null_count > 20
     errors = pq.read_table(out / "_errors.parquet").column("path").to_pylist()
     assert any("00002.tar#" in p for p in errors), errors
 
@@ -326,6 +329,8 @@ def test_shards_give_the_clis_output(cluster, tmp_path):
             assert ok.column("modification_time").equals(want.column("modification_time"))
         np.testing.assert_array_equal(matrix(ok.column("features")),
                                       matrix(want.column("features")))
+        for kept in ("cls", "key"):
+            assert ok.column(kept).to_pylist() == want.column(kept).to_pylist(), (name, kept)
         bad = got.filter(pc.is_valid(got.column("error")))
         assert bad.column("path").to_pylist() == want_errors.column("path").to_pylist(), name
         assert bad.column("error").to_pylist() == want_errors.column("error").to_pylist(), name

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -29,6 +30,9 @@ namespace imgfeat {
 struct FeatureRecord {
   ImageFile file;
   std::string label;
+  // Values of DatasetOptions::kept_columns (a shard sample's metadata); fewer
+  // than the columns, or none: null for the rest.
+  std::vector<std::optional<std::string>> kept;
 };
 
 struct DatasetOptions {
@@ -40,6 +44,8 @@ struct DatasetOptions {
   int64_t rows_per_row_group = 0;    // 0: chosen from the feature length (about 16 MiB raw)
   std::string compression = "zstd";  // zstd, snappy, gzip, brotli, lz4 (LZ4_RAW) or none
   int compression_level = 0;         // 0: the codec's default (zstd: 1)
+  // String columns after `features`, one per name (--keep-columns).
+  std::vector<std::string> kept_columns;
 };
 
 class DatasetWriter {

@@ -41,6 +41,11 @@ struct ShardOptions {
   // column, a tar sample's member by extension ("cls", "txt"), or a field of
   // its .json member ("json.FIELD"). Empty: the path decides (Labeler).
   std::string label_field;
+  // Metadata copied into the output rows, one string column each: a Parquet
+  // column (its text), or for a tar sample the member of that extension
+  // ("txt": its text), a field of its .json member ("json.NAME", or a bare
+  // NAME that no member's extension matches). Null where a sample lacks it.
+  std::vector<std::string> keep_columns;
   // Bytes per read of a tar shard (one ranged GET on S3) and reads kept in
   // flight ahead of the parser.
   int64_t part_bytes = int64_t{16} << 20;
@@ -63,6 +68,8 @@ struct ShardSample {
   std::shared_ptr<arrow::Buffer> image;  // null when `error` is set
   // From ShardOptions::label_field; nullopt when not asked or absent.
   std::optional<std::string> label;
+  // One value per ShardOptions::keep_columns, in its order.
+  std::vector<std::optional<std::string>> kept;
   // Not OK: the sample (or what is left of the shard) cannot be read; the
   // reason names the member or row group. The samples before it were given.
   Status error;

@@ -31,6 +31,23 @@ ROW_SCHEMA = pa.Schema._import_from_c_capsule(_imgfeat.spark_row_schema())
 ROW_DDL = _imgfeat.spark_row_ddl()
 
 
+def keep_columns(text):
+    """--keep-columns' names ("url,caption" or a list) as a list."""
+    if isinstance(text, str):
+        return [name for name in text.split(",")] if text else []
+    return list(text or [])
+
+
+def row_schema(kept=()):
+    """ROW_SCHEMA and a string column per kept name (--keep-columns)."""
+    return pa.schema(list(ROW_SCHEMA) + [pa.field(k, pa.string()) for k in kept])
+
+
+def row_ddl(kept=()):
+    """ROW_DDL and a string column per kept name."""
+    return ROW_DDL + "".join(f", `{k.replace('`', '``')}` string" for k in kept)
+
+
 def configure_storage(storage):
     """Sets this process's S3 settings once (they must precede any s3:// path)."""
     global _storage_configured
@@ -227,9 +244,14 @@ def featurize_batch(batch, config):
     lengths = (batch.column(names.index("length")).cast(pa.int64()) if "length" in names
                else pa.compute.binary_length(content).cast(pa.int64()))
     features = features.cast(pa.list_(pa.float32()))
+    kept = config.get("keep_columns") or []
+    # A shard sample's --keep-columns values; null for a loose file.
+    kept_columns = [batch.column(names.index(k)).cast(pa.string()) if k in names
+                    else pa.nulls(n, pa.string()) for k in kept]
     return pa.RecordBatch.from_arrays(
         [pa.array(paths, pa.string()), labels, times, lengths, features,
-         pa.array(errors, pa.string()), pa.array(stages, pa.string())], schema=ROW_SCHEMA)
+         pa.array(errors, pa.string()), pa.array(stages, pa.string())] + kept_columns,
+        schema=row_schema(kept))
 
 
 def shipped_reducer(token, state):
@@ -259,4 +281,5 @@ def as_matrix(features):
 
 
 __all__ = ["ROW_DDL", "ROW_SCHEMA", "Reducer", "configure_storage", "featurize_batch",
+           "keep_columns", "row_ddl", "row_schema",
            "featurizer", "reducer"]

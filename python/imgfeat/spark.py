@@ -92,7 +92,7 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
               max_file_bytes=DEFAULTS["max_file_bytes"], label_regex="", reduce="none",
               components="auto", eps=DEFAULTS["eps"], density="auto", seed=DEFAULTS["seed"],
               reducer_from=None, storage=None, input_format=DEFAULTS["input_format"],
-              image_column="", label_field=""):
+              image_column="", label_field="", keep_columns=""):
     """Features of the images of `df`, one row per input row.
 
     `df` has Spark's binaryFile schema (path, modificationTime, length,
@@ -121,15 +121,20 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
     a run labels it (`label_field`, `label_regex`); `image_column` names a
     Parquet image column. Give shards as :func:`listing` lists them (large
     Parquet files split by row group) or as a frame of paths: binaryFile's
-    `content` of a shard is not used.
+    `content` of a shard is not used. `keep_columns` ("url,caption" or a
+    list) adds a string column per name with the samples' metadata, as
+    ``--keep-columns`` (null for loose files).
     """
+    kept = worker.keep_columns(keep_columns)
     config = {"model": model_config(model, pooling, engine, threads, batch, model_dir,
                                     model_spec, max_pixels),
               "max_file_bytes": int(max_file_bytes), "label_regex": label_regex,
               "storage": storage or storage_config(),
               "shards": {"input_format": input_format, "image_column": image_column,
                          "label_field": label_field, "label_regex": label_regex,
-                         "max_file_bytes": int(max_file_bytes)}}
+                         "max_file_bytes": int(max_file_bytes),
+                         "keep_columns": ",".join(kept)},
+              "keep_columns": kept}
     if reduce == "srp":
         # The model's feature size from its spec, without compiling it here.
         model_options = {k: v for k, v in config["model"].items()
@@ -142,7 +147,7 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
         config["reduce"] = {"kind": "file", "uri": str(reducer_from)}
     elif reduce not in ("none", "pca", None):
         raise ValueError(f"reduce must be none, srp, pca or file, not {reduce!r}")
-    rows = df.mapInArrow(_featurize_partition(config), ROW_DDL)
+    rows = df.mapInArrow(_featurize_partition(config), worker.row_ddl(kept))
     if reduce != "pca":
         return rows
     from pyspark import StorageLevel

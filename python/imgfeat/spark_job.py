@@ -135,11 +135,14 @@ def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage
             table = commit.read_part(uri)
             features = red.transform(table.column("features")).cast(pa.list_(pa.float32()))
             n = table.num_rows
+            kept = table.column_names[5:]  # --keep-columns, after features
             yield pa.RecordBatch.from_arrays(
                 [table.column("path").combine_chunks(), table.column("label").combine_chunks(),
                  table.column("modification_time").combine_chunks(),
                  table.column("length").combine_chunks(), features,
-                 pa.nulls(n, pa.string()), pa.nulls(n, pa.string())], schema=worker.ROW_SCHEMA)
+                 pa.nulls(n, pa.string()), pa.nulls(n, pa.string())]
+                + [table.column(k).combine_chunks() for k in kept],
+                schema=worker.row_schema(kept))
 
     run = commit.write_rows(stage_uri, max_rows, reduced)
 
@@ -196,7 +199,8 @@ def main(argv=None):
     # resume it leaves out their samples already written.
     config["shards"] = {name: options[name] for name in
                         ("input_format", "image_column", "label_field", "label_regex",
-                         "max_file_bytes")}
+                         "max_file_bytes", "keep_columns")}
+    config["keep_columns"] = worker.keep_columns(options["keep_columns"])
     config["skip_samples"] = sorted(p for p in done if "#" in p)
     dim = plan["feature_dim"] if pca else plan["output_dim"]
     max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)

@@ -204,9 +204,15 @@ class ShardSamples {
                                   arrow::default_memory_pool());
     arrow::Int64Builder lengths;
     arrow::BinaryBuilder content;
+    std::vector<arrow::StringBuilder> kept(options_.shards.keep_columns.size());
     int64_t rows = 0;
     auto add = [&](const std::string& path, const std::string& label,
-                   const std::shared_ptr<arrow::Buffer>& image, const Status& error) -> Status {
+                   const std::shared_ptr<arrow::Buffer>& image, const Status& error,
+                   const std::vector<std::optional<std::string>>& values) -> Status {
+      for (size_t i = 0; i < kept.size(); ++i) {
+        const bool has = i < values.size() && values[i].has_value();
+        ARROW_RETURN_NOT_OK(has ? kept[i].Append(*values[i]) : kept[i].AppendNull());
+      }
       ARROW_RETURN_NOT_OK(paths.Append(path));
       ARROW_RETURN_NOT_OK(labels.Append(label));
       ARROW_RETURN_NOT_OK(times.Append(shard_.modification_time_us));
@@ -222,7 +228,8 @@ class ShardSamples {
       return Status::OK();
     };
     if (!open_error_.ok()) {
-      ARROW_RETURN_NOT_OK(add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, open_error_));
+      ARROW_RETURN_NOT_OK(
+          add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, open_error_, {}));
       open_error_ = Status::OK();
       done_ = true;
     }
@@ -232,7 +239,7 @@ class ShardSamples {
         done_ = true;
         if (!next.ok()) {
           ARROW_RETURN_NOT_OK(
-              add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, next.status()));
+              add(shard_.path, labeler_.LabelFor(shard_.path), nullptr, next.status(), {}));
         }
         break;
       }
@@ -240,7 +247,7 @@ class ShardSamples {
       if (skip_.count(sample.path)) continue;
       ARROW_RETURN_NOT_OK(add(sample.path,
                               SampleLabel(labeler_, options_.shards, shard_.path, sample),
-                              sample.image, sample.error));
+                              sample.image, sample.error, sample.kept));
     }
     if (rows == 0) return nullptr;
     std::vector<std::shared_ptr<arrow::Array>> columns(6);
@@ -258,6 +265,11 @@ class ShardSamples {
                                                    schema->field(3),
                                                    arrow::field("content", arrow::binary()),
                                                    arrow::field("error", arrow::utf8())};
+    for (size_t i = 0; i < kept.size(); ++i) {
+      ARROW_ASSIGN_OR_RAISE(auto values, kept[i].Finish());
+      columns.push_back(std::move(values));
+      fields.push_back(arrow::field(options_.shards.keep_columns[i], arrow::utf8()));
+    }
     return arrow::RecordBatch::Make(arrow::schema(fields), rows, columns);
   }
 

@@ -34,8 +34,9 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
   ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(part_options, feature_dim));
   ARROW_ASSIGN_OR_RAISE(std::vector<std::string> entries, folder->List());
   const char* what = folder->is_s3() ? "prefix" : "folder";
-  ARROW_ASSIGN_OR_RAISE(auto row_group,
-                        FeatureRowGroup::Make(feature_dim, format.rows_per_row_group));
+  ARROW_ASSIGN_OR_RAISE(
+      auto row_group,
+      FeatureRowGroup::Make(feature_dim, format.rows_per_row_group, options.kept_columns));
   auto writer = std::make_unique<PartedDatasetWriter>(std::move(folder), feature_dim, format,
                                                       std::move(row_group));
   if (entries.empty()) {

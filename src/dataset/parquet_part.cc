@@ -81,6 +81,13 @@ const std::shared_ptr<arrow::Schema>& FeatureSchema() {
   return schema;
 }
 
+std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns) {
+  if (kept_columns.empty()) return FeatureSchema();
+  auto fields = FeatureSchema()->fields();
+  for (const std::string& name : kept_columns) fields.push_back(arrow::field(name, arrow::utf8()));
+  return arrow::schema(fields);
+}
+
 const std::shared_ptr<arrow::Schema>& ErrorSchema() {
   static const auto schema = arrow::schema({
       arrow::field("path", arrow::utf8(), false),
@@ -122,10 +129,13 @@ Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature
 
 // --- FeatureRowGroup ---------------------------------------------------------
 
-Result<FeatureRowGroup> FeatureRowGroup::Make(int64_t feature_dim, int64_t capacity_rows) {
+Result<FeatureRowGroup> FeatureRowGroup::Make(int64_t feature_dim, int64_t capacity_rows,
+                                              const std::vector<std::string>& kept_columns) {
   FeatureRowGroup group;
   group.feature_dim_ = feature_dim;
   group.capacity_rows_ = capacity_rows;
+  group.schema_ = FeatureSchemaWith(kept_columns);
+  group.kept_.resize(kept_columns.size());
   ARROW_ASSIGN_OR_RAISE(group.features_, arrow::AllocateResizableBuffer(0));
   return group;
 }
@@ -135,6 +145,10 @@ Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features) 
   labels_.push_back(record.label);
   modification_times_.push_back(record.file.modification_time_us);
   lengths_.push_back(record.file.length);
+  for (size_t i = 0; i < kept_.size(); ++i) {
+    const bool has = i < record.kept.size() && record.kept[i].has_value();
+    ARROW_RETURN_NOT_OK(has ? kept_[i].Append(*record.kept[i]) : kept_[i].AppendNull());
+  }
   const int64_t row_bytes = feature_dim_ * static_cast<int64_t>(sizeof(float));
   const int64_t old_size = features_->size();
   if (old_size + row_bytes > features_->capacity()) {
@@ -168,8 +182,13 @@ Status FeatureRowGroup::WriteTo(ParquetFile& file) {
       std::make_shared<arrow::ListArray>(FeatureSchema()->field(4)->type(), rows,
                                          arrow::Buffer::FromVector(std::move(offsets)), values);
 
-  auto table = arrow::Table::Make(
-      FeatureSchema(), {path_array, label_array, time_array, length_array, features_array}, rows);
+  std::vector<std::shared_ptr<arrow::Array>> columns{path_array, label_array, time_array,
+                                                     length_array, features_array};
+  for (auto& builder : kept_) {
+    ARROW_ASSIGN_OR_RAISE(auto kept_array, builder.Finish());
+    columns.push_back(std::move(kept_array));
+  }
+  auto table = arrow::Table::Make(schema_, std::move(columns), rows);
   ARROW_RETURN_NOT_OK(file.WriteRowGroups(*table));
 
   paths_.clear();

@@ -4,6 +4,7 @@
 // complete.
 #pragma once
 
+#include <arrow/array/builder_binary.h>
 #include <arrow/type_fwd.h>
 #include <parquet/properties.h>
 
@@ -27,6 +28,8 @@ namespace imgfeat::dataset {
 // path string, label string, modification_time timestamp[us, UTC],
 // length int64, features list<float32> (all non-null).
 const std::shared_ptr<arrow::Schema>& FeatureSchema();
+// FeatureSchema() and, after `features`, a nullable string column per name.
+std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns);
 // path, stage, error: strings, non-null.
 const std::shared_ptr<arrow::Schema>& ErrorSchema();
 
@@ -55,7 +58,9 @@ class ParquetFile;
 // Collects the rows of one row group; its memory is reused for the next.
 class FeatureRowGroup {
  public:
-  static Result<FeatureRowGroup> Make(int64_t feature_dim, int64_t capacity_rows);
+  static Result<FeatureRowGroup> Make(int64_t feature_dim, int64_t capacity_rows,
+                                      const std::vector<std::string>& kept_columns = {});
+  const std::shared_ptr<arrow::Schema>& schema() const { return schema_; }
 
   Status Add(const FeatureRecord& record, const float* features);
   int64_t size() const { return static_cast<int64_t>(paths_.size()); }
@@ -68,6 +73,8 @@ class FeatureRowGroup {
   std::vector<std::string> paths_, labels_;
   std::vector<int64_t> modification_times_, lengths_;
   std::shared_ptr<arrow::ResizableBuffer> features_;
+  std::shared_ptr<arrow::Schema> schema_;
+  std::vector<arrow::StringBuilder> kept_;  // one per kept column
 };
 
 // A Parquet file written to `tmp_path` and renamed to its final name by Commit.

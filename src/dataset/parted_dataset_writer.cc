@@ -173,7 +173,7 @@ Status PartedDatasetWriter::CheckWritable() const {
 
 Status PartedDatasetWriter::FlushRowGroup() {
   if (!part_) {
-    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(PartFileName(next_part_), FeatureSchema()));
+    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(PartFileName(next_part_), row_group_.schema()));
   }
   ARROW_RETURN_NOT_OK(row_group_.WriteTo(*part_));
   if (part_->rows() >= format_.rows_per_part) return CommitPart();
@@ -183,7 +183,7 @@ Status PartedDatasetWriter::FlushRowGroup() {
 Status PartedDatasetWriter::CommitPart() {
   const std::string name = PartFileName(next_part_);
   if (!part_) {
-    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(name, FeatureSchema()));
+    ARROW_ASSIGN_OR_RAISE(part_, CreateFile(name, row_group_.schema()));
   }
   ARROW_RETURN_NOT_OK(part_->Commit(folder_->FinalPath(name)));
   part_.reset();

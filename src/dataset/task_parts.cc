@@ -46,10 +46,20 @@ Result<int64_t> RowsPerPart(int64_t feature_dim, const std::string& output_uri, 
 }
 
 Status WritePartFile(const std::string& uri, const arrow::RecordBatch& batch) {
-  const auto& schema = FeatureSchema();
-  if (batch.num_columns() != schema->num_fields()) {
-    return Status::TypeError("a part needs the columns ", schema->ToString());
+  const int base = FeatureSchema()->num_fields();
+  if (batch.num_columns() < base) {
+    return Status::TypeError("a part needs the columns ", FeatureSchema()->ToString());
   }
+  // Columns after the output's own are kept metadata (--keep-columns): strings.
+  std::vector<std::string> kept;
+  for (int i = base; i < batch.num_columns(); ++i) {
+    if (batch.column(i)->type_id() != arrow::Type::STRING) {
+      return Status::TypeError("kept column ", batch.schema()->field(i)->name(),
+                               " must be string, not ", batch.column(i)->type()->ToString());
+    }
+    kept.push_back(batch.schema()->field(i)->name());
+  }
+  const auto schema = FeatureSchemaWith(kept);
   std::vector<std::shared_ptr<arrow::Array>> columns = batch.columns();
   for (int i = 0; i < 4; ++i) {
     if (!columns[i]->type()->Equals(*schema->field(i)->type())) {

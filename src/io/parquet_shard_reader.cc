@@ -9,6 +9,8 @@
 #include <parquet/arrow/schema.h>
 #include <parquet/file_reader.h>
 
+#include <algorithm>
+
 #include "imgfeat/path_text.h"
 #include "imgfeat/storage.h"
 #include "io/part_cached_file.h"
@@ -118,6 +120,12 @@ class ParquetShardReader final : public ShardReader {
       }
       if (label_ != key_) fields.push_back(label_);
     }
+    for (const std::string& name : options_.keep_columns) {
+      const int i = schema->GetFieldIndex(name);  // absent (or ambiguous): nulls
+      if (i >= 0 && std::find(fields.begin(), fields.end(), i) == fields.end()) {
+        fields.push_back(i);
+      }
+    }
     image_name_ = schema->field(*image)->name();
     for (int f : fields) AddLeaves(reader_->manifest().schema_fields[f], &leaves_);
     return SelectSlice();
@@ -138,7 +146,7 @@ class ParquetShardReader final : public ShardReader {
   Result<std::optional<ShardSample>> Next() override {
     while (true) {
       if (!pending_.ok()) {
-        ShardSample failed{shard_.path, nullptr, std::nullopt, pending_};
+        ShardSample failed{shard_.path, nullptr, std::nullopt, {}, pending_};
         pending_ = Status::OK();
         return std::optional<ShardSample>(std::move(failed));
       }
@@ -167,6 +175,10 @@ class ParquetShardReader final : public ShardReader {
       image_at_ = table_->schema()->GetFieldIndex(image_name_);
       key_at_ = key_ >= 0 ? table_->schema()->GetFieldIndex("key") : -1;
       label_at_ = label_ >= 0 ? table_->schema()->GetFieldIndex(options_.label_field) : -1;
+      kept_at_.clear();
+      for (const std::string& name : options_.keep_columns) {
+        kept_at_.push_back(table_->schema()->GetFieldIndex(name));
+      }
       row_ = 0;
       group_first_row_ = first_row_;
       first_row_ += table_->num_rows();
@@ -207,6 +219,13 @@ class ParquetShardReader final : public ShardReader {
     sample.path = SamplePath(shard_.path, key);
     if (label_at_ >= 0 && !table_->column(label_at_)->IsNull(row)) {
       sample.label = CellText(*table_->column(label_at_), row);
+    }
+    for (int at : kept_at_) {
+      if (at < 0 || table_->column(at)->IsNull(row)) {
+        sample.kept.emplace_back();
+      } else {
+        sample.kept.emplace_back(CellText(*table_->column(at), row));
+      }
     }
     std::shared_ptr<arrow::Array> images = table_->column(image_at_);
     if (images->type_id() == arrow::Type::STRUCT) {
@@ -250,6 +269,7 @@ class ParquetShardReader final : public ShardReader {
   int key_ = -1, label_ = -1;
   std::string image_name_;
   int image_at_ = 0, key_at_ = -1, label_at_ = -1;
+  std::vector<int> kept_at_;  // per keep column; -1: not in the file
   int row_groups_ = 0;
   int next_group_ = 0;
   int64_t first_row_ = 0, group_first_row_ = 0;

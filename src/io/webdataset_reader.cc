@@ -38,21 +38,20 @@ std::string_view View(const arrow::Buffer& b) {
   return std::string_view(reinterpret_cast<const char*>(b.data()), static_cast<size_t>(b.size()));
 }
 
-// The sample's label from one of its members: "cls", "txt" (any extension:
-// the member's text) or "json.FIELD" (a field of its .json member).
-std::optional<std::string> LabelOf(const std::string& field, const std::string& ext,
-                                   const arrow::Buffer& data) {
-  if (field.starts_with("json.")) {
-    if (ext != "json") return std::nullopt;
-    auto json = nlohmann::json::parse(View(data), nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded() || !json.is_object()) return std::nullopt;
-    auto it = json.find(field.substr(5));
-    if (it == json.end() || it->is_null()) return std::nullopt;
-    if (it->is_string()) return Utf8Text(it->get<std::string>());
-    return it->dump();
-  }
-  if (ext != field) return std::nullopt;
-  return Utf8Text(Trimmed(View(data)));
+// A field of a sample from one of its members: "cls", "txt" (any extension:
+// the member's text) or "json.NAME" (a field of its .json member); with
+// `bare_json`, a NAME without a member of that extension is a .json field too.
+std::optional<std::string> FieldOf(const std::string& field, const std::string& ext,
+                                   const arrow::Buffer& data, bool bare_json) {
+  const bool json_field = field.starts_with("json.");
+  if (ext == field && !json_field) return Utf8Text(Trimmed(View(data)));
+  if (ext != "json" || (!json_field && !bare_json)) return std::nullopt;
+  auto json = nlohmann::json::parse(View(data), nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) return std::nullopt;
+  auto it = json.find(json_field ? field.substr(5) : field);
+  if (it == json.end() || it->is_null()) return std::nullopt;
+  if (it->is_string()) return Utf8Text(it->get<std::string>());
+  return it->dump();
 }
 
 class WebDatasetReader final : public ShardReader {
@@ -80,7 +79,16 @@ class WebDatasetReader final : public ShardReader {
     std::vector<std::string> others;  // extensions of the members that are not its image
     std::optional<std::string> label;
     Status error;
+    std::vector<std::optional<std::string>> kept;
+    std::vector<bool> kept_from_member;  // a member named by extension wins over a .json field
   };
+
+  Building Start(std::string key, Status error) const {
+    Building b{std::move(key), nullptr, "", {}, std::nullopt, std::move(error), {}, {}};
+    b.kept.resize(options_.keep_columns.size());
+    b.kept_from_member.resize(options_.keep_columns.size());
+    return b;
+  }
 
   // Reads one member: it joins the sample being built, or ends it.
   void Advance() {
@@ -94,7 +102,7 @@ class WebDatasetReader final : public ShardReader {
         building_->error = error;
       } else {
         Emit();
-        building_ = Building{failed_key, nullptr, "", {}, std::nullopt, error};
+        building_ = Start(failed_key, error);
       }
       Emit();
       return;
@@ -107,7 +115,7 @@ class WebDatasetReader final : public ShardReader {
     TarMember& m = **member;
     KeyAndExtension split = SplitMember(m.name);
     if (building_ && building_->key != split.key) Emit();
-    if (!building_) building_ = Building{split.key, nullptr, "", {}, std::nullopt, Status::OK()};
+    if (!building_) building_ = Start(split.key, Status::OK());
     Building& b = *building_;
     if (IsImageExtension(split.extension) && b.image_member.empty()) {
       b.image_member = m.name;
@@ -120,8 +128,17 @@ class WebDatasetReader final : public ShardReader {
       return;
     }
     b.others.push_back(split.extension);
-    if (!options_.label_field.empty() && !b.label && m.data) {
-      b.label = LabelOf(options_.label_field, split.extension, *m.data);
+    if (!m.data) return;
+    if (!options_.label_field.empty() && !b.label) {
+      b.label = FieldOf(options_.label_field, split.extension, *m.data, /*bare_json=*/false);
+    }
+    for (size_t i = 0; i < options_.keep_columns.size(); ++i) {
+      if (b.kept_from_member[i]) continue;
+      const std::string& name = options_.keep_columns[i];
+      auto value = FieldOf(name, split.extension, *m.data, /*bare_json=*/true);
+      if (!value) continue;
+      b.kept_from_member[i] = split.extension == name;
+      b.kept[i] = std::move(value);
     }
   }
 
@@ -132,6 +149,7 @@ class WebDatasetReader final : public ShardReader {
     ShardSample sample;
     sample.path = b.key.empty() ? shard_.path : SamplePath(shard_.path, b.key);
     sample.label = std::move(b.label);
+    sample.kept = std::move(b.kept);
     if (!b.error.ok()) {
       sample.error = b.error;
     } else if (!b.image) {

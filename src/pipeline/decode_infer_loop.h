@@ -38,6 +38,8 @@ struct LoopInput {
   // The label the source gave (a shard sample's --label-field, or its
   // shard's folder); unset: the caller's labeler decides from the path.
   std::optional<std::string> label;
+  // A shard sample's --keep-columns values (FeatureRecord::kept).
+  std::vector<std::optional<std::string>> kept;
   // Not OK: an input that is bad as given (a null), reported as this error,
   // stage "read", in its place.
   Status refused;

@@ -79,6 +79,7 @@ class ListingInputs {
       if (Skip(sample.path)) continue;
       LoopInput input;
       input.label = SampleLabel(*config_.labeler, config_.shards, shard_file_.path, sample);
+      input.kept = std::move(sample.kept);
       input.file.path = std::move(sample.path);
       input.file.modification_time_us = shard_file_.modification_time_us;
       input.in_memory = true;
@@ -157,7 +158,8 @@ Status StreamFeatures(ImageLister* lister, InferenceEngine* engine, const Stream
     for (LoopInput& input : batch) {
       std::string label =
           input.label ? std::move(*input.label) : config.labeler->LabelFor(input.file.path);
-      records.push_back(FeatureRecord{std::move(input.file), std::move(label)});
+      records.push_back(
+          FeatureRecord{std::move(input.file), std::move(label), std::move(input.kept)});
     }
     return callbacks.on_batch(records, features, dim);
   };

@@ -35,6 +35,11 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
     p["image_column"] = Utf8Text(options.shards.image_column);
   }
   if (!options.shards.label_field.empty()) p["label_field"] = Utf8Text(options.shards.label_field);
+  if (!options.shards.keep_columns.empty()) {
+    Json kept = Json::array();
+    for (const std::string& name : options.shards.keep_columns) kept.push_back(Utf8Text(name));
+    p["keep_columns"] = kept;
+  }
   p["model"] = {{"name", model.spec.name}, {"sha256", model.sha256}};
   p["preprocessing"] = {{"mode", PreprocessModeName(model.spec.preprocess)},
                         {"width", model.spec.input_width},

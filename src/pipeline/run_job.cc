@@ -184,6 +184,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   dataset_options.overwrite = options.overwrite;
   dataset_options.resume = options.resume;
   dataset_options.rows_per_part = options.rows_per_part;
+  dataset_options.kept_columns = options.shards.keep_columns;
   ARROW_ASSIGN_OR_RAISE(auto writer, DatasetWriter::Open(plan.output_abs, plan.output_dim,
                                                          plan.parameters.dump(), dataset_options));
   RunSummary summary;

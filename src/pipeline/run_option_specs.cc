@@ -143,6 +143,30 @@ std::vector<RunOptionSpec> MakeSpecs() {
                  kShellsOfARun));
   specs.back().set = [](O* o, const V& v) { o->shards.label_field = std::get<std::string>(v); };
   specs.back().get = [](const O& o) -> V { return o.shards.label_field; };
+  add(WithShells(TextSpec("keep-columns", "Input", "NAMES",
+                          "copy these fields of each shard sample into the rows, a string "
+                          "column each (comma-separated: Parquet columns; for tar, members by "
+                          "extension or .json fields, e.g. url,caption)",
+                          nullptr),
+                 kShellsOfARun));
+  specs.back().set = [](O* o, const V& v) {
+    o->shards.keep_columns.clear();
+    const std::string& text = std::get<std::string>(v);
+    size_t at = 0;
+    while (at <= text.size() && !text.empty()) {
+      const size_t comma = std::min(text.find(',', at), text.size());
+      o->shards.keep_columns.push_back(text.substr(at, comma - at));
+      at = comma + 1;
+    }
+  };
+  specs.back().get = [](const O& o) -> V {
+    std::string text;
+    for (const std::string& name : o.shards.keep_columns) {
+      if (!text.empty()) text += ',';
+      text += name;
+    }
+    return text;
+  };
   add(SwitchSpec("follow-symlinks", "Input",
                  "follow symbolic links to files and folders (cycles are detected)", nullptr));
   specs.back().set = [](O* o, const V& v) { o->list.follow_symlinks = std::get<bool>(v); };

@@ -2,6 +2,7 @@
 // one set of rules between options (the table is run_option_specs.cc).
 #include "imgfeat/run_options.h"
 
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -70,6 +71,19 @@ Status ValidateRunOptions(const RunOptions& options, unsigned shell) {
   if (!options.shards.label_field.empty() && !options.label_regex.empty()) {
     return Status::Invalid(shown("label-field"), " and ", shown("label-regex"),
                            " both name the label: give one");
+  }
+  std::set<std::string> kept;
+  for (const std::string& name : options.shards.keep_columns) {
+    static const std::set<std::string> kOwn = {"path", "label", "modification_time", "length",
+                                               "features"};
+    if (name.empty()) return Status::Invalid(shown("keep-columns"), " has an empty name");
+    if (kOwn.count(name)) {
+      return Status::Invalid(shown("keep-columns"), ": '", name,
+                             "' is a column of the output already");
+    }
+    if (!kept.insert(name).second) {
+      return Status::Invalid(shown("keep-columns"), " names '", name, "' twice");
+    }
   }
   if (!options.shards.image_column.empty() && options.list.format != InputFormat::kAuto &&
       options.list.format != InputFormat::kParquet) {

@@ -92,6 +92,18 @@ TEST(RunOptionsTest, ReportOfAnS3OutputIsRefusedBeforeTheRun) {
   EXPECT_TRUE(ParseRunArgs({"in", "s3://bucket/out"}).ok());
 }
 
+TEST(RunOptionsTest, KeptColumnsAreNewUniqueNames) {
+  ASSERT_OK_AND_ASSIGN(auto kept, ParseRunArgs({"in", "out", "--keep-columns", "url,caption"}));
+  EXPECT_EQ(kept.shards.keep_columns, (std::vector<std::string>{"url", "caption"}));
+  for (const char* bad : {"url,label", "url,url", "url,,caption", ","}) {
+    auto r = ParseRunArgs({"in", "out", "--keep-columns", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().message().rfind("--keep-columns", 0), 0u) << r.status().message();
+  }
+  ASSERT_OK_AND_ASSIGN(auto none, ParseRunArgs({"in", "out", "--keep-columns", ""}));
+  EXPECT_TRUE(none.shards.keep_columns.empty());
+}
+
 TEST(RunOptionsTest, LimitsAreCheckedWhereTheOptionIsDescribed) {
   for (auto args : std::vector<std::vector<std::string>>{
            {"in", "out", "--batch", "1000000"},

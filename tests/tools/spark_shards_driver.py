@@ -5,7 +5,8 @@ tests/test_spark_cluster.py against its cluster:
 
 Featurizes INPUT (loose files and shards) as imgfeat.spark.listing lists it,
 every Parquet row group its own slice, and the same shards as a frame of
-paths, with labels from the samples' `cls` (SRP, 64 components); writes the
+paths, with labels from the samples' `cls` and their `cls` and `key` kept
+(SRP, 64 components); writes the
 rows under OUT_DIR for the test to compare with the CLI.
 """
 import os
@@ -27,14 +28,15 @@ def main(master, input_, out):
                                        label_field="cls")
         with open(os.path.join(out, "listed.txt"), "w") as f:
             f.write(str(listed.count()))
-        rows = imgfeat.spark.featurize(listed, reduce="srp", components=64, label_field="cls")
+        rows = imgfeat.spark.featurize(listed, reduce="srp", components=64, label_field="cls",
+                                       keep_columns="cls,key")
         pq.write_table(rows.toArrow(), os.path.join(out, "listing.parquet"))
 
         paths = [os.path.join(root, name) for root, _, names in os.walk(input_)
                  for name in names]
         by_path = spark.createDataFrame([(p,) for p in sorted(paths)], "path string")
         rows = imgfeat.spark.featurize(by_path.repartition(2), reduce="srp", components=64,
-                                       label_field="cls")
+                                       label_field="cls", keep_columns=["cls", "key"])
         pq.write_table(rows.toArrow(), os.path.join(out, "paths.parquet"))
     finally:
         spark.stop()
