@@ -30,6 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_sample_bytes = (mode & 16) ? 100 : int64_t{1} << 24;
   static const char* kLabels[] = {"", "cls", "json.label", "key"};
   options.label_field = kLabels[(mode >> 5) & 3];
+  if (mode & 128) options.keep_columns = {"txt", "url", "json.key", "key"};
+  // A later row group's slice (Parquet): Spark's split of a large file.
+  if ((mode & 129) == 129) options.slice = imgfeat::ShardSlice{1, 2};
   auto reader = imgfeat::ShardReader::Open(shard, format, options);
   if (reader.ok()) {
     uint64_t sum = 0;
@@ -40,9 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (int64_t b = 0; b < image->size(); ++b) sum += image->data()[b];
       }
       sum += (**sample).path.size() + (**sample).label.value_or("").size();
+      for (const auto& kept : (**sample).kept) sum += kept.value_or("").size();
     }
     if (sum == 0xdeadbeef) std::fputc(' ', stderr);  // keeps the reads
   }
   (void)imgfeat::CountShardSamples(shard, format, options);
+  if (format == imgfeat::InputFormat::kParquet) (void)imgfeat::SplitParquetShard(shard, 1);
   return 0;
 }
