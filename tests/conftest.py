@@ -107,6 +107,16 @@ def sample_files(split="Train", per_class=None):
 
 
 @pytest.fixture(scope="session")
+def wheel():
+    """The one wheel `make wheel` wrote in dist/."""
+    import glob
+
+    wheels = glob.glob(str(ROOT / "dist" / "imgfeat-*.whl"))
+    assert len(wheels) == 1, f"expected one wheel in dist/ (make wheel), found {wheels}"
+    return wheels[0]
+
+
+@pytest.fixture(scope="session")
 def imgfeat_bin():
     assert IMGFEAT.exists(), f"{IMGFEAT} is not built (make build)"
     return IMGFEAT

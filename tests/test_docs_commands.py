@@ -36,11 +36,11 @@ PROGRAMS = {"imgfeat", "build/imgfeat", "python", "python3", "python3.11", ".ven
 NOT_RUN = [
     ("BENCHMARKS.md", r"", "a benchmark (make bench): minutes to hours on the whole sample"),
     ("DUPLICATES.md", r"", "a benchmark (make bench): minutes on the whole sample"),
+    ("AWS.md", r"", "the EMR walk-through: EMR and IAM exist only on AWS; its uploads, "
+     "bootstrap and step run in tests/test_aws_deploy.py against the S3 server"),
     (None, r"^make (run|test|check)\b", "the set-up, build and tests that CI itself runs"),
     (None, r"^make wheel\b", "builds the wheel: tests/test_python_wheel.py builds and installs it"),
     (None, r"^pip install dist/", "installs the wheel: tests/test_python_wheel.py"),
-    ("SPARK.md", r"^aws s3 cp s3://my-bucket/wheels/",
-     "an EMR node's bootstrap, copying the wheel the user uploaded to their bucket"),
     ("SPARK.md", r"--deploy-mode cluster", "YARN cluster mode, on EMR: there is no YARN here"),
 ]
 # The cluster and its shared folders, as a local master and local folders.

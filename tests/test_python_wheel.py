@@ -40,12 +40,6 @@ def run(cmd, **kw):
     return proc.stdout
 
 
-@pytest.fixture(scope="module")
-def wheel():
-    wheels = glob.glob(str(ROOT / "dist" / "imgfeat-*.whl"))
-    assert len(wheels) == 1, f"expected one wheel in dist/ (make wheel), found {wheels}"
-    return wheels[0]
-
 
 def test_platform_tag(wheel):
     # auditwheel's repair: manylinux for the glibc and libstdc++ of the build machine.

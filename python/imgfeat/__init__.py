@@ -16,6 +16,7 @@ this package shapes arguments and results:
 
 See docs/PYTHON.md.
 """
+import atexit as _atexit
 import os as _os
 
 import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the module needs it)
@@ -29,6 +30,11 @@ from ._run import report, run
 from ._search import neighbours, similar
 
 __version__ = _imgfeat.__version__
+
+# The S3 clients closed and the AWS SDK shut down before the interpreter
+# unloads the module, as the native command does at its exit: a process that
+# read or wrote s3:// would otherwise crash on its way out.
+_atexit.register(_imgfeat._shutdown_storage)
 
 
 def johnson_lindenstrauss_min_dim(n_samples, eps=0.1):

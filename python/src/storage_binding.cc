@@ -140,6 +140,11 @@ void BindStorage(nb::module_& m) {
         nb::arg("modification_times") = std::vector<int64_t>{});
   m.def("delete_tree", &DeleteTree, nb::arg("uri"));
   m.def("read_file", &ReadFile, nb::arg("uri"));
+  // At the interpreter's exit only: S3 cannot be used again in the process.
+  m.def("_shutdown_storage", [] {
+    nb::gil_scoped_release release;
+    ShutdownStorage();
+  });
 }
 
 }  // namespace imgfeat::python
