@@ -205,3 +205,19 @@ def _state(pid):
             return f.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+def run_to_end(cmd, env, cwd=None, timeout=900):
+    """Runs `cmd` (spark-submit, or a script that starts one) to its end:
+    (returncode, stdout, stderr). Past `timeout` it and every process under
+    it (the JVM, its Python workers) are killed, so that nothing of it
+    outlives a failing test."""
+    proc = subprocess.Popen([str(c) for c in cmd], env=env, cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        SparkCluster._kill_tree(proc)
+        out, err = proc.communicate()
+        raise AssertionError(f"{cmd} did not finish in {timeout} s:\n{err[-4000:]}")
+    return proc.returncode, out, err

@@ -17,6 +17,7 @@ import pytest
 
 from conftest import MODELS, ROOT, sample_files
 from s3_fixtures import CREDENTIALS, moto_server, s3_client
+from spark_cluster import run_to_end
 
 pytestmark = [pytest.mark.wheel, pytest.mark.s3, pytest.mark.spark]
 
@@ -24,10 +25,9 @@ KIT = ROOT / "deploy" / "aws"
 
 
 def run(cmd, env, cwd=None, timeout=900):
-    proc = subprocess.run([str(c) for c in cmd], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    return proc.stdout
+    code, out, err = run_to_end(cmd, env, cwd, timeout)
+    assert code == 0, f"{cmd} failed:\n{out[-3000:]}\n{err[-5000:]}"
+    return out
 
 
 def test_shellcheck_passes_on_every_script():

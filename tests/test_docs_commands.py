@@ -19,12 +19,12 @@ import os
 import pathlib
 import re
 import shlex
-import subprocess
 
 import pytest
 
 from conftest import BUILD, MODELS, ROOT, sample_files
 from s3_fixtures import CREDENTIALS, moto_server, s3_client
+from spark_cluster import run_to_end
 
 pytestmark = [pytest.mark.s3, pytest.mark.spark]
 
@@ -154,10 +154,9 @@ def test_every_command_in_the_docs_runs_as_written(user_env, tmp_path):
                 (cwd / "photos" / f.parent.name / f.name).symlink_to(f)
             prepare_s3(s3, [c for _, c in todo], photos)
             for n, command in todo:
-                proc = subprocess.run(["bash", "-c", command], cwd=cwd, env=env,
-                                      capture_output=True, text=True, timeout=900)
+                code, out, err = run_to_end(["bash", "-c", command], env, cwd)
                 where = f"{doc.name}:{n}: {command}"
-                assert proc.returncode == 0, f"{where}\n{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+                assert code == 0, f"{where}\n{out[-2000:]}{err[-4000:]}"
                 check_output(s3, cwd, command, where)
                 ran.append(where)
     print("\n".join(["ran:"] + ran + ["not run:"] + skipped))

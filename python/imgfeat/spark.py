@@ -69,21 +69,27 @@ def listing(spark, input, *, split_parquet_bytes=128 << 20, partitions=0, **opti
     first_row_group, row_groups for :func:`featurize` with the same
     `options` (imgfeat.run's names: input_format, label_regex, ...).
     `partitions`: 0 for Spark's default parallelism."""
+    capsules, _, _ = _imgfeat.list_images(str(input), ".", options, int(split_parquet_bytes))
+    batch = pa.RecordBatch._import_from_c_capsule(*capsules)
+    return listing_frame(spark, batch, partitions or spark.sparkContext.defaultParallelism)
+
+
+def listing_frame(spark, listing, partitions):
+    """The driver's listing (list_images' batch) as a DataFrame of
+    `partitions` contiguous slices, in listing order, so that parts read in
+    name order hold the rows in the CLI's order."""
     from pyspark.sql.types import (IntegerType, LongType, StringType, StructField,
                                    StructType, TimestampType)
 
-    capsules, _, _ = _imgfeat.list_images(str(input), ".", options, int(split_parquet_bytes))
-    batch = pa.RecordBatch._import_from_c_capsule(*capsules)
     schema = StructType([StructField("path", StringType(), False),
                          StructField("label", StringType(), False),
                          StructField("modification_time", TimestampType(), False),
                          StructField("length", LongType(), False),
                          StructField("first_row_group", IntegerType(), False),
                          StructField("row_groups", IntegerType(), False)])
-    rows = list(zip(*(c.to_pylist() for c in batch.columns)))
-    slices = partitions or spark.sparkContext.defaultParallelism
-    return spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, max(1, min(slices, len(rows)))), schema)
+    rows = list(zip(*(c.to_pylist() for c in listing.columns)))
+    rdd = spark.sparkContext.parallelize(rows, max(1, min(partitions, len(rows))))
+    return spark.createDataFrame(rdd, schema)
 
 
 def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],

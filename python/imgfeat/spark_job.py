@@ -54,23 +54,6 @@ def spark_session(args):
     return builder.getOrCreate()
 
 
-def listing_frame(spark, listing, partitions):
-    """The listing as a DataFrame of contiguous slices, in listing order, so
-    that the parts, read in name order, hold the rows in the CLI's order."""
-    from pyspark.sql.types import (IntegerType, LongType, StringType, StructField,
-                                   StructType, TimestampType)
-
-    schema = StructType([StructField("path", StringType(), False),
-                         StructField("label", StringType(), False),
-                         StructField("modification_time", TimestampType(), False),
-                         StructField("length", LongType(), False),
-                         StructField("first_row_group", IntegerType(), False),
-                         StructField("row_groups", IntegerType(), False)])
-    rows = list(zip(*(c.to_pylist() for c in listing.columns)))
-    rdd = spark.sparkContext.parallelize(rows, max(1, min(partitions, len(rows))))
-    return spark.createDataFrame(rdd, schema)
-
-
 def worker_config(args, plan, spark):
     threads = args.threads or int(spark.conf.get("spark.task.cpus", "1"))
     model = imgfeat_spark.model_config(args.model, args.pooling, args.engine, threads,
@@ -211,7 +194,7 @@ def main(argv=None):
     results = []
     pca_fit_seconds = 0.0
     if listing.num_rows:
-        results = run_stage(listing_frame(spark, listing, partitions),
+        results = run_stage(imgfeat_spark.listing_frame(spark, listing, partitions),
                             commit.join(spark_dir, "features"), max_rows, config)
     stream_seconds = time.monotonic() - t0
     if pca:
