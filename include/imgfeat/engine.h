@@ -40,6 +40,19 @@ class InferenceEngine {
   // HWC order (Keras' flattening order), whatever the model's own layout.
   virtual Status Run(const float* input, int64_t batch, float* output) = 0;
 
+  // Run in two halves, so that the caller can prepare the next batch and
+  // consume the last one while this one runs: Start returns at once with a
+  // ticket, Wait(ticket) returns when `output` is written. At most
+  // kMaxInFlight batches are started and not waited for; they are waited for
+  // in the order started, and `input` and `output` stay valid until then.
+  // Engines that cannot overlap run the batch in Start.
+  static constexpr int kMaxInFlight = 2;
+  virtual Result<int64_t> Start(const float* input, int64_t batch, float* output) {
+    ARROW_RETURN_NOT_OK(Run(input, batch, output));
+    return 0;
+  }
+  virtual Status Wait(int64_t /*ticket*/) { return Status::OK(); }
+
   virtual const ModelSpec& spec() const = 0;
   virtual std::string name() const = 0;
 };

@@ -1,10 +1,12 @@
 // The OpenVINO engine, through OpenVINO's C API only: the wheel's C++ API is
 // built with the old std::string ABI and cannot share a binary with Arrow.
 //
-// The model is read once and compiled for each batch size it is run with. A
-// batch is split over `streams` infer requests run at once (one per OpenVINO
-// stream), each writing straight into the caller's output buffer when the
-// model's output is already NHWC.
+// The model is read once and compiled for each chunk size it is run with. A
+// batch is split into chunks, each run by an infer request of its own on
+// whichever of the `streams` OpenVINO streams is free, writing straight into
+// the caller's output buffer when the model's output is already NHWC. Each
+// batch that may be in flight at once (Start/Wait) has its own requests, so
+// that the streams go on to the next batch as soon as they finish one.
 #include <fcntl.h>
 #include <openvino/c/openvino.h>
 #include <unistd.h>
@@ -205,6 +207,12 @@ class OpenVinoEngine : public InferenceEngine {
       options_.streams = std::max(1, threads);
     }
     options_.streams = std::max(1, std::min(options_.streams, options_.max_batch));
+    max_chunks_ = ChunkCount(options_.max_batch);
+  }
+
+  // Requests still running write into their callers' buffers: they end first.
+  ~OpenVinoEngine() override {
+    for (Pending& pending : pending_) (void)WaitAll(&pending);
   }
 
   Status Load(const std::string& model_path) {
@@ -236,57 +244,24 @@ class OpenVinoEngine : public InferenceEngine {
   }
 
   Status Run(const float* input, int64_t batch, float* output) override {
-    if (batch < 1 || batch > options_.max_batch) {
-      return Status::Invalid("batch of ", batch, " images; the engine was opened for 1 to ",
-                             options_.max_batch);
-    }
-    const int64_t in_per_image = spec_.input_height * spec_.input_width * spec_.input_channels;
-    const int64_t out_per_image = spec_.feature_length();
-    const float* model_input = input;
-    if (spec_.input_layout == TensorLayout::kNCHW) {
-      in_scratch_.resize(batch * in_per_image);
-      NhwcToNchw(input, batch, spec_.input_height, spec_.input_width, spec_.input_channels,
-                 in_scratch_.data());
-      model_input = in_scratch_.data();
-    }
-    float* model_output = output;
-    if (spec_.output_layout == TensorLayout::kNCHW) {
-      out_scratch_.resize(batch * out_per_image);
-      model_output = out_scratch_.data();
-    }
+    ARROW_ASSIGN_OR_RAISE(int64_t ticket, Begin(input, batch, output, /*allow_sync=*/true));
+    return Wait(ticket);
+  }
 
-    // The batch is cut into chunks that differ in size by at most one, run
-    // round-robin on one infer request per stream, `streams` at a time.
-    const int64_t chunks = ChunkCount(batch);
-    const int64_t slots = std::min<int64_t>(chunks, options_.streams);
-    std::vector<ov_infer_request_t*> in_flight(slots, nullptr);
-    std::vector<std::vector<TensorPtr>> slot_tensors(slots);
-    Status status = Status::OK();
-    int64_t first = 0;
-    for (int64_t chunk = 0; chunk < chunks && status.ok(); ++chunk) {
-      const int64_t slot = chunk % slots;
-      if (in_flight[slot]) {
-        status = Wait(in_flight[slot]);
-        in_flight[slot] = nullptr;
-        if (!status.ok()) break;
-      }
-      const int64_t count = batch / chunks + (chunk < batch % chunks ? 1 : 0);
-      status = StartChunk(slot, count, const_cast<float*>(model_input) + first * in_per_image,
-                          model_output + first * out_per_image, chunks == 1, &in_flight[slot],
-                          &slot_tensors[slot]);
-      first += count;
+  Result<int64_t> Start(const float* input, int64_t batch, float* output) override {
+    return Begin(input, batch, output, /*allow_sync=*/false);
+  }
+
+  Status Wait(int64_t ticket) override {
+    Pending& pending = pending_[ticket % kMaxInFlight];
+    if (!pending.active || pending.ticket != ticket) {
+      return Status::Invalid("no batch in flight for ticket ", ticket);
     }
-    // Every started request is waited for, even after a failure: it writes
-    // into the caller's buffer.
-    for (ov_infer_request_t* request : in_flight) {
-      if (!request) continue;
-      Status waited = Wait(request);
-      if (status.ok()) status = waited;
-    }
+    Status status = WaitAll(&pending);
     ARROW_RETURN_NOT_OK(status);
     if (spec_.output_layout == TensorLayout::kNCHW) {
-      NchwToNhwc(model_output, batch, spec_.output_hwc[0], spec_.output_hwc[1], spec_.output_hwc[2],
-                 output);
+      NchwToNhwc(pending.out_scratch.data(), pending.batch, spec_.output_hwc[0],
+                 spec_.output_hwc[1], spec_.output_hwc[2], pending.output);
     }
     return Status::OK();
   }
@@ -297,8 +272,91 @@ class OpenVinoEngine : public InferenceEngine {
  private:
   struct Compiled {
     CompiledPtr model;
-    std::vector<RequestPtr> requests;  // one per stream
+    // One per chunk of the largest batch for each batch that may be in
+    // flight: chunk i of set s runs on requests[s * max_chunks_ + i].
+    std::vector<RequestPtr> requests;
   };
+
+  // A batch started and not yet waited for, with what its requests use.
+  struct Pending {
+    bool active = false;
+    int64_t ticket = -1;
+    int64_t batch = 0;
+    float* output = nullptr;
+    std::vector<ov_infer_request_t*> in_flight;
+    std::vector<std::vector<TensorPtr>> tensors;
+    std::vector<float> in_scratch;
+    std::vector<float> out_scratch;
+  };
+
+  Result<int64_t> Begin(const float* input, int64_t batch, float* output, bool allow_sync) {
+    if (batch < 1 || batch > options_.max_batch) {
+      return Status::Invalid("batch of ", batch, " images; the engine was opened for 1 to ",
+                             options_.max_batch);
+    }
+    const int64_t ticket = next_ticket_;
+    const int set = static_cast<int>(ticket % kMaxInFlight);
+    Pending& pending = pending_[set];
+    if (pending.active) {
+      return Status::Invalid("more than ", kMaxInFlight, " batches in flight");
+    }
+    const int64_t in_per_image = spec_.input_height * spec_.input_width * spec_.input_channels;
+    const int64_t out_per_image = spec_.feature_length();
+    const float* model_input = input;
+    if (spec_.input_layout == TensorLayout::kNCHW) {
+      pending.in_scratch.resize(batch * in_per_image);
+      NhwcToNchw(input, batch, spec_.input_height, spec_.input_width, spec_.input_channels,
+                 pending.in_scratch.data());
+      model_input = pending.in_scratch.data();
+    }
+    float* model_output = output;
+    if (spec_.output_layout == TensorLayout::kNCHW) {
+      pending.out_scratch.resize(batch * out_per_image);
+      model_output = pending.out_scratch.data();
+    }
+
+    // The batch is cut into chunks that differ in size by at most one, each
+    // started at once on an infer request of its own: the streams take them
+    // in turn as they free up, and go on to the next batch's without waiting
+    // for the caller.
+    const int64_t chunks = ChunkCount(batch);
+    pending.in_flight.assign(chunks, nullptr);
+    pending.tensors.resize(chunks);
+    pending.batch = batch;
+    pending.output = output;
+    Status status = Status::OK();
+    int64_t first = 0;
+    for (int64_t chunk = 0; chunk < chunks && status.ok(); ++chunk) {
+      const int64_t count = batch / chunks + (chunk < batch % chunks ? 1 : 0);
+      status = StartChunk(set * max_chunks_ + chunk, count,
+                          const_cast<float*>(model_input) + first * in_per_image,
+                          model_output + first * out_per_image, allow_sync && chunks == 1,
+                          &pending.in_flight[chunk], &pending.tensors[chunk]);
+      first += count;
+    }
+    if (!status.ok()) {
+      // Every started request is waited for, even after a failure: it writes
+      // into the caller's buffer.
+      (void)WaitAll(&pending);
+      return status;
+    }
+    pending.active = true;
+    pending.ticket = ticket;
+    ++next_ticket_;
+    return ticket;
+  }
+
+  static Status WaitAll(Pending* pending) {
+    Status status = Status::OK();
+    for (ov_infer_request_t*& request : pending->in_flight) {
+      if (!request) continue;
+      Status waited = WaitRequest(request);
+      request = nullptr;
+      if (status.ok()) status = waited;
+    }
+    pending->active = false;
+    return status;
+  }
 
   // Chunks of at most images_per_request images, at least one per stream.
   int64_t ChunkCount(int64_t batch) const {
@@ -310,7 +368,7 @@ class OpenVinoEngine : public InferenceEngine {
     return chunks;
   }
 
-  static Status Wait(ov_infer_request_t* request) {
+  static Status WaitRequest(ov_infer_request_t* request) {
     ov_status_e status = ov_infer_request_wait(request);
     if (status == OK) return Status::OK();
     return Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(status));
@@ -374,7 +432,7 @@ class OpenVinoEngine : public InferenceEngine {
     Compiled compiled;
     ARROW_ASSIGN_OR_RAISE(compiled.model,
                           CompileWithProperties(core_.get(), model_.get(), properties));
-    for (int i = 0; i < options_.streams; ++i) {
+    for (int64_t i = 0; i < max_chunks_ * kMaxInFlight; ++i) {
       ov_infer_request_t* request = nullptr;
       IMGFEAT_OV_CALL(ov_compiled_model_create_infer_request(compiled.model.get(), &request),
                       "OpenVINO cannot create an infer request");
@@ -427,8 +485,9 @@ class OpenVinoEngine : public InferenceEngine {
   std::map<int64_t, Compiled> compiled_;
   std::string input_name_;
   std::string output_name_;
-  std::vector<float> in_scratch_;
-  std::vector<float> out_scratch_;
+  int64_t max_chunks_ = 1;
+  Pending pending_[kMaxInFlight];
+  int64_t next_ticket_ = 0;
 };
 
 }  // namespace

@@ -76,7 +76,8 @@ struct LoopCallbacks {
   std::function<std::optional<LoopInput>()> next_input;
   // Where the features of the next `rows` images go (rows * dim floats),
   // so that a caller can have the engine write into its own output; unset: a
-  // buffer of the loop's.
+  // buffer of the loop's. Called once per batch, in order, when the batch
+  // starts: the next batch may start before on_batch has had the last one.
   std::function<float*(int64_t rows)> features_out;
   // The images of a batch that worked, in input order, and their features,
   // row-major, `dim` floats each. `inputs` may be moved from.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -39,6 +40,40 @@ class CopyEngine : public InferenceEngine {
 
  private:
   ModelSpec spec_;
+};
+
+// Runs each batch a little later on a thread of its own, as an engine's
+// streams do, so that a loop touching a batch's input or output before
+// Wait would give wrong features.
+class AsyncCopyEngine : public CopyEngine {
+ public:
+  ~AsyncCopyEngine() override {
+    for (auto& [ticket, thread] : threads_) thread.join();
+  }
+  Result<int64_t> Start(const float* input, int64_t batch, float* output) override {
+    EXPECT_LT(threads_.size(), static_cast<size_t>(kMaxInFlight));
+    const int64_t ticket = next_ticket_++;
+    threads_.emplace(ticket, std::thread([=, this] {
+                       std::this_thread::sleep_for(milliseconds(2));
+                       (void)Run(input, batch, output);
+                     }));
+    most_in_flight = std::max(most_in_flight, threads_.size());
+    return ticket;
+  }
+  Status Wait(int64_t ticket) override {
+    EXPECT_EQ(ticket, threads_.begin()->first) << "batches are waited for in order";
+    threads_.at(ticket).join();
+    threads_.erase(ticket);
+    if (ticket == fail_at) return Status::IOError("the engine failed");
+    return Status::OK();
+  }
+
+  int64_t fail_at = -1;
+  size_t most_in_flight = 0;
+
+ private:
+  std::map<int64_t, std::thread> threads_;
+  int64_t next_ticket_ = 0;
 };
 
 LoopConfig OneByOneImages(int threads, int batch) {
@@ -148,6 +183,58 @@ TEST(DecodeInferLoopTest, InputOrderWhateverOrderDecodersFinishErrorsInPlace) {
   EXPECT_EQ(progress.back(), kInputs);  // the last input worked
 }
 
+TEST(DecodeInferLoopTest, BatchesOverlapInTheEngineAndComeOutWhole) {
+  constexpr int64_t kInputs = 101;
+  AsyncCopyEngine engine;
+  LoopConfig config = OneByOneImages(/*threads=*/2, /*batch=*/4);
+  config.make_decoder = [] {
+    return LoopDecoder(
+        [](LoopInput* input, float* out, std::string*) { return DecodeAsNumber(*input, out); });
+  };
+  int64_t taken = 0, next = 0;
+  LoopCallbacks callbacks;
+  callbacks.next_input = Numbered(kInputs, &taken);
+  callbacks.on_batch = [&](std::vector<LoopInput>& inputs, const float* features, int64_t) {
+    for (size_t i = 0; i < inputs.size(); ++i, ++next) {
+      EXPECT_EQ(inputs[i].seq, next);
+      EXPECT_EQ(features[2 * i], static_cast<float>(next));
+      EXPECT_EQ(features[2 * i + 1], static_cast<float>(2 * next));
+    }
+    return Status::OK();
+  };
+  callbacks.on_error = [](const LoopInput&, const std::string&, const Status&) {
+    return Status::OK();
+  };
+  LoopStats stats;
+  ASSERT_OK(RunDecodeInferLoop(&engine, config, callbacks, &stats));
+  EXPECT_EQ(stats.featurized, kInputs);
+  EXPECT_EQ(next, kInputs);
+  EXPECT_EQ(engine.most_in_flight, static_cast<size_t>(InferenceEngine::kMaxInFlight));
+  EXPECT_GT(stats.inference_seconds, 0);
+}
+
+TEST(DecodeInferLoopTest, AFailingEngineStopsTheLoopAndHandsOnNothingAfter) {
+  AsyncCopyEngine engine;
+  engine.fail_at = 3;
+  LoopConfig config = OneByOneImages(/*threads=*/2, /*batch=*/4);
+  config.make_decoder = [] {
+    return LoopDecoder(
+        [](LoopInput* input, float* out, std::string*) { return DecodeAsNumber(*input, out); });
+  };
+  int64_t taken = 0;
+  LoopCallbacks callbacks;
+  callbacks.next_input = Numbered(1000, &taken);
+  callbacks.on_batch = [](std::vector<LoopInput>&, const float*, int64_t) { return Status::OK(); };
+  callbacks.on_error = [](const LoopInput&, const std::string&, const Status&) {
+    return Status::OK();
+  };
+  LoopStats stats;
+  Status status = RunDecodeInferLoop(&engine, config, callbacks, &stats);
+  EXPECT_EQ(status.message(), "the engine failed");
+  // Batches 0-2 handed on; batch 4, running when batch 3 failed, only waited for.
+  EXPECT_EQ(stats.featurized, 12);
+}
+
 TEST(DecodeInferLoopTest, HoldsAtMostInFlightImages) {
   constexpr int64_t kInputs = 300;
   CopyEngine engine;
@@ -171,8 +258,9 @@ TEST(DecodeInferLoopTest, HoldsAtMostInFlightImages) {
     });
   };
   // A slow consumer lets the feeding thread run as far ahead as it may: the
-  // images holding buffers, the one it waits to find a buffer for, and a
-  // batch whose buffers are free again before on_batch counts it finished.
+  // images holding buffers, the one it waits to find a buffer for, and the
+  // batches in the engine, whose buffers are free again before on_batch
+  // counts them finished.
   int64_t taken = 0, finished = 0, most_ahead = 0;
   auto numbered = Numbered(kInputs, &taken);
   LoopCallbacks callbacks;
@@ -197,7 +285,7 @@ TEST(DecodeInferLoopTest, HoldsAtMostInFlightImages) {
   ASSERT_OK(RunDecodeInferLoop(&engine, config, callbacks, &stats));
   EXPECT_EQ(stats.featurized + stats.failed, kInputs);
   EXPECT_EQ(buffers.size(), in_flight);
-  EXPECT_LE(most_ahead, static_cast<int64_t>(in_flight) + 1 + 4);
+  EXPECT_LE(most_ahead, static_cast<int64_t>(in_flight) + 1 + InferenceEngine::kMaxInFlight * 4);
 
   // Fewer inputs than that: no more buffers or threads than inputs.
   config.input_count = 5;
@@ -233,8 +321,9 @@ TEST(DecodeInferLoopTest, CancelStopsBeforeTheNextBatch) {
   Status status = RunDecodeInferLoop(&engine, config, callbacks, &stats);
   EXPECT_TRUE(status.IsCancelled()) << status.ToString();
   EXPECT_EQ(status.message(), "interrupted");
-  EXPECT_EQ(batches, 1);
-  EXPECT_EQ(stats.featurized, 2);
+  // The batch already started when the cancel came is handed on.
+  EXPECT_EQ(batches, 2);
+  EXPECT_EQ(stats.featurized, 4);
 }
 
 TEST(DecodeInferLoopTest, ACallbacksErrorStopsTheLoopAndTheFeaturesCanGoToTheCaller) {
@@ -254,9 +343,12 @@ TEST(DecodeInferLoopTest, ACallbacksErrorStopsTheLoopAndTheFeaturesCanGoToTheCal
   int64_t taken = 0, packed = 0;
   LoopCallbacks callbacks;
   callbacks.next_input = Numbered(100, &taken);
+  int64_t reserved = 0;
   callbacks.features_out = [&](int64_t rows) {
     EXPECT_LE(rows, 4);
-    return out.data() + packed * 2;
+    float* next = out.data() + reserved * 2;
+    reserved += rows;
+    return next;
   };
   callbacks.on_batch = [&](std::vector<LoopInput>& inputs, const float* features, int64_t) {
     EXPECT_EQ(features, out.data() + packed * 2);
@@ -270,7 +362,9 @@ TEST(DecodeInferLoopTest, ACallbacksErrorStopsTheLoopAndTheFeaturesCanGoToTheCal
   Status status = RunDecodeInferLoop(&engine, config, callbacks, &stats);
   EXPECT_EQ(status.message(), "the error log is full");
   EXPECT_EQ(stats.failed, 1);
-  EXPECT_EQ(packed, 8);  // inputs 0-7; 8 waited in the batch being assembled
+  // Inputs 0-7, the second batch handed on after the error since it came
+  // before it; 8 waited in the batch being assembled.
+  EXPECT_EQ(packed, 8);
   for (int64_t i = 0; i < packed; ++i) EXPECT_EQ(out[2 * i], static_cast<float>(i));
 }
 

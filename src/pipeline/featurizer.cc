@@ -181,7 +181,12 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
     if (next_row >= n) return std::nullopt;
     return LoopInputOf(inputs.At(next_row++));
   };
-  callbacks.features_out = [&](int64_t) { return out + packed * dim; };
+  int64_t reserved = 0;  // rows handed to batches started, ahead of `packed`
+  callbacks.features_out = [&](int64_t rows) {
+    float* next = out + reserved * dim;
+    reserved += rows;
+    return next;
+  };
   callbacks.on_batch = [&](std::vector<LoopInput>& batch, const float*, int64_t) {
     packed += static_cast<int64_t>(batch.size());
     return Status::OK();
