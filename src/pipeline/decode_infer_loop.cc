@@ -26,6 +26,19 @@ struct Decoded {
   std::string stage;
 };
 
+// What the hand-on thread gets, in input order: a batch whose features are
+// ready (in output set `set`), or one input that failed (set -1).
+struct HandOn {
+  std::vector<LoopInput> inputs;
+  int set = -1;
+  float* features = nullptr;
+  Status error;
+  std::string stage;
+};
+
+// Finished batches and failed inputs waiting for the hand-on thread.
+constexpr size_t kHandOnQueue = 2;
+
 // Reads (or takes the fetcher's bytes), decodes, resizes and preprocesses.
 class ImageDecoder {
  public:
@@ -130,100 +143,121 @@ Status RunDecodeInferLoop(InferenceEngine* engine, const LoopConfig& config,
   }
 
   // Inference is started from this thread, in input order, and runs on the
-  // engine's own threads: while one batch runs, the last one is handed on
-  // (pooling, reducing, writing) and the next one is assembled, so that the
-  // engine never waits for them.
+  // engine's own threads. A batch whose inference has finished goes to the
+  // hand-on thread (pooling, on_batch: reducing and writing), with the failed
+  // inputs in their places, so that neither the engine nor this thread waits
+  // for the consumer while it works.
   const int64_t raw_len = spec.feature_length();
   const int64_t out_len = PooledFeatureLength(spec, config.pooling);
   const bool pool = config.pooling == Pooling::kAvg;
-  constexpr int kSets = InferenceEngine::kMaxInFlight;
-  struct Running {
-    int64_t ticket = 0;
-    std::vector<LoopInput> inputs;
-    float* features = nullptr;
-    int set = 0;
-    Clock::time_point started;
-  };
-  std::vector<float> input[kSets];
-  std::vector<float> raw[kSets];
-  std::vector<float> own_out[kSets];
-  for (int set = 0; set < kSets; ++set) {
-    input[set].resize(static_cast<size_t>(batch) * image_floats);
+  constexpr int kInputSets = InferenceEngine::kMaxInFlight;
+  std::vector<std::vector<float>> input(kInputSets);
+  for (auto& set : input) set.resize(static_cast<size_t>(batch) * image_floats);
+  std::vector<std::vector<float>> raw(kLoopFeatureBatches);
+  std::vector<std::vector<float>> own_out(kLoopFeatureBatches);
+  BoundedQueue<int> free_outputs(kLoopFeatureBatches);
+  for (int set = 0; set < kLoopFeatureBatches; ++set) {
     if (pool) raw[set].resize(static_cast<size_t>(batch) * raw_len);
     if (!callbacks.features_out) own_out[set].resize(static_cast<size_t>(batch) * out_len);
+    free_outputs.Push(set);
   }
+
+  BoundedQueue<HandOn> hand_on(kHandOnQueue);
+  Status hand_on_status;  // written by the hand-on thread before it ends
+  auto hand_on_one = [&](HandOn& item) -> Status {
+    if (item.set < 0) {
+      ++stats->failed;
+      return callbacks.on_error(item.inputs.front(), item.stage, item.error);
+    }
+    const int64_t n = static_cast<int64_t>(item.inputs.size());
+    if (pool) {
+      const auto& hwc = spec.output_hwc;
+      for (int64_t i = 0; i < n; ++i) {
+        AveragePoolHwc(raw[item.set].data() + i * raw_len, hwc[0], hwc[1], hwc[2],
+                       item.features + i * out_len);
+      }
+    }
+    ARROW_RETURN_NOT_OK(callbacks.on_batch(item.inputs, item.features, out_len));
+    free_outputs.Push(item.set);
+    stats->featurized += n;
+    if (callbacks.on_progress) callbacks.on_progress(stats->featurized + stats->failed);
+    return Status::OK();
+  };
+  ThreadGroup hand_on_thread([&] {
+    hand_on.Close();
+    free_outputs.Close();
+  });
+  hand_on_thread.Spawn([&] {
+    while (std::optional<HandOn> item = hand_on.Pop()) {
+      Status status = hand_on_one(*item);
+      if (!status.ok()) {
+        hand_on_status = status;
+        // Stops the pushes and the wait for an output set.
+        hand_on.Close();
+        free_outputs.Close();
+        return;
+      }
+    }
+  });
+  // What this thread returns when the hand-on thread has stopped: its own
+  // error is the one reported.
+  const Status hand_on_stopped = Status::Cancelled("the consumer stopped");
+
+  struct Running {
+    int64_t ticket = 0;
+    HandOn item;
+    Clock::time_point started;
+  };
   std::deque<Running> running;
-  int next_set = 0;
+  int next_input_set = 0;
   Clock::time_point busy_until;  // the end of the engine time counted so far
+  bool engine_failed = false;
   std::vector<LoopInput> batch_inputs;
   std::vector<float*> batch_buffers;
 
-  // Waits for the oldest batch and hands it on.
-  auto hand_on_oldest = [&]() -> Status {
+  // Waits for the oldest batch and passes it to the hand-on thread.
+  auto finish_oldest = [&]() -> Status {
     Running done = std::move(running.front());
     running.pop_front();
-    ARROW_RETURN_NOT_OK(engine->Wait(done.ticket));
+    Status waited = engine->Wait(done.ticket);
+    if (!waited.ok()) {
+      engine_failed = true;
+      return waited;
+    }
     // Engine time as the union of the batches' spans, which overlap.
     const Clock::time_point now = Clock::now();
     stats->inference_seconds +=
         std::chrono::duration<double>(now - std::max(done.started, busy_until)).count();
     busy_until = now;
-    const int64_t n = static_cast<int64_t>(done.inputs.size());
-    if (pool) {
-      const auto& hwc = spec.output_hwc;
-      for (int64_t i = 0; i < n; ++i) {
-        AveragePoolHwc(raw[done.set].data() + i * raw_len, hwc[0], hwc[1], hwc[2],
-                       done.features + i * out_len);
-      }
-    }
-    ARROW_RETURN_NOT_OK(callbacks.on_batch(done.inputs, done.features, out_len));
-    stats->featurized += n;
-    if (callbacks.on_progress) callbacks.on_progress(stats->featurized + stats->failed);
-    return Status::OK();
-  };
-  bool handing_on_failed = false;  // the engine or on_batch failed
-  auto finish_oldest = [&]() -> Status {
-    Status status = hand_on_oldest();
-    handing_on_failed = handing_on_failed || !status.ok();
-    return status;
+    return hand_on.Push(std::move(done.item)) ? Status::OK() : hand_on_stopped;
   };
 
   auto start_batch = [&]() -> Status {
     const int64_t n = static_cast<int64_t>(batch_inputs.size());
     if (n == 0) return Status::OK();
     if (config.cancel && config.cancel->load()) return Status::Cancelled("interrupted");
-    const int set = next_set;
-    next_set = (next_set + 1) % kSets;
+    std::optional<int> out_set = free_outputs.Pop();
+    if (!out_set) return hand_on_stopped;
+    const int in_set = next_input_set;
+    next_input_set = (next_input_set + 1) % kInputSets;
     for (int64_t i = 0; i < n; ++i) {
-      std::copy_n(batch_buffers[i], image_floats, input[set].data() + i * image_floats);
+      std::copy_n(batch_buffers[i], image_floats, input[in_set].data() + i * image_floats);
       free_buffers.Push(batch_buffers[i]);
     }
     batch_buffers.clear();
-    float* features = callbacks.features_out ? callbacks.features_out(n) : own_out[set].data();
-    Running started{0, std::move(batch_inputs), features, set, Clock::now()};
+    float* features = callbacks.features_out ? callbacks.features_out(n) : own_out[*out_set].data();
+    Running started{0, HandOn{std::move(batch_inputs), *out_set, features, {}, {}}, Clock::now()};
     batch_inputs.clear();
-    ARROW_ASSIGN_OR_RAISE(started.ticket,
-                          engine->Start(input[set].data(), n, pool ? raw[set].data() : features));
-    running.push_back(std::move(started));
-    if (static_cast<int>(running.size()) == kSets) return finish_oldest();
-    return Status::OK();
-  };
-
-  // At the end, and after an error upstream (a failed input's callback, a
-  // cancel), the batches already running are handed on: they come before it
-  // in input order. After the engine or on_batch fails they are only waited
-  // for, since they write into this frame's buffers.
-  auto drain = [&](Status status) -> Status {
-    while (!running.empty()) {
-      if (!handing_on_failed) {
-        Status finished = finish_oldest();
-        if (status.ok()) status = finished;
-      } else {
-        (void)engine->Wait(running.front().ticket);
-        running.pop_front();
-      }
+    Result<int64_t> ticket =
+        engine->Start(input[in_set].data(), n, pool ? raw[*out_set].data() : features);
+    if (!ticket.ok()) {
+      engine_failed = true;
+      return ticket.status();
     }
-    return status;
+    started.ticket = *ticket;
+    running.push_back(std::move(started));
+    if (static_cast<int>(running.size()) == kInputSets) return finish_oldest();
+    return Status::OK();
   };
 
   std::map<int64_t, Decoded> waiting;
@@ -237,8 +271,11 @@ Status RunDecodeInferLoop(InferenceEngine* engine, const LoopConfig& config,
         ++next_seq;
         if (!ready.status.ok()) {
           free_buffers.Push(ready.buffer);
-          ++stats->failed;
-          ARROW_RETURN_NOT_OK(callbacks.on_error(ready.input, ready.stage, ready.status));
+          std::vector<LoopInput> failed;
+          failed.push_back(std::move(ready.input));
+          if (!hand_on.Push(HandOn{std::move(failed), -1, nullptr, ready.status, ready.stage})) {
+            return hand_on_stopped;
+          }
           continue;
         }
         batch_inputs.push_back(std::move(ready.input));
@@ -248,7 +285,25 @@ Status RunDecodeInferLoop(InferenceEngine* engine, const LoopConfig& config,
     }
     return start_batch();
   };
-  return drain(consume());
+
+  Status status = consume();
+  // The batches still running are handed on after a cancel too (they come
+  // before it in input order); after the engine fails they are only waited
+  // for, since they write into this frame's buffers.
+  while (!running.empty()) {
+    if (!engine_failed) {
+      Status finished = finish_oldest();
+      if (status.ok()) status = finished;
+    } else {
+      (void)engine->Wait(running.front().ticket);
+      running.pop_front();
+    }
+  }
+  hand_on.Close();
+  hand_on_thread.Join();
+  // The hand-on thread's error came first in input order.
+  if (!hand_on_status.ok()) return hand_on_status;
+  return status;
 }
 
 }  // namespace imgfeat

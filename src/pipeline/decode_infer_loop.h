@@ -1,7 +1,8 @@
 // The one loop from images to features, shared by a run (StreamFeatures) and
 // the Featurizer: a feeding thread takes the inputs in order, a pool of decode
-// threads turns them into the network's input, and the calling thread takes
-// them back in input order, batches them and runs the engine.
+// threads turns them into the network's input, the calling thread takes
+// them back in input order, batches them and runs the engine, and a hand-on
+// thread gives each finished batch, and each failed input, to the callbacks.
 //
 // Images come out in input order whatever order the decode threads finish in,
 // and at most InFlightImages() are held at once, so memory does not depend on
@@ -84,7 +85,8 @@ struct LoopCallbacks {
   std::function<Status(std::vector<LoopInput>& inputs, const float* features, int64_t dim)>
       on_batch;
   // An input that failed, in its place in input order: possibly before the
-  // batch holding earlier images has run.
+  // batch holding earlier images has run. on_batch, on_error and on_progress
+  // are called on one thread (the hand-on thread), one at a time.
   std::function<Status(const LoopInput& input, const std::string& stage, const Status& error)>
       on_error;
   // Inputs finished so far (featurized or failed), after each batch.
@@ -104,6 +106,10 @@ int LoopDecodeThreads(const LoopConfig& config);
 // Images held at once (decoded or being decoded, waiting for their turn, or
 // in the batch being assembled): the size of the loop's buffer arena.
 size_t InFlightImages(const LoopConfig& config);
+
+// Batches whose features the loop holds at once: in the engine, waiting for
+// the hand-on thread (the callbacks), and being handed on.
+inline constexpr int kLoopFeatureBatches = InferenceEngine::kMaxInFlight + 2 + 1;
 
 // Runs every input through the loop. Returns the first error of a callback or
 // of the engine (the threads are stopped and joined first), Cancelled, or OK.

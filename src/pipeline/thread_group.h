@@ -20,6 +20,11 @@ class ThreadGroup {
     for (auto& t : threads_) t.join();
   }
   void Spawn(std::function<void()> fn) { threads_.emplace_back(std::move(fn)); }
+  // Waits for the threads to end by themselves (their queues still open).
+  void Join() {
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
 
  private:
   std::function<void()> close_all_;
