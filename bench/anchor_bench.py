@@ -7,7 +7,9 @@ machine's FMA ceiling and the model's multiply-adds on the same page
 
 For 1 and 2 CPUs (taskset -c 0 and 0,1): benchmark_app -hint throughput at f32
 (its best of batch 1 and batch 16) and `imgfeat run` on --images sample images
-(repeated), its images/s from the manifest (model load excluded). Medians of
+(repeated), its images/s from the manifest (model load excluded), and the
+machine's idle share during each run (/proc/stat). Then, on 2 CPUs, imgfeat run
+with --reduce none and with SRP at k = 9,468 against the default. Medians of
 --repeats. The FMA ceiling is a loop of independent float32 FMAs compiled here
 with -O3 -march=native, one thread per CPU.
 """
@@ -115,14 +117,33 @@ def benchmark_app(cpus, seconds):
     return best
 
 
-def imgfeat_run(cpus, images, out):
+# The reductions compared on 2 CPUs: the default (SRP, k from the image
+# count), no reduction (62,720 floats a row) and SRP with k = 9,468.
+REDUCTIONS = {"srp (default)": [], "none": ["--reduce", "none"],
+              "srp, k = 9,468": ["--reduce", "srp", "--components", "9468"]}
+
+
+def cpu_times():
+    """(idle, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(x) for x in pathlib.Path("/proc/stat").read_text().split("\n")[0].split()[1:9]]
+    return fields[3], sum(fields)
+
+
+def imgfeat_run(cpus, images, out, extra=()):
+    """images/s (model load excluded), the machine's idle share during the
+    run, SRP seconds per 1,000 images, and the manifest's model."""
     env = dict(os.environ, IMGFEAT_MODEL_DIR=str(MODELS))
+    idle0, total0 = cpu_times()
     subprocess.run(["taskset", "-c", CPUS[cpus], str(BUILD / "imgfeat"), "run", str(images),
-                    str(out), "--threads", str(cpus), "--overwrite", "--quiet"], env=env,
+                    str(out), "--threads", str(cpus), "--overwrite", "--quiet", *extra], env=env,
                    check=True)
+    idle1, total1 = cpu_times()
     manifest = json.loads((out / "_imgfeat.json").read_text())
-    assert manifest["counts"]["rows_written"] > 0
-    return manifest["timings"]["images_per_second"], manifest["model"]
+    rows = manifest["counts"]["rows_written"]
+    assert rows > 0
+    timings = manifest["timings"]
+    return (timings["images_per_second"], (idle1 - idle0) / max(total1 - total0, 1),
+            timings["reduce_seconds"] / rows * 1000, manifest["model"])
 
 
 def main():
@@ -145,8 +166,13 @@ def main():
             for cpus in CPUS:
                 runs.setdefault(("fma", cpus), []).append(fma_ceiling(tmp, cpus))
                 runs.setdefault(("app", cpus), []).append(benchmark_app(cpus, args.seconds))
-                ips, model = imgfeat_run(cpus, tmp / "images", tmp / "out")
+                ips, idle, _, model = imgfeat_run(cpus, tmp / "images", tmp / "out")
                 runs.setdefault(("run", cpus), []).append(ips)
+                runs.setdefault(("idle", cpus), []).append(idle)
+            for name, extra in REDUCTIONS.items():
+                ips, idle, srp_ms, _ = imgfeat_run(2, tmp / "images", tmp / "out", extra)
+                runs.setdefault(("reduce", name), []).append(ips)
+                runs.setdefault(("srp_ms", name), []).append(srp_ms)
     med = {k: statistics.median(v) for k, v in runs.items()}
     macs = model_macs()
     load = os.getloadavg()[0]
@@ -161,7 +187,17 @@ def main():
               f"{med[('app', cpus)]:.1f} | {med[('run', cpus)]:.1f} ({every}) | "
               f"{med[('run', cpus)] / med[('app', cpus)]:.2f} |")
     print(f"2 CPUs / 1 CPU: benchmark_app {med[('app', 2)] / med[('app', 1)]:.2f}x, "
-          f"imgfeat run {med[('run', 2)] / med[('run', 1)]:.2f}x")
+          f"imgfeat run {med[('run', 2)] / med[('run', 1)]:.2f}x; the machine idle during "
+          f"imgfeat run on 2 CPUs: {100 * med[('idle', 2)]:.1f}% (model load included)")
+    print()
+    print("| 2 CPUs, --reduce | imgfeat run, images/s (the runs) | against the default | "
+          "SRP, seconds per 1,000 images |")
+    print("|---|---:|---:|---:|")
+    default = med[("reduce", "srp (default)")]
+    for name in REDUCTIONS:
+        every = ", ".join(f"{x:.1f}" for x in runs[("reduce", name)])
+        print(f"| {name} | {med[('reduce', name)]:.1f} ({every}) | "
+              f"{med[('reduce', name)] / default:.2f} | {med[('srp_ms', name)]:.2f} |")
     return 0
 
 
