@@ -32,6 +32,7 @@ struct FeaturizerOptions {
   std::string model_spec;             // JSON spec file; required with an .onnx path
   std::string model_dir;              // searched first for a registered model's file
   std::string engine = "openvino";
+  std::string precision = "f32";  // EngineOptions::precision
   Pooling pooling = Pooling::kNone;
   int threads = 0;  // decode threads and engine threads; 0: all cores
   int batch = 0;    // images per inference call; 0: the run's default
@@ -41,7 +42,7 @@ struct FeaturizerOptions {
 };
 
 // The Featurizer's options from a run's (the shared ones: model, spec, model
-// folder, engine, pooling, threads, batch, pixel limit).
+// folder, engine, precision, pooling, threads, batch, pixel limit).
 FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run);
 
 // Observers of a Featurize call; both are optional and may be read from

@@ -47,6 +47,7 @@ struct RunOptions {
   std::string model_spec;              // JSON spec file; required with an .onnx path
   std::string model_dir;
   std::string engine = "openvino";
+  std::string precision = "f32";  // EngineOptions::precision
   Pooling pooling = Pooling::kNone;
 
   ReduceKind reduce = ReduceKind::kSrp;

@@ -70,10 +70,12 @@ class Featurizer:
     def __init__(self, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
                  engine=DEFAULTS["engine"], threads=DEFAULTS["threads"],
                  batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
-                 max_pixels=DEFAULTS["max_pixels"], model_cache=None):
+                 max_pixels=DEFAULTS["max_pixels"], model_cache=None,
+                 precision=DEFAULTS["precision"]):
         options = fspath_values({"model": model, "pooling": pooling, "engine": engine,
                                  "threads": threads, "batch": batch, "model_dir": model_dir,
-                                 "model_spec": model_spec, "max_pixels": max_pixels})
+                                 "model_spec": model_spec, "max_pixels": max_pixels,
+                                 "precision": precision})
         self._impl = _imgfeat._Featurizer(
             options, model_cache=os.fspath(model_cache) if model_cache is not None else "")
 

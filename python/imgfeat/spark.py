@@ -30,10 +30,10 @@ ROW_DDL = worker.ROW_DDL
 
 def model_config(model=DEFAULTS["model"], pooling=DEFAULTS["pooling"], engine=DEFAULTS["engine"],
                  threads=1, batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
-                 max_pixels=DEFAULTS["max_pixels"]):
+                 max_pixels=DEFAULTS["max_pixels"], precision=DEFAULTS["precision"]):
     """The Featurizer arguments each worker compiles its model with."""
     config = {"model": str(model), "pooling": pooling, "engine": engine, "threads": int(threads),
-              "batch": int(batch), "max_pixels": int(max_pixels)}
+              "batch": int(batch), "max_pixels": int(max_pixels), "precision": precision}
     if model_dir is not None:
         config["model_dir"] = str(model_dir)
     if model_spec is not None:
@@ -98,7 +98,8 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
               max_file_bytes=DEFAULTS["max_file_bytes"], label_regex="", reduce="none",
               components="auto", eps=DEFAULTS["eps"], density="auto", seed=DEFAULTS["seed"],
               reducer_from=None, storage=None, input_format=DEFAULTS["input_format"],
-              image_column="", label_field="", keep_columns=""):
+              image_column="", label_field="", keep_columns="",
+              precision=DEFAULTS["precision"]):
     """Features of the images of `df`, one row per input row.
 
     `df` has Spark's binaryFile schema (path, modificationTime, length,
@@ -129,11 +130,12 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
     Parquet files split by row group) or as a frame of paths: binaryFile's
     `content` of a shard is not used. `keep_columns` ("url,caption" or a
     list) adds a string column per name with the samples' metadata, as
-    ``--keep-columns`` (null for loose files).
+    ``--keep-columns`` (null for loose files). `precision`: ``"f32"`` or
+    ``"bf16"``, as ``--precision``.
     """
     kept = worker.keep_columns(keep_columns)
     config = {"model": model_config(model, pooling, engine, threads, batch, model_dir,
-                                    model_spec, max_pixels),
+                                    model_spec, max_pixels, precision),
               "max_file_bytes": int(max_file_bytes), "label_regex": label_regex,
               "storage": storage or storage_config(),
               "shards": {"input_format": input_format, "image_column": image_column,

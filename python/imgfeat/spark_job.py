@@ -58,7 +58,7 @@ def worker_config(args, plan, spark):
     threads = args.threads or int(spark.conf.get("spark.task.cpus", "1"))
     model = imgfeat_spark.model_config(args.model, args.pooling, args.engine, threads,
                                        plan["batch"], args.model_dir, args.model_spec,
-                                       args.max_pixels)
+                                       args.max_pixels, args.precision)
     return {"model": model, "max_file_bytes": args.max_file_bytes,
             "label_regex": args.label_regex,
             "storage": imgfeat_spark.storage_config(args.s3_endpoint, args.s3_region,

@@ -159,6 +159,56 @@ TEST_F(OpenVinoTest, EveryBatchSizeAndTuningGivesTheSameFeatures) {
   }
 }
 
+TEST_F(OpenVinoTest, BatchesStartedTogetherGiveRunsFeatures) {
+  const int64_t n = 3, per_image = spec_.feature_length(), in_per_image = 224 * 224 * 3;
+  std::vector<float> input = RandomInput(spec_, 2 * n, 6);
+  std::vector<float> reference(2 * n * per_image), got(2 * n * per_image, -1.f);
+  ASSERT_OK_AND_ASSIGN(auto engine,
+                       OpenEngine("openvino", model_path_, spec_, {.max_batch = 4, .streams = 2}));
+  ASSERT_OK(engine->Run(input.data(), n, reference.data()));
+  ASSERT_OK(engine->Run(input.data() + n * in_per_image, n, reference.data() + n * per_image));
+  ASSERT_OK_AND_ASSIGN(int64_t first, engine->Start(input.data(), n, got.data()));
+  ASSERT_OK_AND_ASSIGN(int64_t second, engine->Start(input.data() + n * in_per_image, n,
+                                                     got.data() + n * per_image));
+  // A third before the first is waited for is refused, not queued.
+  Result<int64_t> third = engine->Start(input.data(), n, got.data());
+  EXPECT_FALSE(third.ok());
+  EXPECT_NE(third.status().message().find("in flight"), std::string::npos);
+  ASSERT_OK(engine->Wait(first));
+  ASSERT_OK(engine->Wait(second));
+  EXPECT_EQ(MaxAbsDiff(reference, got), 0.0);
+  EXPECT_FALSE(engine->Wait(second).ok()) << "a ticket is waited for once";
+}
+
+TEST_F(OpenVinoTest, Bf16WhereTheCpuHasItAndAClearErrorWhereNot) {
+  const int64_t n = 2, per_image = spec_.feature_length();
+  std::vector<float> input = RandomInput(spec_, n, 7);
+  std::vector<float> f32(n * per_image), bf16(n * per_image);
+  ASSERT_OK_AND_ASSIGN(auto exact, OpenEngine("openvino", model_path_, spec_, {.max_batch = 2}));
+  ASSERT_OK(exact->Run(input.data(), n, f32.data()));
+  auto lower = OpenEngine("openvino", model_path_, spec_, {.max_batch = 2, .precision = "bf16"});
+  if (!lower.ok()) {
+    EXPECT_NE(lower.status().message().find("does not compute bf16 natively"), std::string::npos)
+        << lower.status().ToString();
+    return;
+  }
+  ASSERT_OK((*lower)->Run(input.data(), n, bf16.data()));
+  for (int64_t i = 0; i < n; ++i) {
+    double dot = 0, a = 0, b = 0;
+    for (int64_t j = i * per_image; j < (i + 1) * per_image; ++j) {
+      dot += double(f32[j]) * bf16[j];
+      a += double(f32[j]) * f32[j];
+      b += double(bf16[j]) * bf16[j];
+    }
+    const double cosine = dot / std::sqrt(a * b);
+    EXPECT_GT(cosine, 0.97) << "image " << i;
+    EXPECT_LT(cosine, 1.0) << "bf16 was not used";
+  }
+  auto unknown = OpenEngine("openvino", model_path_, spec_, {.precision = "f8"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(), "unknown precision 'f8' (f32 or bf16)");
+}
+
 TEST_F(OpenVinoTest, AgreesWithOpenCvWhenBuilt) {
   std::vector<std::string> names = EngineNames();
   EXPECT_EQ(names.front(), kDefaultEngine);

@@ -127,6 +127,9 @@ class OpenCvEngine : public InferenceEngine {
 Result<std::unique_ptr<InferenceEngine>> OpenOpenCvEngine(const std::string& model_path,
                                                           const ModelSpec& spec,
                                                           const EngineOptions& options) {
+  if (options.precision != "f32") {
+    return Status::Invalid("the opencv engine computes in f32 only, not ", options.precision);
+  }
   auto engine = std::make_unique<OpenCvEngine>(spec, options);
   ARROW_RETURN_NOT_OK(engine->Load(model_path));
   return std::unique_ptr<InferenceEngine>(std::move(engine));

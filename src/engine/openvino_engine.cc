@@ -219,6 +219,7 @@ class OpenVinoEngine : public InferenceEngine {
     ov_core_t* core = nullptr;
     IMGFEAT_OV_CALL(ov_core_create(&core), "OpenVINO cannot start");
     core_.reset(core);
+    ARROW_RETURN_NOT_OK(CheckPrecision());
     ov_model_t* raw_model = nullptr;
     ov_status_e read_status;
     {
@@ -409,10 +410,10 @@ class OpenVinoEngine : public InferenceEngine {
     }
     const std::string threads = std::to_string(options_.threads);
     const std::string streams = std::to_string(options_.streams);
-    // f32 keeps results within the parity bound: on CPUs with bf16 or fp16
-    // OpenVINO would otherwise pick the lower precision.
+    // Always named: on CPUs with bf16 or fp16 OpenVINO would otherwise pick
+    // the lower precision, outside the parity bound of f32.
     std::vector<const char*> properties = {ov_property_key_hint_inference_precision,
-                                           "f32",
+                                           options_.precision.c_str(),
                                            ov_property_key_hint_performance_mode,
                                            options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
                                            ov_property_key_num_streams,
@@ -439,6 +440,29 @@ class OpenVinoEngine : public InferenceEngine {
       compiled.requests.emplace_back(request);
     }
     return &compiled_.emplace(key, std::move(compiled)).first->second;
+  }
+
+  // A lower precision only where the CPU computes it natively: OpenVINO
+  // would otherwise emulate it, slower than f32 and less exact.
+  Status CheckPrecision() {
+    const std::string& precision = options_.precision;
+    if (precision == "f32") return Status::OK();
+    if (precision != "bf16") {
+      return Status::Invalid("unknown precision '", precision, "' (f32 or bf16)");
+    }
+    char* value = nullptr;
+    IMGFEAT_OV_CALL(
+        ov_core_get_property(core_.get(), "CPU", ov_property_key_device_capabilities, &value),
+        "OpenVINO cannot tell the CPU's capabilities");
+    const std::string capabilities = value ? value : "";
+    ov_free(value);
+    if (capabilities.find("BF16") == std::string::npos) {
+      return Status::Invalid(
+          "--precision bf16: this CPU does not compute bf16 natively "
+          "(OpenVINO finds: ",
+          capabilities, "); use f32");
+    }
+    return Status::OK();
   }
 
   Status CheckShapes(const std::string& model_path) {

@@ -127,6 +127,7 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   engine_options.threads = impl->threads;
   engine_options.max_batch = impl->batch;
   engine_options.cache_dir = options.model_cache_dir;
+  engine_options.precision = options.precision;
   ARROW_ASSIGN_OR_RAISE(
       impl->engine, OpenEngine(options.engine, impl->model.path, impl->model.spec, engine_options));
   const ModelSpec& spec = impl->model.spec;
@@ -239,6 +240,7 @@ FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run) {
   options.model_spec = run.model_spec;
   options.model_dir = run.model_dir;
   options.engine = run.engine;
+  options.precision = run.precision;
   options.pooling = run.pooling;
   options.threads = run.threads;
   options.batch = run.batch;

@@ -46,6 +46,8 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
                         {"height", model.spec.input_height},
                         {"resize", "pillow-bicubic"}};
   p["pooling"] = PoolingName(options.pooling);
+  // Only below f32, so that the parameters of an f32 run stay what they were.
+  if (options.precision != "f32") p["precision"] = options.precision;
   p["reduce"] = {{"kind", ReduceKindName(options.reduce)},
                  {"components", components},
                  {"reducer_from", PathText(options.reducer_from)}};

@@ -1,7 +1,9 @@
 // The table of a run's options (imgfeat/run_options.h). Adding an option is
 // one entry here: every shell, the --help text and docs/OPTIONS.md follow.
+#include <iterator>
 #include <limits>
 
+#include "imgfeat/engine.h"
 #include "imgfeat/run_options.h"
 
 namespace imgfeat {
@@ -196,6 +198,13 @@ std::vector<RunOptionSpec> MakeSpecs() {
   add(WithShells(
       TextSpec("engine", "Model", "NAME", "inference engine: openvino or opencv", &O::engine),
       kRunAndFeaturizer));
+  add(WithShells(ChoiceSpec(
+                     "precision", "Model", {std::begin(kPrecisions), std::end(kPrecisions)},
+                     "f32: Keras' numbers; bf16: about 2x faster where the CPU has bf16 "
+                     "(docs/PARITY.md)",
+                     [](O* o, const std::string& v) { o->precision = v; },
+                     [](const O& o) { return o.precision; }),
+                 kRunAndFeaturizer));
   add(WithShells(ChoiceSpec(
                      "pooling", "Model", {"none", "avg"},
                      "none: the model's whole output (7x7x1280 = 62,720 floats); avg: 1,280",
