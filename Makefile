@@ -65,21 +65,26 @@ bench: build
 	bench/run_all.sh $(BUILD)
 
 # The Python package as a wheel in dist/ (docs/PYTHON.md). It compiles the
-# library again, in build/wheel/, through ccache when it is installed; then
-# auditwheel bundles the Debian libraries it needs, except those that the
-# pyarrow and openvino wheels it depends on provide.
+# library again, in build/wheel-gcc11/, through ccache when it is installed,
+# with g++-11 and cmake/glibcxx_3_4_29.h: GCC 11's libstdc++ (GLIBCXX_3.4.29)
+# is the one of Amazon Linux 2023 (EMR 7), so that the wheel is
+# manylinux_2_34. Then auditwheel
+# bundles the Debian libraries it needs, except those that the pyarrow and
+# openvino wheels it depends on provide, and scripts/check_wheel_elf.py
+# fails the build if any ELF file needs a newer glibc or libstdc++.
 WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12
 wheel: setup
 	@$(MAKE) --no-print-directory wheel-only
 wheel-only:
 	@rm -rf dist/imgfeat-*.whl build/wheel-raw
-	CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) CMAKE_ARGS="$(LAUNCHER)" \
+	CC=gcc-11 CXX=g++-11 CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
+	  CMAKE_ARGS="$(LAUNCHER) -DCMAKE_CXX_FLAGS='-include $(CURDIR)/cmake/glibcxx_3_4_29.h'" \
 	  $(PYTHON) -m pip wheel -q --no-build-isolation --no-deps --disable-pip-version-check \
 	  -w build/wheel-raw .
 	PATH=$(CURDIR)/.venv/bin:$$PATH .venv/bin/auditwheel repair -w dist \
 	  $(addprefix --exclude ,$(WHEEL_EXCLUDES)) build/wheel-raw/imgfeat-*.whl \
 	  >build/wheel-raw/repair.log 2>&1 || (cat build/wheel-raw/repair.log; exit 1)
-	@ls dist/imgfeat-*.whl
+	$(PYTHON) scripts/check_wheel_elf.py dist/imgfeat-*.whl
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library, its C++
 # tests and the Python module; then the option-boundary test (every option of

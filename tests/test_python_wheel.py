@@ -6,6 +6,7 @@ the `imgfeat` command, which writes the CLI's rows."""
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -41,9 +42,19 @@ def run(cmd, **kw):
 
 
 
-def test_platform_tag(wheel):
-    # auditwheel's repair: manylinux for the glibc and libstdc++ of the build machine.
-    assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_35_x86_64.whl")
+def test_platform_tag_and_elf_versions_fit_emr_7(wheel):
+    # Amazon Linux 2023 (EMR 7): glibc 2.34, GCC 11's libstdc++. auditwheel
+    # names the oldest policy every ELF file satisfies.
+    assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_34_x86_64.whl"), wheel
+    # `auditwheel show` has no --exclude: it calls the wheel plain linux for
+    # the pyarrow and openvino libraries it loads from their own wheels, and
+    # names the manylinux tag that its versioned symbols allow.
+    shown = run([os.path.join(os.path.dirname(sys.executable), "auditwheel"), "show", wheel])
+    assert re.search(r'constrains the platform tag to\s+"manylinux_2_34_x86_64"', shown), shown
+    # Every ELF file in it, and those it loads from pyarrow and openvino.
+    listed = run([sys.executable, str(ROOT / "scripts" / "check_wheel_elf.py"), wheel])
+    assert "all within manylinux_2_34" in listed, listed
+    assert "_imgfeat" in listed and "(dependency) libarrow.so" in listed, listed
 
 
 def test_wheel_in_a_fresh_venv(wheel, tmp_path):
