@@ -61,7 +61,7 @@ struct RunOptions {
 
   bool overwrite = false;
   bool resume = false;
-  bool quiet = false;   // for the shells: no progress, no per-file lines
+  bool quiet = false;       // for the shells: no progress, no per-file lines
   bool neighbours = false;  // the shell then finds them (imgfeat/neighbours.h)
   bool report = false;      // the shell then writes the report (imgfeat/report.h)
   int64_t max_pixels = kPillowMaxPixels;
