@@ -78,6 +78,10 @@ class SparkCluster:
             "PYTHONPATH": os.pathsep.join(python_path), "TZ": "UTC"})
         if MODELS.is_dir():
             self.env.setdefault("IMGFEAT_MODEL_DIR", str(MODELS))
+        # The workers run in folders of their own: a relative folder given
+        # by the caller (the benchmarks' commands) is made absolute here.
+        if self.env.get("IMGFEAT_MODEL_DIR"):
+            self.env["IMGFEAT_MODEL_DIR"] = os.path.abspath(self.env["IMGFEAT_MODEL_DIR"])
 
     def _start(self, args, log_name, cpu=None):
         log = open(self.root / f"{log_name}.log", "w")
