@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 
 import numpy as np
 
@@ -98,11 +99,9 @@ def nearest_neighbour_accuracy(train, train_labels, test, test_labels, k):
     nearest = np.argsort(-(te @ tr.T), axis=1)[:, :k]
     right = 0
     for i, row in enumerate(nearest):
-        votes = {}
-        for j in row:
-            votes[train_labels[j]] = votes.get(train_labels[j], 0) + 1
-        right += max(votes, key=lambda label: (votes[label], -list(votes).index(label))) == \
-            test_labels[i]
+        # Counter keeps first-seen order, nearest first: a tie goes to the nearer label.
+        label = Counter(train_labels[j] for j in row).most_common(1)[0][0]
+        right += label == test_labels[i]
     return right / len(test)
 
 

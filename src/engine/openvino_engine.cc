@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -447,8 +448,12 @@ class OpenVinoEngine : public InferenceEngine {
   Status CheckPrecision() {
     const std::string& precision = options_.precision;
     if (precision == "f32") return Status::OK();
-    if (precision != "bf16") {
-      return Status::Invalid("unknown precision '", precision, "' (f32 or bf16)");
+    if (std::find(std::begin(kPrecisions), std::end(kPrecisions), precision) ==
+        std::end(kPrecisions)) {
+      std::string known;
+      for (const char* name : kPrecisions)
+        known += (known.empty() ? "" : " or ") + std::string(name);
+      return Status::Invalid("unknown precision '", precision, "' (", known, ")");
     }
     char* value = nullptr;
     IMGFEAT_OV_CALL(
