@@ -30,14 +30,16 @@ struct EngineOptions {
   // loads it instead (docs/SPARK.md, "Model cache"). Empty: no cache.
   std::string cache_dir;
   // The precision the network computes in: "f32" (the default, Keras'
-  // numbers) or "bf16" (about twice as fast where the CPU computes bf16
-  // natively, features within a cosine of 0.99 of f32's; docs/PARITY.md).
-  // Engines refuse a precision they cannot run natively.
+  // numbers), "bf16" (about 1.8 times as fast where the CPU computes bf16
+  // natively, features within a cosine of 0.99 of f32's) or "int8" (about
+  // twice as fast, for a model quantized by 'imgfeat models quantize' whose
+  // .xml is the model path; imgfeat/quantize.h). docs/PARITY.md has the
+  // figures. Engines refuse a precision they cannot run natively.
   std::string precision = "f32";
 };
 
 // The precisions EngineOptions::precision takes.
-inline const char* const kPrecisions[] = {"f32", "bf16"};
+inline const char* const kPrecisions[] = {"f32", "bf16", "int8"};
 
 class InferenceEngine {
  public:

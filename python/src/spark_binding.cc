@@ -63,11 +63,7 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
       ARROW_ASSIGN_OR_RAISE(output_dim, ResolveComponents(options, feature_dim, n_images));
     }
     parameters = RunParameters(options, model, output_dim, input_uri).dump();
-    Json m = {{"name", model.spec.name},
-              {"file", model.path},
-              {"sha256", model.sha256},
-              {"spec", Json::parse(ModelSpecToJson(model.spec))}};
-    model_json = m.dump();
+    model_json = ModelJson(model).dump();
     return Status::OK();
   }();
   ThrowIfError(status);

@@ -220,7 +220,7 @@ class OpenVinoEngine : public InferenceEngine {
     ov_core_t* core = nullptr;
     IMGFEAT_OV_CALL(ov_core_create(&core), "OpenVINO cannot start");
     core_.reset(core);
-    ARROW_RETURN_NOT_OK(CheckPrecision());
+    ARROW_RETURN_NOT_OK(CheckPrecision(model_path));
     ov_model_t* raw_model = nullptr;
     ov_status_e read_status;
     {
@@ -412,9 +412,11 @@ class OpenVinoEngine : public InferenceEngine {
     const std::string threads = std::to_string(options_.threads);
     const std::string streams = std::to_string(options_.streams);
     // Always named: on CPUs with bf16 or fp16 OpenVINO would otherwise pick
-    // the lower precision, outside the parity bound of f32.
+    // the lower precision, outside the parity bound of f32. An int8 model
+    // computes in int8 where it was quantized and in f32 elsewhere.
+    const char* hint = options_.precision == "int8" ? "f32" : options_.precision.c_str();
     std::vector<const char*> properties = {ov_property_key_hint_inference_precision,
-                                           options_.precision.c_str(),
+                                           hint,
                                            ov_property_key_hint_performance_mode,
                                            options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
                                            ov_property_key_num_streams,
@@ -445,7 +447,7 @@ class OpenVinoEngine : public InferenceEngine {
 
   // A lower precision only where the CPU computes it natively: OpenVINO
   // would otherwise emulate it, slower than f32 and less exact.
-  Status CheckPrecision() {
+  Status CheckPrecision(const std::string& model_path) {
     const std::string& precision = options_.precision;
     if (precision == "f32") return Status::OK();
     if (std::find(std::begin(kPrecisions), std::end(kPrecisions), precision) ==
@@ -461,11 +463,17 @@ class OpenVinoEngine : public InferenceEngine {
         "OpenVINO cannot tell the CPU's capabilities");
     const std::string capabilities = value ? value : "";
     ov_free(value);
-    if (capabilities.find("BF16") == std::string::npos) {
+    const std::string capability = precision == "int8" ? "INT8" : "BF16";
+    if (capabilities.find(capability) == std::string::npos) {
+      return Status::Invalid("--precision ", precision, ": this CPU does not compute ", precision,
+                             " natively (OpenVINO finds: ", capabilities, "); use f32");
+    }
+    // The quantization is in the model itself (imgfeat/quantize.h).
+    if (precision == "int8" && !model_path.ends_with(".xml")) {
       return Status::Invalid(
-          "--precision bf16: this CPU does not compute bf16 natively "
-          "(OpenVINO finds: ",
-          capabilities, "); use f32");
+          "--precision int8 runs a quantized model ('imgfeat models quantize'), "
+          "not ",
+          model_path);
     }
     return Status::OK();
   }

@@ -122,14 +122,15 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   run.model = options.model;
   run.model_spec = options.model_spec;
   run.model_dir = options.model_dir;
+  run.precision = options.precision;
   ARROW_ASSIGN_OR_RAISE(impl->model, ResolveModel(run));
   EngineOptions engine_options;
   engine_options.threads = impl->threads;
   engine_options.max_batch = impl->batch;
   engine_options.cache_dir = options.model_cache_dir;
   engine_options.precision = options.precision;
-  ARROW_ASSIGN_OR_RAISE(
-      impl->engine, OpenEngine(options.engine, impl->model.path, impl->model.spec, engine_options));
+  ARROW_ASSIGN_OR_RAISE(impl->engine, OpenEngine(options.engine, impl->model.engine_path(),
+                                                 impl->model.spec, engine_options));
   const ModelSpec& spec = impl->model.spec;
   impl->geometry.width = spec.input_width;
   impl->geometry.height = spec.input_height;

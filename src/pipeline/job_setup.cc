@@ -63,6 +63,16 @@ Result<ResolvedModel> ResolveModel(const RunOptions& options) {
     return Status::Invalid("model file ", model.path, " is corrupt: sha256 ", model.sha256,
                            ", expected ", model.spec.sha256);
   }
+  if (options.precision == "int8") {
+    if (IsS3Uri(options.model_dir)) {
+      return Status::Invalid(
+          "--precision int8 finds its quantized model in a local --model-dir, "
+          "$IMGFEAT_MODEL_DIR or the cache, not in ",
+          options.model_dir);
+    }
+    ARROW_ASSIGN_OR_RAISE(model.quantized, FindQuantizedModel(model.spec.name, model.sha256,
+                                                              {.model_dir = options.model_dir}));
+  }
   return model;
 }
 

@@ -7,14 +7,18 @@
 
 #include "imgfeat/model.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/quantize.h"
 #include "imgfeat/reduce.h"
 
 namespace imgfeat {
 
 struct ResolvedModel {
   ModelSpec spec;
-  std::string path;
+  std::string path;  // the f32 model's file
   std::string sha256;
+  QuantizedModel quantized;  // --precision int8's model; empty otherwise
+  // The file the engine loads.
+  const std::string& engine_path() const { return quantized.xml.empty() ? path : quantized.xml; }
 };
 
 Result<ResolvedModel> ResolveModel(const RunOptions& options);

@@ -5,7 +5,6 @@
 #include "imgfeat/path_text.h"
 
 namespace imgfeat {
-namespace {
 
 std::string NowUtc() {
   std::time_t t = std::time(nullptr);
@@ -15,8 +14,6 @@ std::string NowUtc() {
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return buf;
 }
-
-}  // namespace
 
 Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_t components,
                    const std::string& input_abs) {
@@ -41,6 +38,8 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
     p["keep_columns"] = kept;
   }
   p["model"] = {{"name", model.spec.name}, {"sha256", model.sha256}};
+  // A resumed int8 run must run the same quantization of the model.
+  if (!model.quantized.sha256.empty()) p["model"]["int8_sha256"] = model.quantized.sha256;
   p["preprocessing"] = {{"mode", PreprocessModeName(model.spec.preprocess)},
                         {"width", model.spec.input_width},
                         {"height", model.spec.input_height},
@@ -69,10 +68,16 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
 }
 
 Json ModelJson(const ResolvedModel& model) {
-  return {{"name", model.spec.name},
-          {"file", PathText(model.path)},
-          {"sha256", model.sha256},
-          {"spec", Json::parse(ModelSpecToJson(model.spec))}};
+  Json j = {{"name", model.spec.name},
+            {"file", PathText(model.path)},
+            {"sha256", model.sha256},
+            {"spec", Json::parse(ModelSpecToJson(model.spec))}};
+  if (!model.quantized.xml.empty()) {
+    j["int8"] = {{"file", PathText(model.quantized.xml)},
+                 {"sha256", model.quantized.sha256},
+                 {"calibration_images", model.quantized.calibration_images}};
+  }
+  return j;
 }
 
 std::string ComposeManifest(const ManifestFields& f) {

@@ -13,6 +13,9 @@ namespace imgfeat {
 
 using Json = nlohmann::ordered_json;
 
+// Now, UTC, in ISO 8601 ("2026-01-31T12:00:00Z").
+std::string NowUtc();
+
 Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_t components,
                    const std::string& input_abs);
 

@@ -78,8 +78,8 @@ Result<Plan> MakePlan(const RunOptions& options) {
   engine_options.threads = plan.threads;
   engine_options.max_batch = plan.batch;
   engine_options.precision = options.precision;
-  ARROW_ASSIGN_OR_RAISE(
-      plan.engine, OpenEngine(options.engine, plan.model.path, plan.model.spec, engine_options));
+  ARROW_ASSIGN_OR_RAISE(plan.engine, OpenEngine(options.engine, plan.model.engine_path(),
+                                                plan.model.spec, engine_options));
   plan.feature_dim = PooledFeatureLength(plan.model.spec, options.pooling);
   ARROW_ASSIGN_OR_RAISE(StoragePath output, ResolveStorage(options.output));
   plan.output_abs = output.uri;
