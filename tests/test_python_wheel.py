@@ -6,6 +6,7 @@ the `imgfeat` command, which writes the CLI's rows."""
 import glob
 import json
 import os
+import pathlib
 import re
 import subprocess
 import sys
@@ -104,3 +105,25 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     np.testing.assert_array_equal(
         installed.column("features").combine_chunks().flatten().to_numpy().reshape(len(images), -1),
         want)
+
+    # --precision int8 as a wheel user makes it: the 'quantize' extra brings
+    # NNCF, and the installed command runs it in the venv's own Python.
+    # At the tests' pins (a constraint takes no extras: moto[server]'s line is left out).
+    pins = tmp_path / "test-pins.txt"
+    pins.write_text("".join(line for line in open(ROOT / "requirements-test.txt")
+                            if "[" not in line))
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
+         str(ROOT / "requirements.txt"), "-c", str(pins), f"{wheel}[quantize]"], timeout=900)
+    models = tmp_path / "models"
+    folder = run([command, "models", "quantize", "--calibration", str(link), "--images", "4",
+                  "--model-dir", str(models)], env=env, cwd=tmp_path).strip()
+    assert pathlib.Path(folder).parent == models / "int8", folder
+    int8 = ["--reduce", "none", "--threads", "2", "--quiet", "--precision", "int8",
+            "--model-dir", str(models)]
+    run([command, "run", str(link), str(tmp_path / "installed-int8"), *int8], env=env, cwd=tmp_path)
+    run_imgfeat("run", link, tmp_path / "cli-int8", *int8)
+    got, expected = (pq.read_table(sorted((tmp_path / name).glob("part-*.parquet")))
+                     for name in ("installed-int8", "cli-int8"))
+    assert got.column("path").to_pylist() == expected.column("path").to_pylist()
+    assert got.column("features").equals(expected.column("features"))
+    assert not got.column("features").equals(installed.column("features"))

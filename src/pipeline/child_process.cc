@@ -2,6 +2,7 @@
 
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -28,9 +29,15 @@ Result<int> RunChildProcess(const std::vector<std::string>& argv,
   for (std::string& arg : args) arg_ptrs.push_back(arg.data());
   arg_ptrs.push_back(nullptr);
 
+  // Its standard output goes to this process's standard error: what a command
+  // prints on its standard output stays its own (a path a script reads).
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
   pid_t pid = 0;
   const int error =
-      ::posix_spawnp(&pid, arg_ptrs[0], nullptr, nullptr, arg_ptrs.data(), env_ptrs.data());
+      ::posix_spawnp(&pid, arg_ptrs[0], &actions, nullptr, arg_ptrs.data(), env_ptrs.data());
+  ::posix_spawn_file_actions_destroy(&actions);
   if (error != 0) return Status::IOError("cannot start ", argv[0], ": ", std::strerror(error));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
