@@ -1,19 +1,18 @@
 """Lower precisions against f32 for MobileNetV2 on this machine
 (docs/BENCHMARKS.md and docs/PARITY.md, "Lower precisions").
 
-int8: OpenVINO's post-training quantization by NNCF, calibrated on the first
---calibration images of the sample's Train folder. bf16: the f32 model run with
+int8: the model `imgfeat models quantize` makes (NNCF's post-training
+quantization, calibrated on --calibration images spread over the sample's Train
+folder and prepared as a run prepares them). bf16: the f32 model run with
 OpenVINO's bf16 inference precision, where the CPU has it natively
 (avx512_bf16, AMX). For each: benchmark_app's throughput against f32 in the same
 run (pinned to 1 and 2 CPUs, medians of --repeats), the cosine between its
 features and f32's over the whole sample (mean, 1st percentile), the
 nearest-neighbour label accuracy of both (Test against Train), and the ratio of
-SRP-reduced distances to f32's. NNCF lives in a virtual environment of its own,
-so that the project's pins stay as they are:
+SRP-reduced distances to f32's. NNCF comes with the tests' requirements
+(requirements-test.txt):
 
-    python3 -m venv .venv-quant
-    .venv-quant/bin/pip install -r bench/requirements-quant.txt
-    .venv-quant/bin/python bench/precision_study.py --calibration 300 --repeats 3 --seconds 15
+    .venv/bin/python bench/precision_study.py --calibration 300 --repeats 3 --seconds 15
 """
 import argparse
 import os
@@ -55,16 +54,14 @@ def cpu_flags():
                                            "amx_bf16", "amx_int8", "avx512_fp16"})
 
 
-def quantize(core, calibration_paths, out_xml):
-    import nncf
-    import openvino as ov
-
-    model = core.read_model(str(ONNX))
-    model.reshape(SHAPE)
-    inputs = preprocess(calibration_paths)
-    dataset = nncf.Dataset([inputs[i:i + 1] for i in range(len(inputs))])
-    quantized = nncf.quantize(model, dataset, subset_size=len(inputs))
-    ov.save_model(quantized, str(out_xml))
+def quantize(calibration, images, models):
+    """The int8 model's .xml, as `imgfeat models quantize` makes it."""
+    imgfeat = os.environ.get("IMGFEAT_BUILD", str(ROOT / "build")) + "/imgfeat"
+    folder = subprocess.run([imgfeat, "models", "quantize", "--calibration", str(calibration),
+                             "--images", str(images), "--model-dir", str(models),
+                             "--python", sys.executable],
+                            check=True, stdout=subprocess.PIPE, text=True).stdout.strip()
+    return pathlib.Path(folder) / "model.xml"
 
 
 def features(core, model_path, precision, paths):
@@ -85,6 +82,18 @@ def throughput(model_path, precision, cpus, seconds):
            precision, "-t", str(seconds), "-shape", str(SHAPE).replace(" ", "")]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return float(re.search(r"Throughput:\s*([0-9.]+)\s*FPS", out).group(1))
+
+
+def run_speed(precision, models, seconds_dir):
+    """`imgfeat run`'s images/s over the whole sample on 2 threads, end to end
+    (list, read, decode, resize, infer, SRP, write), from its manifest."""
+    imgfeat = os.environ.get("IMGFEAT_BUILD", str(ROOT / "build")) + "/imgfeat"
+    out = pathlib.Path(seconds_dir) / f"run-{precision}"
+    subprocess.run(["taskset", "-c", CPUS[2], imgfeat, "run", str(SAMPLE), str(out), "--threads",
+                    "2", "--precision", precision, "--model-dir", str(models), "--overwrite",
+                    "--quiet"], check=True)
+    import json
+    return json.loads((out / "_imgfeat.json").read_text())["timings"]["images_per_second"]
 
 
 def cosine_rows(a, b):
@@ -125,7 +134,7 @@ def reduced_distance_ratios(reference, other, components, seed, pairs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--calibration", type=int, default=300,
-                    help="Train images (the first, sorted) NNCF calibrates on")
+                    help="Train images NNCF calibrates on (spread over the folder)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--components", type=int, default=9468)
@@ -137,12 +146,14 @@ def main():
     train = sorted((SAMPLE / "Train").rglob("*.jpg"))
     test = sorted((SAMPLE / "Test").rglob("*.jpg"))
     with tempfile.TemporaryDirectory() as tmp_name:
-        int8_xml = pathlib.Path(tmp_name) / "mobilenet_v2_int8.xml"
-        quantize(core, train[:args.calibration], int8_xml)
+        int8_xml = quantize(SAMPLE / "Train", args.calibration, tmp_name)
         variants = {"f32": (ONNX, "f32"), "int8": (int8_xml, "f32")}
         if "avx512_bf16" in flags or "amx_bf16" in flags:
             variants["bf16"] = (ONNX, "bf16")
         speed = {}
+        for _ in range(args.repeats):
+            for name in variants:
+                speed.setdefault((name, "run"), []).append(run_speed(name, tmp_name, tmp_name))
         for _ in range(args.repeats):
             for cpus in CPUS:
                 for name, (path, precision) in variants.items():
@@ -159,8 +170,8 @@ def main():
           f"load average at the end {load:.2f}")
     print("| precision | images/s, 1 CPU | x f32 | images/s, 2 CPUs | x f32 | cosine to f32, "
           "mean | 1st percentile | 1-NN accuracy | 5-NN accuracy | reduced distance / f32, "
-          "median [1st, 99th percentile] |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "median [1st, 99th percentile] | imgfeat run, 2 CPUs | x f32 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for name in variants:
         cos = cosine_rows(feats["f32"], feats[name])
         f = feats[name]
@@ -173,7 +184,8 @@ def main():
               f"{med[(name, 2)]:.1f} | {med[(name, 2)] / med[('f32', 2)]:.2f} | "
               f"{cos.mean():.4f} | {np.percentile(cos, 1):.4f} | {100 * acc1:.2f}% | "
               f"{100 * acc5:.2f}% | {np.median(ratios):.4f} [{np.percentile(ratios, 1):.4f}, "
-              f"{np.percentile(ratios, 99):.4f}] |")
+              f"{np.percentile(ratios, 99):.4f}] | {med[(name, 'run')]:.1f} | "
+              f"{med[(name, 'run')] / med[('f32', 'run')]:.2f} |")
     return 0
 
 

@@ -121,7 +121,9 @@ def user_env(tmp_path_factory):
                                          env.get("PATH", "")]),
                 "PYTHONPATH": str(BUILD / "python"), "IMGFEAT_MODEL_DIR": str(MODELS),
                 "PYSPARK_PYTHON": str(bin_dir / "python"), "SPARK_LOCAL_IP": "127.0.0.1",
-                "TZ": "UTC"})
+                "TZ": "UTC",
+                # The model cache (models quantize writes there) is the test's own.
+                "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache"))})
     return env
 
 

@@ -206,7 +206,18 @@ TEST_F(OpenVinoTest, Bf16WhereTheCpuHasItAndAClearErrorWhereNot) {
   }
   auto unknown = OpenEngine("openvino", model_path_, spec_, {.precision = "f8"});
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.status().message(), "unknown precision 'f8' (f32 or bf16)");
+  EXPECT_EQ(unknown.status().message(), "unknown precision 'f8' (f32 or bf16 or int8)");
+}
+
+// int8 is in the model ('imgfeat models quantize' makes it; tests/test_precision.py
+// runs it): an f32 model file at int8 would silently compute f32.
+TEST_F(OpenVinoTest, Int8RefusesAModelThatIsNotQuantized) {
+  auto engine = OpenEngine("openvino", model_path_, spec_, {.precision = "int8"});
+  ASSERT_FALSE(engine.ok());
+  const std::string message = engine.status().message();
+  EXPECT_TRUE(message.find("runs a quantized model") != std::string::npos ||
+              message.find("does not compute int8 natively") != std::string::npos)
+      << message;
 }
 
 TEST_F(OpenVinoTest, AgreesWithOpenCvWhenBuilt) {
