@@ -30,9 +30,9 @@ struct EngineOptions {
   // loads it instead (docs/SPARK.md, "Model cache"). Empty: no cache.
   std::string cache_dir;
   // The precision the network computes in: "f32" (the default, Keras'
-  // numbers), "bf16" (about 1.8 times as fast where the CPU computes bf16
-  // natively, features within a cosine of 0.99 of f32's) or "int8" (about
-  // twice as fast, for a model quantized by 'imgfeat models quantize' whose
+  // numbers), "bf16" (1.6-1.8 times as fast where the CPU computes bf16
+  // natively, features within a cosine of 0.99 of f32's) or "int8" (1.8-2
+  // times, for a model quantized by 'imgfeat models quantize' whose
   // .xml is the model path; imgfeat/quantize.h). docs/PARITY.md has the
   // figures. Engines refuse a precision they cannot run natively.
   std::string precision = "f32";

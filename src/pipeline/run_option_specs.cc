@@ -200,8 +200,8 @@ std::vector<RunOptionSpec> MakeSpecs() {
       kRunAndFeaturizer));
   add(WithShells(ChoiceSpec(
                      "precision", "Model", {std::begin(kPrecisions), std::end(kPrecisions)},
-                     "f32: Keras' numbers; bf16: about 1.8x faster where the CPU has bf16; "
-                     "int8: about 2x faster, the model 'imgfeat models quantize' made "
+                     "f32: Keras' numbers; bf16: inference 1.6-1.8x faster where the CPU has "
+                     "bf16; int8: 1.8-2x, the model 'imgfeat models quantize' made "
                      "(docs/PARITY.md)",
                      [](O* o, const std::string& v) { o->precision = v; },
                      [](const O& o) { return o.precision; }),
