@@ -134,7 +134,11 @@ def test_int8_quantized_once_then_run_like_f32(tmp_path):
     partial = tmp_path / "partial"
     parted = ["--rows-per-part", "8", "--batch", "8", "--precision", "int8"]
     kill_after_parts(many, partial, [*common, *parted], parts=1)
-    _, again_record = quantize(models, calibration, 8)
+    # Quantized again, from Python this time (the same step: imgfeat.quantize_model).
+    again = pathlib.Path(imgfeat.quantize_model(calibration, images=8, model_dir=models))
+    assert again == folder
+    again_record = json.loads((folder / "quantized.json").read_text())
+    assert again_record["calibration"]["images"] == 8
     assert again_record["files"]["model.bin"] != record["files"]["model.bin"]
     again = run_imgfeat("run", many, partial, *common, *parted, "--resume", check=False)
     assert again.returncode != 0 and "differs" in again.stderr, again.stderr

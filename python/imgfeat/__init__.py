@@ -12,6 +12,7 @@ this package shapes arguments and results:
     imgfeat.SparseRandomProjection, imgfeat.PCA, imgfeat.load_reducer
     imgfeat.DistributedPCA, pca_partial, merge_partials  # PCA over partitions
     imgfeat.fetch_model("mobilenet_v2")        # the model into the cache, ahead of use
+    imgfeat.quantize_model(calibration)        # its int8 model, for precision="int8"
     imgfeat.local_path(row.path)               # the file a row came from, for open()
 
 See docs/PYTHON.md.
@@ -51,6 +52,25 @@ def fetch_model(name="mobilenet_v2", model_dir=None):
     return _imgfeat.fetch_model(str(name), "" if model_dir is None else _os.fspath(model_dir))
 
 
+def quantize_model(calibration, model="mobilenet_v2", images=300, model_dir=None,
+                   model_spec=None):
+    """Makes `model`'s int8 model for ``precision="int8"``: what `imgfeat
+    models quantize` does, with NNCF running in this Python (``pip install
+    'imgfeat[quantize]'``). `calibration`: a folder, file or s3:// prefix of
+    images, of which `images` are taken, spread over the listing. The model
+    goes to `model_dir`, else the model cache (docs/FORMAT.md, "Quantized
+    models"). Returns its folder. Raises ValueError (no image, bad options),
+    OSError (files) or RuntimeError (NNCF missing or failing)."""
+    import sys
+
+    def text(value):
+        return "" if value is None else _os.fspath(value)
+
+    return _imgfeat.quantize_model(text(calibration), _os.fspath(model), int(images),
+                                   text(model_dir), text(model_spec), sys.executable)
+
+
 __all__ = ["DistributedPCA", "Featurizer", "PCA", "PcaPartial", "PcaPass", "Reducer",
            "SparseRandomProjection", "fetch_model", "johnson_lindenstrauss_min_dim",
-           "load_reducer", "local_path", "merge_partials", "neighbours", "pca_partial", "report", "run", "similar"]
+           "load_reducer", "local_path", "merge_partials", "neighbours", "pca_partial",
+           "quantize_model", "report", "run", "similar"]

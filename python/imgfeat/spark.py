@@ -130,8 +130,9 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
     Parquet files split by row group) or as a frame of paths: binaryFile's
     `content` of a shard is not used. `keep_columns` ("url,caption" or a
     list) adds a string column per name with the samples' metadata, as
-    ``--keep-columns`` (null for loose files). `precision`: ``"f32"`` or
-    ``"bf16"``, as ``--precision``.
+    ``--keep-columns`` (null for loose files). `precision`: ``"f32"``,
+    ``"bf16"`` or ``"int8"``, as ``--precision`` (int8: every executor finds
+    the quantized model in its model folders, docs/SPARK.md).
     """
     kept = worker.keep_columns(keep_columns)
     config = {"model": model_config(model, pooling, engine, threads, batch, model_dir,

@@ -11,6 +11,7 @@
 #include "imgfeat/model.h"
 #include "imgfeat/neighbours.h"
 #include "imgfeat/path_text.h"
+#include "imgfeat/quantize.h"
 #include "imgfeat/similar.h"
 
 namespace {
@@ -27,6 +28,28 @@ std::string FetchModel(const std::string& name, const std::string& model_dir) {
     }();
   }
   return imgfeat::python::ValueOrThrow(std::move(path));
+}
+
+// `imgfeat models quantize`: NNCF runs in `python`; the GIL is released
+// meanwhile. Returns the quantized model's folder.
+std::string QuantizeModel(const std::string& calibration, const std::string& model, int64_t images,
+                          const std::string& model_dir, const std::string& model_spec,
+                          const std::string& python) {
+  imgfeat::QuantizeOptions options;
+  options.calibration = calibration;
+  options.model = model;
+  options.images = images;
+  options.model_dir = model_dir;
+  options.model_spec = model_spec;
+  options.python = python;
+  imgfeat::Result<imgfeat::QuantizedModel> made;
+  {
+    nanobind::gil_scoped_release release;
+    made = imgfeat::QuantizeModel(options, [](const std::string& line) {
+      std::fprintf(stderr, "imgfeat: %s\n", line.c_str());
+    });
+  }
+  return imgfeat::python::ValueOrThrow(std::move(made)).dir;
 }
 
 // A path's bytes as the output's text (imgfeat/path_text.h), and back.
@@ -127,6 +150,9 @@ NB_MODULE(_imgfeat, m) {
   imgfeat::python::BindReducers(m);
   imgfeat::python::BindPca(m);
   m.def("fetch_model", &FetchModel, nanobind::arg("name"), nanobind::arg("model_dir"));
+  m.def("quantize_model", &QuantizeModel, nanobind::arg("calibration"), nanobind::arg("model"),
+        nanobind::arg("images"), nanobind::arg("model_dir"), nanobind::arg("model_spec"),
+        nanobind::arg("python"));
   m.def("path_text", &PathText, nanobind::arg("path"));
   m.def("cli_main", &CliMain, nanobind::arg("args"));
   m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),

@@ -175,7 +175,10 @@ Result<fs::path> QuantizedBase(const QuantizeOptions& options) {
 Result<QuantizedModel> QuantizeModel(const QuantizeOptions& options,
                                      const std::function<void(const std::string&)>& say) {
   if (options.calibration.empty()) return Status::Invalid("--calibration IMAGES is required");
-  if (options.images < 1) return Status::Invalid("--images must be at least 1");
+  // Each image waits on disk for NNCF as 224 x 224 x 3 floats (600 KB).
+  if (options.images < 1 || options.images > 5000) {
+    return Status::Invalid("--images must be from 1 to 5000");
+  }
   RunOptions run;
   run.model = options.model;
   run.model_spec = options.model_spec;
