@@ -72,7 +72,8 @@ bench: build
 # bundles the Debian libraries it needs, except those that the pyarrow and
 # openvino wheels it depends on provide, and scripts/check_wheel_elf.py
 # fails the build if any ELF file needs a newer glibc or libstdc++.
-WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12
+WHEEL_EXCLUDES := libarrow.so.2200 libparquet.so.2200 libopenvino_c.so.2541 libtbb.so.12 \
+  libscipy_openblas.so
 wheel: setup
 	@$(MAKE) --no-print-directory wheel-only
 wheel-only:

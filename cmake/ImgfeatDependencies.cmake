@@ -80,6 +80,58 @@ if(_ov_lib)
   list(APPEND IMGFEAT_RUNTIME_DIRS "${_ov_libdir}")
 endif()
 
+# --- BLAS and LAPACK, and FAISS over them ------------------------------------
+# OpenBLAS from the scipy-openblas32 wheel (NumPy's and SciPy's build): one
+# self-contained library, found at run time beside pyarrow and openvino, so
+# that the wheel bundles no BLAS of its own. Its functions carry a "scipy_"
+# prefix (src/reduce/blas.h).
+imgfeat_python_query(_openblas_dirs
+  "import scipy_openblas32 as s; print(s.get_include_dir() + ';' + s.get_lib_dir())")
+if(NOT _openblas_dirs)
+  message(FATAL_ERROR "OpenBLAS not found: install the scipy-openblas32 wheel (make setup)")
+endif()
+list(GET _openblas_dirs 0 _openblas_include)
+list(GET _openblas_dirs 1 _openblas_libdir)
+add_library(imgfeat_blas SHARED IMPORTED GLOBAL)
+set_target_properties(imgfeat_blas PROPERTIES
+  IMPORTED_LOCATION "${_openblas_libdir}/libscipy_openblas.so"
+  INTERFACE_INCLUDE_DIRECTORIES "${_openblas_include}")
+list(APPEND IMGFEAT_RUNTIME_DIRS "${_openblas_libdir}")
+message(STATUS "OpenBLAS: from scipy-openblas32 at ${_openblas_libdir}")
+
+# FAISS (Debian's libfaiss-dev, a static archive) calls the Fortran BLAS and
+# LAPACK names (sgemm_, ...): a copy of the archive calls the prefixed ones
+# instead, so that it runs on the same OpenBLAS and brings in no other.
+find_package(OpenMP REQUIRED)
+find_package(faiss REQUIRED)
+get_target_property(_faiss_archive faiss LOCATION)
+get_target_property(_faiss_include faiss INTERFACE_INCLUDE_DIRECTORIES)
+execute_process(COMMAND nm --undefined-only --just-symbols "${_faiss_archive}"
+                OUTPUT_VARIABLE _faiss_undefined)
+execute_process(COMMAND nm -D --defined-only --just-symbols "${_openblas_libdir}/libscipy_openblas.so"
+                OUTPUT_VARIABLE _openblas_defined)
+string(REPLACE "\n" ";" _faiss_undefined "${_faiss_undefined}")
+string(REPLACE "\n" ";" _openblas_defined "${_openblas_defined}")
+list(REMOVE_DUPLICATES _faiss_undefined)
+set(_redefine "")
+foreach(_symbol IN LISTS _faiss_undefined)
+  if(_symbol MATCHES "^[a-z][a-z0-9]*_$" AND "scipy_${_symbol}" IN_LIST _openblas_defined)
+    list(APPEND _redefine "--redefine-sym" "${_symbol}=scipy_${_symbol}")
+  endif()
+endforeach()
+set(_faiss_copy "${CMAKE_BINARY_DIR}/faiss/libfaiss_openblas.a")
+file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/faiss")
+execute_process(COMMAND ${CMAKE_OBJCOPY} ${_redefine} "${_faiss_archive}" "${_faiss_copy}"
+                RESULT_VARIABLE _objcopy_rc)
+if(NOT _objcopy_rc EQUAL 0 OR NOT _redefine)
+  message(FATAL_ERROR "cannot point FAISS (${_faiss_archive}) at scipy-openblas32")
+endif()
+add_library(imgfeat_faiss STATIC IMPORTED GLOBAL)
+set_target_properties(imgfeat_faiss PROPERTIES
+  IMPORTED_LOCATION "${_faiss_copy}"
+  INTERFACE_INCLUDE_DIRECTORIES "${_faiss_include}"
+  INTERFACE_LINK_LIBRARIES "OpenMP::OpenMP_CXX;imgfeat_blas")
+
 # --- OpenCV DNN (second engine, compared in the benchmarks) ------------------
 option(IMGFEAT_WITH_OPENCV "Build the OpenCV DNN inference engine" ON)
 if(IMGFEAT_WITH_OPENCV)

@@ -31,8 +31,16 @@ assert table.column("error").null_count == len(paths), table.column("error").to_
 features = table.column("features").combine_chunks().flatten().to_numpy()
 np.save(sys.argv[2], features.reshape(len(paths), -1))
 srp = imgfeat.SparseRandomProjection(16, features.size // len(paths))
+# PCA runs on OpenBLAS and LAPACK from the scipy-openblas32 wheel: the same
+# components as NumPy's SVD of the centred rows.
+scales = np.r_[[10.0, 6.0, 3.0], np.linspace(0.5, 0.1, 37)]  # three clear directions
+rows = np.random.default_rng(0).standard_normal((200, 40)) @ np.diag(scales)
+pca = imgfeat.PCA(3).fit([rows.astype(np.float32)])
+vt = np.linalg.svd(rows - rows.mean(0), full_matrices=False)[2][:3]
+agreement = np.abs(np.sum(pca.components_ * vt, axis=1)).min()
 print(json.dumps({"file": imgfeat.__file__, "version": imgfeat.__version__,
-                  "srp_shape": list(srp.transform(features.reshape(len(paths), -1)).shape)}))
+                  "srp_shape": list(srp.transform(features.reshape(len(paths), -1)).shape),
+                  "pca_agreement": float(agreement)}))
 """
 
 
@@ -73,6 +81,7 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
                          cwd=tmp_path, env=env))
     assert out["file"].startswith(str(venv)), out
     assert out["srp_shape"] == [len(images), 16]
+    assert out["pca_agreement"] > 0.999, out
 
     # The compiled module finds libarrow and libopenvino in the wheels beside it.
     module = glob.glob(os.path.join(os.path.dirname(out["file"]), "_imgfeat*.so"))[0]
@@ -80,7 +89,8 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     assert "not found" not in ldd, ldd
     site = os.path.dirname(os.path.dirname(out["file"]))
     for lib, folder in [("libarrow.so", "pyarrow"), ("libparquet.so", "pyarrow"),
-                        ("libopenvino_c.so", "openvino/libs")]:
+                        ("libopenvino_c.so", "openvino/libs"),
+                        ("libscipy_openblas.so", "scipy_openblas32/lib")]:
         line = next(line for line in ldd.splitlines() if lib in line)
         resolved = os.path.normpath(line.split("=>")[1].split("(")[0].strip())
         assert os.path.dirname(resolved) == os.path.join(site, folder), line

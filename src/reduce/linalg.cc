@@ -1,13 +1,12 @@
 #include "reduce/linalg.h"
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "reduce/blas.h"
 
 namespace imgfeat::reduce {
 
 void MatMul(const float* a, bool trans_a, const float* b, bool trans_b, int64_t m, int64_t n,
             int64_t k, float beta, float* c) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
+  IMGFEAT_BLAS(cblas_sgemm)(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(trans_a ? m : k), b,
               static_cast<blasint>(trans_b ? k : n), beta, c, static_cast<blasint>(n));
@@ -19,9 +18,9 @@ Status OrthonormalizeColumns(std::vector<double>* a, int64_t rows, int64_t cols)
   }
   std::vector<double> tau(static_cast<size_t>(cols));
   const auto m = static_cast<lapack_int>(rows), n = static_cast<lapack_int>(cols);
-  lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, m, n, a->data(), n, tau.data());
+  lapack_int info = IMGFEAT_BLAS(LAPACKE_dgeqrf)(LAPACK_ROW_MAJOR, m, n, a->data(), n, tau.data());
   if (info != 0) return Status::ExecutionError("QR: dgeqrf failed with info ", info);
-  info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, m, n, n, a->data(), n, tau.data());
+  info = IMGFEAT_BLAS(LAPACKE_dorgqr)(LAPACK_ROW_MAJOR, m, n, n, a->data(), n, tau.data());
   if (info != 0) return Status::ExecutionError("QR: dorgqr failed with info ", info);
   return Status::OK();
 }
@@ -35,7 +34,7 @@ Status ThinSvd(std::vector<double>* a, int64_t rows, int64_t cols, std::vector<d
   u->assign(static_cast<size_t>(rows * cols), 0.0);
   s->assign(static_cast<size_t>(cols), 0.0);
   std::vector<double> vt(static_cast<size_t>(cols * cols));
-  const lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', m, n, a->data(), n, s->data(),
+  const lapack_int info = IMGFEAT_BLAS(LAPACKE_dgesdd)(LAPACK_ROW_MAJOR, 'S', m, n, a->data(), n, s->data(),
                                          u->data(), n, vt.data(), n);
   if (info != 0) return Status::ExecutionError("SVD: dgesdd failed with info ", info);
   return Status::OK();

@@ -1,6 +1,6 @@
 #include "search/approximate.h"
 
-#include <cblas.h>
+#include "reduce/blas.h"
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 
@@ -84,7 +84,7 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
   pca.reset();
   std::vector<float> norms(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    norms[i] = cblas_sdot(static_cast<int>(dim), &x[i * dim], 1, &x[i * dim], 1);
+    norms[i] = IMGFEAT_BLAS(cblas_sdot)(static_cast<int>(dim), &x[i * dim], 1, &x[i * dim], 1);
   }
 
   // The lists: FAISS's k-means over the rows, each row in its nearest list.
@@ -144,7 +144,7 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
       std::copy_n(&x[candidate_rows[j] * dim], dim, &candidates[j * dim]);
     }
     scores.resize(static_cast<size_t>(m * c));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(c),
+    IMGFEAT_BLAS(cblas_sgemm)(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(c),
                 static_cast<int>(dim), 1.0f, queries.data(), static_cast<int>(dim),
                 candidates.data(), static_cast<int>(dim), 0.0f, scores.data(), static_cast<int>(c));
     for (int64_t i = 0; i < m; ++i) {

@@ -1,6 +1,6 @@
 #include "search/block_search.h"
 
-#include <cblas.h>
+#include "reduce/blas.h"
 
 #include <cmath>
 
@@ -18,7 +18,7 @@ Result<std::vector<std::vector<Candidate>>> NearestRows(const float* queries, in
     ARROW_ASSIGN_OR_RAISE(bool more, reader.Next(&other));
     if (!more) break;
     scores.resize(static_cast<size_t>(rows * other.rows));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
+    IMGFEAT_BLAS(cblas_sgemm)(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
                 static_cast<int>(other.rows), static_cast<int>(dim), 1.0f, queries,
                 static_cast<int>(dim), other.unit.data(), static_cast<int>(dim), 0.0f,
                 scores.data(), static_cast<int>(other.rows));
