@@ -1,6 +1,6 @@
 """Lists, for every ELF file in a wheel and every library it loads from the
-wheels it depends on (pyarrow's, openvino's and scipy-openblas32's, found
-beside this Python), the newest glibc, libstdc++ and C++ ABI symbol versions it needs, and fails
+wheels it depends on (openvino's and scipy-openblas32's, found beside this
+Python), the newest glibc, libstdc++ and C++ ABI symbol versions it needs, and fails
 when one is newer than manylinux_2_34 allows: Amazon Linux 2023, the system
 of EMR 7 nodes (glibc 2.34, GCC 11's libstdc++).
 
@@ -18,7 +18,7 @@ import zipfile
 LIMITS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)}
 NEEDED_VERSION = re.compile(r"Name: (GLIBC|GLIBCXX|CXXABI)_([0-9.]+)")
 NEEDED_LIBRARY = re.compile(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]")
-DEPENDENCY_PACKAGES = ("pyarrow", "openvino", "scipy_openblas32")
+DEPENDENCY_PACKAGES = ("openvino", "scipy_openblas32")
 
 
 def is_elf(path):

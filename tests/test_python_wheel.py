@@ -1,8 +1,9 @@
-"""The wheel `make wheel` writes, installed into a new virtual environment
+"""The wheel `make wheel` writes, installed into new virtual environments
 outside the source tree (its dependencies from the package index, through
-pip's cache): it imports, links the pyarrow and openvino wheels' libraries
-installed beside it, featurizes images exactly as the CLI does, and installs
-the `imgfeat` command, which writes the CLI's rows."""
+pip's cache), with pyarrow 22 and with pyarrow 18: it imports, links its own
+Arrow and the openvino and scipy-openblas32 wheels' libraries installed beside
+it, featurizes images exactly as the CLI does into a table pandas and Polars
+read, and installs the `imgfeat` command, which writes the CLI's rows."""
 import glob
 import json
 import os
@@ -38,64 +39,51 @@ rows = np.random.default_rng(0).standard_normal((200, 40)) @ np.diag(scales)
 pca = imgfeat.PCA(3).fit([rows.astype(np.float32)])
 vt = np.linalg.svd(rows - rows.mean(0), full_matrices=False)[2][:3]
 agreement = np.abs(np.sum(pca.components_ * vt, axis=1)).min()
+# The table, through the Arrow C Data Interface, is the user's pyarrow's:
+# pandas and Polars read it.
+import pandas, polars, pyarrow
+frame = table.to_pandas()
+assert len(frame) == len(paths) and frame["error"].isna().all()
+assert np.array_equal(np.stack(frame["features"].to_list()), features.reshape(len(paths), -1))
+pl = polars.from_arrow(table)
+assert pl.height == len(paths)
+assert np.array_equal(np.stack(pl["features"].to_list()), features.reshape(len(paths), -1))
 print(json.dumps({"file": imgfeat.__file__, "version": imgfeat.__version__,
+                  "pyarrow": pyarrow.__version__,
                   "srp_shape": list(srp.transform(features.reshape(len(paths), -1)).shape),
                   "pca_agreement": float(agreement)}))
 """
 
 
-def run(cmd, **kw):
-    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
-    return proc.stdout
-
-
-
-def test_platform_tag_and_elf_versions_fit_emr_7(wheel):
-    # Amazon Linux 2023 (EMR 7): glibc 2.34, GCC 11's libstdc++. auditwheel
-    # names the oldest policy every ELF file satisfies.
-    assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_34_x86_64.whl"), wheel
-    # `auditwheel show` has no --exclude: it calls the wheel plain linux for
-    # the pyarrow and openvino libraries it loads from their own wheels, and
-    # names the manylinux tag that its versioned symbols allow.
-    shown = run([os.path.join(os.path.dirname(sys.executable), "auditwheel"), "show", wheel])
-    assert re.search(r'constrains the platform tag to\s+"manylinux_2_34_x86_64"', shown), shown
-    # Every ELF file in it, and those it loads from pyarrow and openvino.
-    listed = run([sys.executable, str(ROOT / "scripts" / "check_wheel_elf.py"), wheel])
-    assert "all within manylinux_2_34" in listed, listed
-    assert "_imgfeat" in listed and "(dependency) libarrow.so" in listed, listed
-
-
-def test_wheel_in_a_fresh_venv(wheel, tmp_path):
+def fresh_venv(tmp_path, wheel, pyarrow_version, extras=""):
+    """A new virtual environment with the wheel, the given pyarrow, pandas and
+    Polars, at the project's pins otherwise (from pip's cache or the index)."""
     venv = tmp_path / "venv"
     run([sys.executable, "-m", "venv", str(venv)])
     python = str(venv / "bin" / "python")
-    # The pinned versions of the dependencies (requirements.txt), from pip's cache.
-    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
-         str(ROOT / "requirements.txt"), wheel], timeout=900)
+    # A constraint takes no extras: moto[server]'s line is left out.
+    pins = tmp_path / "pins.txt"
+    pins.write_text("".join(
+        line for name in ("requirements.txt", "requirements-test.txt")
+        for line in open(ROOT / name) if "[" not in line and not line.startswith("pyarrow==")))
+    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c", str(pins),
+         f"{wheel}{extras}", f"pyarrow=={pyarrow_version}", "pandas", "polars"], timeout=900)
+    return venv, python
 
+
+def featurize_as_the_cli(python, venv, tmp_path, pyarrow_version):
+    """The installed package's Featurizer and `imgfeat` command give the source
+    build's rows; returns (images folder, its env, the CLI's table)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LD_LIBRARY_PATH")}
     env["IMGFEAT_MODEL_DIR"] = str(MODELS)
     images = [str(p) for p in sample_files("Test", per_class=1)]
     out = json.loads(run([python, "-c", SCRIPT, json.dumps(images), str(tmp_path / "f.npy")],
                          cwd=tmp_path, env=env))
     assert out["file"].startswith(str(venv)), out
+    assert out["pyarrow"] == pyarrow_version, out
     assert out["srp_shape"] == [len(images), 16]
     assert out["pca_agreement"] > 0.999, out
 
-    # The compiled module finds libarrow and libopenvino in the wheels beside it.
-    module = glob.glob(os.path.join(os.path.dirname(out["file"]), "_imgfeat*.so"))[0]
-    ldd = run(["ldd", module], env=env)
-    assert "not found" not in ldd, ldd
-    site = os.path.dirname(os.path.dirname(out["file"]))
-    for lib, folder in [("libarrow.so", "pyarrow"), ("libparquet.so", "pyarrow"),
-                        ("libopenvino_c.so", "openvino/libs"),
-                        ("libscipy_openblas.so", "scipy_openblas32/lib")]:
-        line = next(line for line in ldd.splitlines() if lib in line)
-        resolved = os.path.normpath(line.split("=>")[1].split("(")[0].strip())
-        assert os.path.dirname(resolved) == os.path.join(site, folder), line
-
-    # The same numbers as the CLI on the same images.
     link = tmp_path / "in"
     for i, p in enumerate(images):
         (link / str(i)).mkdir(parents=True)
@@ -115,15 +103,61 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     np.testing.assert_array_equal(
         installed.column("features").combine_chunks().flatten().to_numpy().reshape(len(images), -1),
         want)
+    return link, env, out, installed
 
-    # --precision int8 as a wheel user makes it: the 'quantize' extra brings
+
+def test_wheel_with_pyarrow_18(wheel, tmp_path):
+    # A year older than the pyarrow the module is built with: the module keeps
+    # its own Arrow, and only the C Data Interface crosses over.
+    venv, python = fresh_venv(tmp_path, wheel, "18.1.0")
+    featurize_as_the_cli(python, venv, tmp_path, "18.1.0")
+
+
+def run(cmd, **kw):
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+
+def test_platform_tag_and_elf_versions_fit_emr_7(wheel):
+    # Amazon Linux 2023 (EMR 7): glibc 2.34, GCC 11's libstdc++. auditwheel
+    # names the oldest policy every ELF file satisfies.
+    assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_34_x86_64.whl"), wheel
+    # `auditwheel show` has no --exclude: it calls the wheel plain linux for
+    # the openvino and OpenBLAS libraries it loads from their own wheels, and
+    # names the manylinux tag that its versioned symbols allow.
+    shown = run([os.path.join(os.path.dirname(sys.executable), "auditwheel"), "show", wheel])
+    assert re.search(r'constrains the platform tag to\s+"manylinux_2_34_x86_64"', shown), shown
+    # Every ELF file in it (its own Arrow among them), and those it loads
+    # from openvino and scipy-openblas32.
+    listed = run([sys.executable, str(ROOT / "scripts" / "check_wheel_elf.py"), wheel])
+    assert "all within manylinux_2_34" in listed, listed
+    assert "_imgfeat" in listed and "imgfeat.libs/libarrow-" in listed, listed
+    assert "(dependency) libopenvino_c.so" in listed and "(dependency) libarrow" not in listed
+
+
+def test_wheel_in_a_fresh_venv(wheel, tmp_path):
+    venv, python = fresh_venv(tmp_path, wheel, "22.0.0", "[quantize]")
+    link, env, out, installed = featurize_as_the_cli(python, venv, tmp_path, "22.0.0")
+    command = str(venv / "bin" / "imgfeat")
+
+    # The compiled module loads its own Arrow (bundled under private names),
+    # libopenvino_c and OpenBLAS from the wheels beside it.
+    module = glob.glob(os.path.join(os.path.dirname(out["file"]), "_imgfeat*.so"))[0]
+    ldd = run(["ldd", module], env=env)
+    assert "not found" not in ldd, ldd
+    site = os.path.dirname(os.path.dirname(out["file"]))
+    for lib, folder in [("libarrow-", "imgfeat.libs"), ("libparquet-", "imgfeat.libs"),
+                        ("libopenvino_c.so", "openvino/libs"),
+                        ("libscipy_openblas.so", "scipy_openblas32/lib")]:
+        line = next(line for line in ldd.splitlines() if lib in line)
+        resolved = os.path.normpath(line.split("=>")[1].split("(")[0].strip())
+        assert os.path.dirname(resolved) == os.path.join(site, folder), line
+    assert "site-packages/pyarrow/" not in ldd, ldd
+
+    # --precision int8 as a wheel user makes it: the 'quantize' extra brought
     # NNCF, and the installed command runs it in the venv's own Python.
-    # At the tests' pins (a constraint takes no extras: moto[server]'s line is left out).
-    pins = tmp_path / "test-pins.txt"
-    pins.write_text("".join(line for line in open(ROOT / "requirements-test.txt")
-                            if "[" not in line))
-    run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-c",
-         str(ROOT / "requirements.txt"), "-c", str(pins), f"{wheel}[quantize]"], timeout=900)
     models = tmp_path / "models"
     folder = run([command, "models", "quantize", "--calibration", str(link), "--images", "4",
                   "--model-dir", str(models)], env=env, cwd=tmp_path).strip()

@@ -20,7 +20,7 @@ See docs/PYTHON.md.
 import atexit as _atexit
 import os as _os
 
-import pyarrow as _pyarrow  # noqa: F401  (loads libarrow before the module needs it)
+import pyarrow as _pyarrow  # noqa: F401  (the tables it returns are pyarrow's)
 
 from . import _imgfeat
 from ._distributed_pca import DistributedPCA, PcaPartial, PcaPass, merge_partials, pca_partial
