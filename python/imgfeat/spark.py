@@ -88,8 +88,30 @@ def listing_frame(spark, listing, partitions):
                          StructField("first_row_group", IntegerType(), False),
                          StructField("row_groups", IntegerType(), False)])
     rows = list(zip(*(c.to_pylist() for c in listing.columns)))
-    rdd = spark.sparkContext.parallelize(rows, max(1, min(partitions, len(rows))))
-    return spark.createDataFrame(rdd, schema)
+    slices = max(1, min(partitions, len(rows)))
+    try:
+        return _jvm_only_frame(spark, rows, schema, slices)
+    except AttributeError:  # a PySpark without these internals: the public way
+        return spark.createDataFrame(spark.sparkContext.parallelize(rows, slices), schema)
+
+
+def _jvm_only_frame(spark, rows, schema, slices):
+    """`spark.createDataFrame(sc.parallelize(rows, slices), schema)` without
+    its Python map: the rows are converted to Spark's internal form here, on
+    the driver, and the executors unpickle them in the JVM, as PySpark does
+    for a local list (SparkSession._create_dataframe). Otherwise every task
+    starts a Python worker of its own only to convert its slice of the listing,
+    beside the one that featurizes it: 0.2-0.3 s a task, 2.5 s the first one
+    of each executor (docs/BENCHMARKS.md, "Spark per core")."""
+    from pyspark.sql import DataFrame
+
+    internal = [schema.toInternal(row) for row in rows]
+    rdd = spark.sparkContext.parallelize(internal, slices)
+    # parallelize stores pickled lists of rows, which the JVM unpickles as
+    # they are (rdd._to_java_object_rdd() would first re-batch them in Python).
+    jvm = spark._jvm
+    jrdd = jvm.SerDeUtil.toJavaArray(jvm.SerDeUtil.pythonToJava(rdd._jrdd, True))
+    return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(jrdd.rdd(), schema.json()), spark)
 
 
 def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
