@@ -54,10 +54,11 @@ def time_cli(images, out, threads, pin):
     return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
 
 
-def time_spark(cluster, images, out, workers):
+def time_spark(cluster, images, out, workers, conf=()):
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.monotonic()
-    cluster.run(images, out, conf=[f"spark.cores.max={workers}"], log_name=f"bench-{workers}")
+    cluster.run(images, out, conf=[f"spark.cores.max={workers}", *conf],
+                log_name=f"bench-{workers}")
     return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
 
 
@@ -69,6 +70,9 @@ def main():
                    help="one CPU per worker / per CLI thread (taskset): with --threads 1 a "
                         "task still decodes on one thread and infers on another, which "
                         "otherwise spread over both cores")
+    p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                   help="a Spark setting for the Spark runs (docs/SPARK.md's recommended "
+                        "ones); given, Spark with 2 workers also runs without them")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="imgfeat-spark-bench-") as tmp:
         tmp = pathlib.Path(tmp)
@@ -79,24 +83,35 @@ def main():
             cluster.start()
             for r in range(args.rounds):
                 runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
-                        ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1)),
+                        ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1,
+                                                                args.spark_conf)),
                         ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
-                        ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2))]
+                        ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2,
+                                                                 args.spark_conf))]
+                if args.spark_conf:
+                    runs.append(("Spark, 2 workers, no --spark-conf",
+                                 lambda: time_spark(cluster, images, tmp / "s2d", 2)))
                 for name, run in runs:
                     before = load()
                     seconds, manifest = run()
                     rows = manifest["counts"]["rows_written"]
                     stream = manifest["timings"]["stream_seconds"]
                     results.setdefault(name, []).append((seconds, stream, rows))
-                    print(f"round {r + 1}: {name:>17}: {rows / seconds:6.1f} images/s "
+                    print(f"round {r + 1}: {name:>33}: {rows / seconds:6.1f} images/s "
                           f"({seconds:.1f} s; featurizing stage {rows / stream:.1f} images/s; "
                           f"load average before {before:.1f})", flush=True)
         finally:
             cluster.stop()
         med = {k: statistics.median(rows / s for s, _, rows in v) for k, v in results.items()}
-        print(f"\n{args.images} images, median images/s over {args.rounds} round(s):")
+        stage = {k: statistics.median(rows / st for _, st, rows in v) for k, v in results.items()}
+        print(f"\n{args.images} images, median images/s over {args.rounds} round(s) "
+              f"(whole job; featurizing stage):")
         for k, v in med.items():
-            print(f"  {k:>17}: {v:.1f}")
+            print(f"  {k:>33}: {v:.1f}; {stage[k]:.1f}")
+        print(f"  stage, Spark(2 workers) / CLI(2 threads): "
+              f"{stage['Spark, 2 workers'] / stage['CLI, 2 threads']:.2f}")
+        print(f"  stage, Spark(1 worker) / CLI(1 thread):   "
+              f"{stage['Spark, 1 worker'] / stage['CLI, 1 thread']:.2f}")
         print(f"  Spark speed-up 1 -> 2 workers: {med['Spark, 2 workers'] / med['Spark, 1 worker']:.2f}")
         print(f"  CLI speed-up 1 -> 2 threads:   {med['CLI, 2 threads'] / med['CLI, 1 thread']:.2f}")
         print(f"  Spark(2 workers) / CLI(2 threads): {med['Spark, 2 workers'] / med['CLI, 2 threads']:.2f}")
