@@ -2,7 +2,6 @@
 
 #include <arrow/api.h>
 #include <arrow/io/memory.h>
-#include "reduce/blas.h"
 #include <parquet/arrow/writer.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include "dataset/output_folder.h"
 #include "imgfeat/path_text.h"
 #include "imgfeat/storage.h"
+#include "reduce/blas.h"
 #include "reduce/legacy_random.h"
 #include "reduce/sample_without_replacement.h"
 
@@ -38,9 +38,9 @@ std::vector<double> CenteredGram(const std::vector<float>& rows, int64_t n, int6
     for (int64_t r = 0; r < n; ++r) {
       for (int64_t c = 0; c < w; ++c) block[r * w + c] = rows[r * dim + c0 + c] - mean[c0 + c];
     }
-    IMGFEAT_BLAS(cblas_dsyrk)(CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<blasint>(n),
-                static_cast<blasint>(w), 1.0, block.data(), static_cast<blasint>(w), 1.0,
-                gram.data(), static_cast<blasint>(n));
+    IMGFEAT_BLAS(cblas_dsyrk)
+    (CblasRowMajor, CblasUpper, CblasNoTrans, static_cast<blasint>(n), static_cast<blasint>(w), 1.0,
+     block.data(), static_cast<blasint>(w), 1.0, gram.data(), static_cast<blasint>(n));
   }
   return gram;
 }

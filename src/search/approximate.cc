@@ -1,6 +1,5 @@
 #include "search/approximate.h"
 
-#include "reduce/blas.h"
 #include <faiss/Clustering.h>
 #include <faiss/IndexFlat.h>
 
@@ -8,6 +7,7 @@
 #include <memory>
 
 #include "imgfeat/reduce.h"
+#include "reduce/blas.h"
 #include "reduce/memory_row_source.h"
 
 namespace imgfeat::search {
@@ -144,9 +144,10 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
       std::copy_n(&x[candidate_rows[j] * dim], dim, &candidates[j * dim]);
     }
     scores.resize(static_cast<size_t>(m * c));
-    IMGFEAT_BLAS(cblas_sgemm)(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(c),
-                static_cast<int>(dim), 1.0f, queries.data(), static_cast<int>(dim),
-                candidates.data(), static_cast<int>(dim), 0.0f, scores.data(), static_cast<int>(c));
+    IMGFEAT_BLAS(cblas_sgemm)
+    (CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(c),
+     static_cast<int>(dim), 1.0f, queries.data(), static_cast<int>(dim), candidates.data(),
+     static_cast<int>(dim), 0.0f, scores.data(), static_cast<int>(c));
     for (int64_t i = 0; i < m; ++i) {
       TopK& top = best[mine[i]];
       const float* dot = &scores[i * c];

@@ -1,8 +1,8 @@
 #include "search/block_search.h"
 
-#include "reduce/blas.h"
-
 #include <cmath>
+
+#include "reduce/blas.h"
 
 namespace imgfeat::search {
 
@@ -18,10 +18,10 @@ Result<std::vector<std::vector<Candidate>>> NearestRows(const float* queries, in
     ARROW_ASSIGN_OR_RAISE(bool more, reader.Next(&other));
     if (!more) break;
     scores.resize(static_cast<size_t>(rows * other.rows));
-    IMGFEAT_BLAS(cblas_sgemm)(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows),
-                static_cast<int>(other.rows), static_cast<int>(dim), 1.0f, queries,
-                static_cast<int>(dim), other.unit.data(), static_cast<int>(dim), 0.0f,
-                scores.data(), static_cast<int>(other.rows));
+    IMGFEAT_BLAS(cblas_sgemm)
+    (CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(other.rows),
+     static_cast<int>(dim), 1.0f, queries, static_cast<int>(dim), other.unit.data(),
+     static_cast<int>(dim), 0.0f, scores.data(), static_cast<int>(other.rows));
     for (int64_t i = 0; i < rows; ++i) {
       const float* row = scores.data() + i * other.rows;
       TopK& top = best[static_cast<size_t>(i)];
