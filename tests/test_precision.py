@@ -153,3 +153,14 @@ def test_int8_quantized_once_then_run_like_f32(tmp_path):
                        check=False)
     assert proc.returncode != 0 and "damaged" in proc.stderr and str(folder) in proc.stderr, \
         proc.stderr
+
+
+def test_quantize_refuses_a_bad_image_count_before_any_work(tmp_path):
+    calibration = link_tree(tmp_path / "calibration", sample_files("Train", per_class=1))
+    for count, message in [("0", "--images must be from 1 to 5000"),
+                           ("5001", "--images must be from 1 to 5000"),
+                           ("many", "--images needs a number")]:
+        proc = run_imgfeat("models", "quantize", "--calibration", calibration, "--images", count,
+                           "--model-dir", tmp_path / "models", check=False)
+        assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / "models").exists()

@@ -38,6 +38,10 @@ Result<QuantizedModel> FindQuantizedModel(const std::string& model_name,
                                           const std::string& source_sha256,
                                           const ModelSearch& search);
 
+// The most calibration images QuantizeModel takes: each waits on disk for
+// NNCF as the network's input floats (600 KB for 224 x 224 x 3).
+inline constexpr int64_t kMaxCalibrationImages = 5000;
+
 struct QuantizeOptions {
   std::string model = kDefaultModel;  // a registered name, or an .onnx file with model_spec
   std::string model_spec;

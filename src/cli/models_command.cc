@@ -75,9 +75,8 @@ int Quantize(const std::vector<std::string>& args) {
       const std::string* v = value();
       char* end = nullptr;
       const long long n = v ? std::strtoll(v->c_str(), &end, 10) : 0;
-      if (!v || v->empty() || *end != '\0' || n < 1 || n > 5000) {
-        return BadArguments("--images needs a number from 1 to 5000");
-      }
+      // Its range is QuantizeModel's to check.
+      if (!v || v->empty() || *end != '\0') return BadArguments("--images needs a number");
       options.images = n;
     } else if (flag.name.rfind("--", 0) == 0 || named) {
       return BadArguments("models quantize: unexpected argument '" + args[i] + "'");

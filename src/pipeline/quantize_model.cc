@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "imgfeat/listing.h"
 #include "imgfeat/quantize.h"
@@ -70,8 +69,9 @@ class NpyFloatWriter {
   }
   Status Append(const float* values, size_t count) {
     out_.write(reinterpret_cast<const char*>(values), static_cast<std::streamsize>(count * 4));
+    if (!out_) return Status::IOError("cannot write the calibration inputs");
     ++rows_;
-    return out_ ? Status::OK() : Status::IOError("cannot write the calibration inputs");
+    return Status::OK();
   }
   Status Close() {
     out_.seekp(0);
@@ -153,14 +153,6 @@ std::string PythonProgram(const QuantizeOptions& options) {
   return env && env[0] ? env : "python3";
 }
 
-Result<std::string> ReadSmallFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read ", path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 Result<fs::path> QuantizedBase(const QuantizeOptions& options) {
   if (!options.model_dir.empty() && !IsS3Uri(options.model_dir)) return fs::path(options.model_dir);
   const std::string cache = model::ModelCacheDir();
@@ -175,9 +167,8 @@ Result<fs::path> QuantizedBase(const QuantizeOptions& options) {
 Result<QuantizedModel> QuantizeModel(const QuantizeOptions& options,
                                      const std::function<void(const std::string&)>& say) {
   if (options.calibration.empty()) return Status::Invalid("--calibration IMAGES is required");
-  // Each image waits on disk for NNCF as 224 x 224 x 3 floats (600 KB).
-  if (options.images < 1 || options.images > 5000) {
-    return Status::Invalid("--images must be from 1 to 5000");
+  if (options.images < 1 || options.images > kMaxCalibrationImages) {
+    return Status::Invalid("--images must be from 1 to ", kMaxCalibrationImages);
   }
   RunOptions run;
   run.model = options.model;
@@ -259,7 +250,8 @@ Result<QuantizedModel> QuantizeModel(const QuantizeOptions& options,
   record.calibration_input = options.calibration;
   record.calibration_images = npy.rows();
   record.calibration_skipped = skipped;
-  ARROW_ASSIGN_OR_RAISE(std::string quantizer, ReadSmallFile(temp.path() / "quantizer.txt"));
+  ARROW_ASSIGN_OR_RAISE(std::string quantizer,
+                        ReadStorageFile((temp.path() / "quantizer.txt").string()));
   while (!quantizer.empty() && (quantizer.back() == '\n' || quantizer.back() == ' '))
     quantizer.pop_back();
   fs::remove(temp.path() / "quantizer.txt", ec);
