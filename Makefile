@@ -69,13 +69,15 @@ bench: build
 # with g++-11 and cmake/glibcxx_3_4_29.h: GCC 11's libstdc++ (GLIBCXX_3.4.29)
 # is the one of Amazon Linux 2023 (EMR 7), so that the wheel is
 # manylinux_2_34. Then auditwheel
-# bundles the libraries it needs, except those that the openvino and
-# scipy-openblas32 wheels it depends on provide, and scripts/check_wheel_elf.py
-# fails the build if any ELF file needs a newer glibc or libstdc++. Arrow and
+# bundles the libraries it needs; those that the openvino and scipy-openblas32
+# wheels it depends on provide are opened at run time, not linked
+# (src/io/dynamic_library.h), so that `auditwheel show` calls the wheel
+# manylinux_2_34. scripts/check_wheel_elf.py fails the build if any ELF file,
+# or any library it opens from those wheels, needs a newer glibc or
+# libstdc++. Arrow and
 # Parquet (from the build's pyarrow) are bundled under private names: the
 # module hands tables over through the Arrow C Data Interface only, so that
 # the user's pyarrow may be any version (docs/PYTHON.md).
-WHEEL_EXCLUDES := libopenvino_c.so.2541 libtbb.so.12 libscipy_openblas.so
 wheel: setup
 	@$(MAKE) --no-print-directory wheel-only
 wheel-only:
@@ -86,8 +88,7 @@ wheel-only:
 	  -w build/wheel-raw .
 	PATH=$(CURDIR)/.venv/bin:$$PATH \
 	  LD_LIBRARY_PATH=$$($(PYTHON) -c 'import os, pyarrow; print(os.path.dirname(pyarrow.__file__))') \
-	  .venv/bin/auditwheel repair -w dist \
-	  $(addprefix --exclude ,$(WHEEL_EXCLUDES)) build/wheel-raw/imgfeat-*.whl \
+	  .venv/bin/auditwheel repair -w dist build/wheel-raw/imgfeat-*.whl \
 	  >build/wheel-raw/repair.log 2>&1 || (cat build/wheel-raw/repair.log; exit 1)
 	$(PYTHON) scripts/check_wheel_elf.py dist/imgfeat-*.whl
 

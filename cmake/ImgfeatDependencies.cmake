@@ -19,6 +19,17 @@ pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 find_package(Python3 COMPONENTS Interpreter)
 
+# imgfeat_soname(<out> <library file>): the library's SONAME, the name a
+# program opens it by at run time.
+function(imgfeat_soname out file)
+  execute_process(COMMAND ${CMAKE_OBJDUMP} -p "${file}" OUTPUT_VARIABLE dump RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR NOT dump MATCHES "SONAME +([^\n]+)")
+    message(FATAL_ERROR "cannot read the SONAME of ${file}")
+  endif()
+  string(STRIP "${CMAKE_MATCH_1}" soname)
+  set(${out} "${soname}" PARENT_SCOPE)
+endfunction()
+
 function(imgfeat_python_query out code)
   if(NOT Python3_EXECUTABLE)
     return()
@@ -79,12 +90,14 @@ if(_ov_lib)
   get_filename_component(_ov_libdir "${_ov_lib}" DIRECTORY)
   list(APPEND IMGFEAT_RUNTIME_DIRS "${_ov_libdir}")
 endif()
+# The engine opens the C API at run time by its soname (src/engine/openvino_api.h).
+imgfeat_soname(IMGFEAT_OPENVINO_C_SONAME "${_ov_lib}")
 
 # --- BLAS and LAPACK, and FAISS over them ------------------------------------
 # OpenBLAS from the scipy-openblas32 wheel (NumPy's and SciPy's build): one
-# self-contained library, found at run time beside pyarrow and openvino, so
-# that the wheel bundles no BLAS of its own. Its functions carry a "scipy_"
-# prefix (src/reduce/blas.h).
+# self-contained library, opened at run time beside pyarrow and openvino
+# (src/reduce/blas.h), so that the wheel bundles no BLAS of its own and does
+# not list it as a needed library. Its functions carry a "scipy_" prefix.
 imgfeat_python_query(_openblas_dirs
   "import scipy_openblas32 as s; print(s.get_include_dir() + ';' + s.get_lib_dir())")
 if(NOT _openblas_dirs)
@@ -92,16 +105,17 @@ if(NOT _openblas_dirs)
 endif()
 list(GET _openblas_dirs 0 _openblas_include)
 list(GET _openblas_dirs 1 _openblas_libdir)
-add_library(imgfeat_blas SHARED IMPORTED GLOBAL)
-set_target_properties(imgfeat_blas PROPERTIES
-  IMPORTED_LOCATION "${_openblas_libdir}/libscipy_openblas.so"
-  INTERFACE_INCLUDE_DIRECTORIES "${_openblas_include}")
+imgfeat_soname(_openblas_soname "${_openblas_libdir}/libscipy_openblas.so")
+add_library(imgfeat_blas INTERFACE)
+target_include_directories(imgfeat_blas SYSTEM INTERFACE "${_openblas_include}")
+target_compile_definitions(imgfeat_blas INTERFACE IMGFEAT_BLAS_SONAME="${_openblas_soname}")
 list(APPEND IMGFEAT_RUNTIME_DIRS "${_openblas_libdir}")
 message(STATUS "OpenBLAS: from scipy-openblas32 at ${_openblas_libdir}")
 
 # FAISS (Debian's libfaiss-dev, a static archive) calls the Fortran BLAS and
-# LAPACK names (sgemm_, ...): a copy of the archive calls the prefixed ones
-# instead, so that it runs on the same OpenBLAS and brings in no other.
+# LAPACK names (sgemm_, ...): a copy of the archive calls imgfeat_faiss_sgemm_
+# and so on instead, which src/search/faiss_blas.cc forwards to the OpenBLAS
+# opened at run time, so that it runs on the same OpenBLAS and brings in no other.
 find_package(OpenMP REQUIRED)
 find_package(faiss REQUIRED)
 get_target_property(_faiss_archive faiss LOCATION)
@@ -116,7 +130,7 @@ list(REMOVE_DUPLICATES _faiss_undefined)
 set(_redefine "")
 foreach(_symbol IN LISTS _faiss_undefined)
   if(_symbol MATCHES "^[a-z][a-z0-9]*_$" AND "scipy_${_symbol}" IN_LIST _openblas_defined)
-    list(APPEND _redefine "--redefine-sym" "${_symbol}=scipy_${_symbol}")
+    list(APPEND _redefine "--redefine-sym" "${_symbol}=imgfeat_faiss_${_symbol}")
   endif()
 endforeach()
 set(_faiss_copy "${CMAKE_BINARY_DIR}/faiss/libfaiss_openblas.a")
@@ -130,7 +144,7 @@ add_library(imgfeat_faiss STATIC IMPORTED GLOBAL)
 set_target_properties(imgfeat_faiss PROPERTIES
   IMPORTED_LOCATION "${_faiss_copy}"
   INTERFACE_INCLUDE_DIRECTORIES "${_faiss_include}"
-  INTERFACE_LINK_LIBRARIES "OpenMP::OpenMP_CXX;imgfeat_blas")
+  INTERFACE_LINK_LIBRARIES "OpenMP::OpenMP_CXX")
 
 # --- OpenCV DNN (second engine, compared in the benchmarks) ------------------
 option(IMGFEAT_WITH_OPENCV "Build the OpenCV DNN inference engine" ON)

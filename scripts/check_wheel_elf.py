@@ -1,7 +1,8 @@
 """Lists, for every ELF file in a wheel and every library it loads from the
 wheels it depends on (openvino's and scipy-openblas32's, found beside this
-Python), the newest glibc, libstdc++ and C++ ABI symbol versions it needs, and fails
-when one is newer than manylinux_2_34 allows: Amazon Linux 2023, the system
+Python: those it links, those it opens at run time by name, what they load in
+turn, and OpenVINO's plugins), the newest glibc, libstdc++ and C++ ABI symbol
+versions it needs, and fails when one is newer than manylinux_2_34 allows: Amazon Linux 2023, the system
 of EMR 7 nodes (glibc 2.34, GCC 11's libstdc++).
 
     python scripts/check_wheel_elf.py dist/imgfeat-*.whl
@@ -18,6 +19,8 @@ import zipfile
 LIMITS = {"GLIBC": (2, 34), "GLIBCXX": (3, 4, 29), "CXXABI": (1, 3, 13)}
 NEEDED_VERSION = re.compile(r"Name: (GLIBC|GLIBCXX|CXXABI)_([0-9.]+)")
 NEEDED_LIBRARY = re.compile(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]")
+# A library name as a string in a binary: what it passes to dlopen.
+LIBRARY_NAME = re.compile(rb"lib[A-Za-z0-9_+-]+\.so(?:\.[0-9]+)*")
 DEPENDENCY_PACKAGES = ("openvino", "scipy_openblas32")
 
 
@@ -43,6 +46,11 @@ def needed_libraries(path):
     return NEEDED_LIBRARY.findall(text)
 
 
+def opened_libraries(path):
+    """The library names written in `path`'s bytes: those it may dlopen."""
+    return {m.decode() for m in LIBRARY_NAME.findall(path.read_bytes())}
+
+
 def dependency_libraries(names):
     """The files of `names` (and what they load in turn) that the dependency
     wheels installed beside this Python provide."""
@@ -60,6 +68,8 @@ def dependency_libraries(names):
             continue
         found[name] = index[name]
         todo.extend(needed_libraries(index[name]))
+        # OpenVINO opens its device plugins itself, from its own folder.
+        todo.extend(p.name for p in index[name].parent.glob("*_plugin.so"))
     return found
 
 
@@ -77,7 +87,9 @@ def main():
         files = {str(p.relative_to(tmp)): p for p in sorted(pathlib.Path(tmp).rglob("*"))
                  if p.is_file() and is_elf(p)}
         bundled = {p.name for p in files.values()}
-        wanted = {n for p in files.values() for n in needed_libraries(p)} - bundled
+        wanted = {n for p in files.values() for n in needed_libraries(p)}
+        wanted |= {n for p in files.values() for n in opened_libraries(p)}
+        wanted -= bundled
         for name, path in sorted(dependency_libraries(wanted).items()):
             files[f"(dependency) {name}"] = path
         failures = []

@@ -113,6 +113,25 @@ def test_wheel_with_pyarrow_18(wheel, tmp_path):
     featurize_as_the_cli(python, venv, tmp_path, "18.1.0")
 
 
+# Prints the openvino and OpenBLAS files mapped into the process after
+# `import imgfeat`, then "--", then those mapped after a PCA run.
+LOADED_LIBRARIES = """
+import os, sys, tempfile, imgfeat
+def mapped():
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "/" in line}
+    for p in sorted(paths):
+        # (NumPy's own OpenBLAS, libscipy_openblas64_-*.so, is not ours.)
+        if os.path.basename(p).startswith(("libopenvino_c.so", "libscipy_openblas.so")):
+            print(os.path.basename(p), os.path.realpath(p))
+mapped()
+print("--")
+imgfeat.run(sys.argv[1], os.path.join(tempfile.mkdtemp(), "out"), reduce="pca", components=4,
+            threads=1, quiet=True)
+mapped()
+"""
+
+
 def run(cmd, **kw):
     proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
     assert proc.returncode == 0, f"{cmd} failed:\n{proc.stdout}\n{proc.stderr}"
@@ -124,10 +143,12 @@ def test_platform_tag_and_elf_versions_fit_emr_7(wheel):
     # Amazon Linux 2023 (EMR 7): glibc 2.34, GCC 11's libstdc++. auditwheel
     # names the oldest policy every ELF file satisfies.
     assert os.path.basename(wheel).endswith("-cp311-cp311-manylinux_2_34_x86_64.whl"), wheel
-    # `auditwheel show` has no --exclude: it calls the wheel plain linux for
-    # the openvino and OpenBLAS libraries it loads from their own wheels, and
-    # names the manylinux tag that its versioned symbols allow.
+    # The openvino and OpenBLAS libraries come from their own wheels and are
+    # opened at run time, so the whole wheel, not only its symbol versions,
+    # is manylinux_2_34 to auditwheel: nothing outside the policy is linked.
     shown = run([os.path.join(os.path.dirname(sys.executable), "auditwheel"), "show", wheel])
+    assert re.search(r'consistent with\s+the following platform tag:\s+"manylinux_2_34_x86_64"',
+                     shown), shown
     assert re.search(r'constrains the platform tag to\s+"manylinux_2_34_x86_64"', shown), shown
     # Every ELF file in it (its own Arrow among them), and those it loads
     # from openvino and scipy-openblas32.
@@ -135,6 +156,8 @@ def test_platform_tag_and_elf_versions_fit_emr_7(wheel):
     assert "all within manylinux_2_34" in listed, listed
     assert "_imgfeat" in listed and "imgfeat.libs/libarrow-" in listed, listed
     assert "(dependency) libopenvino_c.so" in listed and "(dependency) libarrow" not in listed
+    assert "(dependency) libscipy_openblas.so" in listed, listed
+    assert "(dependency) libopenvino_intel_cpu_plugin.so" in listed, listed
 
 
 def test_wheel_in_a_fresh_venv(wheel, tmp_path):
@@ -142,19 +165,28 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     link, env, out, installed = featurize_as_the_cli(python, venv, tmp_path, "22.0.0")
     command = str(venv / "bin" / "imgfeat")
 
-    # The compiled module loads its own Arrow (bundled under private names),
-    # libopenvino_c and OpenBLAS from the wheels beside it.
+    # The compiled module links its own Arrow (bundled under private names)
+    # and links no library of the openvino and scipy-openblas32 wheels...
     module = glob.glob(os.path.join(os.path.dirname(out["file"]), "_imgfeat*.so"))[0]
     ldd = run(["ldd", module], env=env)
     assert "not found" not in ldd, ldd
     site = os.path.dirname(os.path.dirname(out["file"]))
-    for lib, folder in [("libarrow-", "imgfeat.libs"), ("libparquet-", "imgfeat.libs"),
-                        ("libopenvino_c.so", "openvino/libs"),
-                        ("libscipy_openblas.so", "scipy_openblas32/lib")]:
+    for lib in ("libarrow-", "libparquet-"):
         line = next(line for line in ldd.splitlines() if lib in line)
         resolved = os.path.normpath(line.split("=>")[1].split("(")[0].strip())
-        assert os.path.dirname(resolved) == os.path.join(site, folder), line
-    assert "site-packages/pyarrow/" not in ldd, ldd
+        assert os.path.dirname(resolved) == os.path.join(site, "imgfeat.libs"), line
+    for lib in ("libopenvino", "libscipy_openblas", "libtbb", "site-packages/pyarrow/"):
+        assert lib not in ldd, ldd
+    # ...but opens them from those wheels once a run needs them (a PCA run
+    # calls OpenBLAS), and not before.
+    loaded = run([python, "-c", LOADED_LIBRARIES, str(link)], env=env, cwd=tmp_path)
+    before, after = (dict(line.split(" ", 1) for line in half.strip().splitlines() if line)
+                     for half in loaded.split("--\n"))
+    assert not before, before
+    for lib, folder in [("libopenvino_c.so", "openvino/libs"),
+                        ("libscipy_openblas.so", "scipy_openblas32/lib")]:
+        path = next(path for name, path in after.items() if name.startswith(lib))
+        assert os.path.dirname(path) == os.path.realpath(os.path.join(site, folder)), after
 
     # --precision int8 as a wheel user makes it: the 'quantize' extra brought
     # NNCF, and the installed command runs it in the venv's own Python.
@@ -171,3 +203,19 @@ def test_wheel_in_a_fresh_venv(wheel, tmp_path):
     assert got.column("path").to_pylist() == expected.column("path").to_pylist()
     assert got.column("features").equals(expected.column("features"))
     assert not got.column("features").equals(installed.column("features"))
+
+    # Without the openvino wheel's library, a run ends with one line naming it
+    # and the package that provides it, and writes no complete output.
+    library = next(pathlib.Path(site, "openvino", "libs").glob("libopenvino_c.so.*"))
+    hidden = library.with_name(library.name + ".hidden")
+    library.rename(hidden)
+    try:
+        proc = subprocess.run([command, "run", str(link), str(tmp_path / "no-openvino"), "--quiet"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True)
+    finally:
+        hidden.rename(library)
+    assert proc.returncode != 0, proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if "cannot load" in line]
+    assert len(lines) == 1 and library.name in lines[0] and "the openvino wheel" in lines[0], \
+        proc.stderr
+    assert not (tmp_path / "no-openvino" / "_SUCCESS").exists()

@@ -8,7 +8,6 @@
 // batch that may be in flight at once (Start/Wait) has its own requests, so
 // that the streams go on to the next batch as soon as they finish one.
 #include <fcntl.h>
-#include <openvino/c/openvino.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,42 +20,45 @@
 #include <vector>
 
 #include "engine/engine_internal.h"
+#include "engine/openvino_api.h"
 
 namespace imgfeat::engine {
 namespace {
 
-template <typename T, void (*Free)(T*)>
+// Each handle freed by its own function of the table, whichever copy of
+// OpenVINO the table was loaded from.
+template <typename T, void (*OpenVinoApi::*Free)(T*)>
 struct OvFree {
-  void operator()(T* handle) const { Free(handle); }
+  void operator()(T* handle) const { (Ov().*Free)(handle); }
 };
-template <typename T, void (*Free)(T*)>
+template <typename T, void (*OpenVinoApi::*Free)(T*)>
 using OvPtr = std::unique_ptr<T, OvFree<T, Free>>;
 
-using CorePtr = OvPtr<ov_core_t, ov_core_free>;
-using ModelPtr = OvPtr<ov_model_t, ov_model_free>;
-using CompiledPtr = OvPtr<ov_compiled_model_t, ov_compiled_model_free>;
-using RequestPtr = OvPtr<ov_infer_request_t, ov_infer_request_free>;
-using TensorPtr = OvPtr<ov_tensor_t, ov_tensor_free>;
-using ConstPortPtr = OvPtr<ov_output_const_port_t, ov_output_const_port_free>;
+using CorePtr = OvPtr<ov_core_t, &OpenVinoApi::core_free>;
+using ModelPtr = OvPtr<ov_model_t, &OpenVinoApi::model_free>;
+using CompiledPtr = OvPtr<ov_compiled_model_t, &OpenVinoApi::compiled_model_free>;
+using RequestPtr = OvPtr<ov_infer_request_t, &OpenVinoApi::infer_request_free>;
+using TensorPtr = OvPtr<ov_tensor_t, &OpenVinoApi::tensor_free>;
+using ConstPortPtr = OvPtr<ov_output_const_port_t, &OpenVinoApi::output_const_port_free>;
 
 // Owns the dims of an ov_shape_t / ov_partial_shape_t.
 struct ShapeHolder {
   ov_shape_t shape{};
   ~ShapeHolder() {
-    if (shape.dims) ov_shape_free(&shape);
+    if (shape.dims) Ov().shape_free(&shape);
   }
 };
 struct PartialShapeHolder {
   ov_partial_shape_t shape{};
   ~PartialShapeHolder() {
-    if (shape.dims) ov_partial_shape_free(&shape);
+    if (shape.dims) Ov().partial_shape_free(&shape);
   }
 };
 
 std::string LastOpenVinoError(ov_status_e status) {
-  const char* message = ov_get_last_err_msg();  // a copy the caller frees
-  std::string text = message ? message : ov_get_error_info(status);
-  if (message) ov_free(message);
+  const char* message = Ov().get_last_err_msg();  // a copy the caller frees
+  std::string text = message ? message : Ov().get_error_info(status);
+  if (message) Ov().free(message);
   return OneLine(text);
 }
 
@@ -93,17 +95,17 @@ class StderrSilencer {
 
 Result<std::string> PortName(const ov_output_const_port_t* port) {
   char* name = nullptr;
-  IMGFEAT_OV_CALL(ov_port_get_any_name(port, &name), "OpenVINO cannot name a model port");
+  IMGFEAT_OV_CALL(Ov().port_get_any_name(port, &name), "OpenVINO cannot name a model port");
   std::string text = name;
-  ov_free(name);
+  Ov().free(name);
   return text;
 }
 
 Result<std::vector<int64_t>> PortDims(const ov_output_const_port_t* port) {
   PartialShapeHolder partial;
-  IMGFEAT_OV_CALL(ov_port_get_partial_shape(port, &partial.shape),
+  IMGFEAT_OV_CALL(Ov().port_get_partial_shape(port, &partial.shape),
                   "OpenVINO cannot read a port's shape");
-  if (ov_rank_is_dynamic(partial.shape.rank)) return std::vector<int64_t>{};
+  if (Ov().rank_is_dynamic(partial.shape.rank)) return std::vector<int64_t>{};
   std::vector<int64_t> dims;
   for (int64_t i = 0; i < partial.shape.rank.max; ++i) {
     const ov_dimension_t& dim = partial.shape.dims[i];
@@ -118,7 +120,7 @@ Result<ConstPortPtr> FindPort(const ov_model_t* model, bool input, const std::st
   const char* what = input ? "input" : "output";
   size_t count = 0;
   IMGFEAT_OV_CALL(
-      input ? ov_model_inputs_size(model, &count) : ov_model_outputs_size(model, &count),
+      input ? Ov().model_inputs_size(model, &count) : Ov().model_outputs_size(model, &count),
       "OpenVINO cannot count the model's ", what, "s");
   ov_output_const_port_t* port = nullptr;
   ov_status_e status;
@@ -127,10 +129,10 @@ Result<ConstPortPtr> FindPort(const ov_model_t* model, bool input, const std::st
       return Status::Invalid("model '", model_path, "' has ", count, " ", what,
                              "s; name the one to use in the model spec");
     }
-    status = input ? ov_model_const_input(model, &port) : ov_model_const_output(model, &port);
+    status = input ? Ov().model_const_input(model, &port) : Ov().model_const_output(model, &port);
   } else {
-    status = input ? ov_model_const_input_by_name(model, name.c_str(), &port)
-                   : ov_model_const_output_by_name(model, name.c_str(), &port);
+    status = input ? Ov().model_const_input_by_name(model, name.c_str(), &port)
+                   : Ov().model_const_output_by_name(model, name.c_str(), &port);
   }
   if (status != OK) {
     return Status::Invalid("model '", model_path, "' has no ", what, " named '", name, "'");
@@ -151,9 +153,9 @@ Status Reshape(ov_model_t* model, const std::string& input_name,
                const std::vector<ov_dimension_t>& dims) {
   PartialShapeHolder partial;
   IMGFEAT_OV_CALL(
-      ov_partial_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &partial.shape),
+      Ov().partial_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &partial.shape),
       "OpenVINO cannot make a shape");
-  IMGFEAT_OV_CALL(ov_model_reshape_input_by_name(model, input_name.c_str(), partial.shape),
+  IMGFEAT_OV_CALL(Ov().model_reshape_input_by_name(model, input_name.c_str(), partial.shape),
                   "OpenVINO cannot reshape the model's input to ",
                   ShapeText({dims[0].max, dims[1].max, dims[2].max, dims[3].max}));
   return Status::OK();
@@ -174,20 +176,20 @@ Result<CompiledPtr> CompileWithProperties(const ov_core_t* core, const ov_model_
   ov_status_e status;
   switch (p.size()) {
     case 6:
-      status = ov_core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3], p[4],
-                                     p[5]);
+      status = Ov().core_compile_model(core, model, "CPU", 6, &compiled, p[0], p[1], p[2], p[3],
+                                       p[4], p[5]);
       break;
     case 8:
-      status = ov_core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3], p[4],
-                                     p[5], p[6], p[7]);
+      status = Ov().core_compile_model(core, model, "CPU", 8, &compiled, p[0], p[1], p[2], p[3],
+                                       p[4], p[5], p[6], p[7]);
       break;
     case 10:
-      status = ov_core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
-                                     p[4], p[5], p[6], p[7], p[8], p[9]);
+      status = Ov().core_compile_model(core, model, "CPU", 10, &compiled, p[0], p[1], p[2], p[3],
+                                       p[4], p[5], p[6], p[7], p[8], p[9]);
       break;
     case 12:
-      status = ov_core_compile_model(core, model, "CPU", 12, &compiled, p[0], p[1], p[2], p[3],
-                                     p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]);
+      status = Ov().core_compile_model(core, model, "CPU", 12, &compiled, p[0], p[1], p[2], p[3],
+                                       p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]);
       break;
     default:
       return Status::Invalid("unsupported number of OpenVINO properties: ", p.size());
@@ -218,7 +220,7 @@ class OpenVinoEngine : public InferenceEngine {
 
   Status Load(const std::string& model_path) {
     ov_core_t* core = nullptr;
-    IMGFEAT_OV_CALL(ov_core_create(&core), "OpenVINO cannot start");
+    IMGFEAT_OV_CALL(Ov().core_create(&core), "OpenVINO cannot start");
     core_.reset(core);
     ARROW_RETURN_NOT_OK(CheckPrecision(model_path));
     ov_model_t* raw_model = nullptr;
@@ -227,7 +229,7 @@ class OpenVinoEngine : public InferenceEngine {
       // OpenVINO tries every frontend on a file it cannot parse, and some of
       // them print protobuf errors to stderr: the message below says it once.
       StderrSilencer quiet;
-      read_status = ov_core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model);
+      read_status = Ov().core_read_model(core_.get(), model_path.c_str(), nullptr, &raw_model);
     }
     if (read_status != OK) {
       return Status::IOError("cannot read model '", model_path,
@@ -371,7 +373,7 @@ class OpenVinoEngine : public InferenceEngine {
   }
 
   static Status WaitRequest(ov_infer_request_t* request) {
-    ov_status_e status = ov_infer_request_wait(request);
+    ov_status_e status = Ov().infer_request_wait(request);
     if (status == OK) return Status::OK();
     return Status::IOError("OpenVINO inference failed: ", LastOpenVinoError(status));
   }
@@ -382,18 +384,18 @@ class OpenVinoEngine : public InferenceEngine {
     ov_infer_request_t* request = compiled->requests[slot].get();
     ARROW_ASSIGN_OR_RAISE(TensorPtr in_tensor, HostTensor(InputShape(spec_, count), in));
     ARROW_ASSIGN_OR_RAISE(TensorPtr out_tensor, HostTensor(OutputShape(spec_, count), out));
-    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
+    IMGFEAT_OV_CALL(Ov().infer_request_set_tensor(request, input_name_.c_str(), in_tensor.get()),
                     "OpenVINO cannot set the input");
-    IMGFEAT_OV_CALL(ov_infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
+    IMGFEAT_OV_CALL(Ov().infer_request_set_tensor(request, output_name_.c_str(), out_tensor.get()),
                     "OpenVINO cannot set the output");
     tensors->clear();
     tensors->push_back(std::move(in_tensor));
     tensors->push_back(std::move(out_tensor));
     if (synchronous) {
-      IMGFEAT_OV_CALL(ov_infer_request_infer(request), "OpenVINO inference failed");
+      IMGFEAT_OV_CALL(Ov().infer_request_infer(request), "OpenVINO inference failed");
       return Status::OK();
     }
-    IMGFEAT_OV_CALL(ov_infer_request_start_async(request), "OpenVINO inference failed");
+    IMGFEAT_OV_CALL(Ov().infer_request_start_async(request), "OpenVINO inference failed");
     *in_flight = request;
     return Status::OK();
   }
@@ -415,22 +417,22 @@ class OpenVinoEngine : public InferenceEngine {
     // the lower precision, outside the parity bound of f32. An int8 model
     // computes in int8 where it was quantized and in f32 elsewhere.
     const char* hint = options_.precision == "int8" ? "f32" : options_.precision.c_str();
-    std::vector<const char*> properties = {ov_property_key_hint_inference_precision,
+    std::vector<const char*> properties = {Ov().property_key_hint_inference_precision,
                                            hint,
-                                           ov_property_key_hint_performance_mode,
+                                           Ov().property_key_hint_performance_mode,
                                            options_.streams == 1 ? "LATENCY" : "THROUGHPUT",
-                                           ov_property_key_num_streams,
+                                           Ov().property_key_num_streams,
                                            streams.c_str()};
     if (options_.threads > 0) {
-      properties.push_back(ov_property_key_inference_num_threads);
+      properties.push_back(Ov().property_key_inference_num_threads);
       properties.push_back(threads.c_str());
     }
     if (tuning_.cpu_pinning) {
-      properties.push_back(ov_property_key_hint_enable_cpu_pinning);
+      properties.push_back(Ov().property_key_hint_enable_cpu_pinning);
       properties.push_back(tuning_.cpu_pinning);
     }
     if (!options_.cache_dir.empty()) {
-      properties.push_back(ov_property_key_cache_dir);
+      properties.push_back(Ov().property_key_cache_dir);
       properties.push_back(options_.cache_dir.c_str());
     }
     Compiled compiled;
@@ -438,7 +440,7 @@ class OpenVinoEngine : public InferenceEngine {
                           CompileWithProperties(core_.get(), model_.get(), properties));
     for (int64_t i = 0; i < max_chunks_ * kMaxInFlight; ++i) {
       ov_infer_request_t* request = nullptr;
-      IMGFEAT_OV_CALL(ov_compiled_model_create_infer_request(compiled.model.get(), &request),
+      IMGFEAT_OV_CALL(Ov().compiled_model_create_infer_request(compiled.model.get(), &request),
                       "OpenVINO cannot create an infer request");
       compiled.requests.emplace_back(request);
     }
@@ -459,10 +461,10 @@ class OpenVinoEngine : public InferenceEngine {
     }
     char* value = nullptr;
     IMGFEAT_OV_CALL(
-        ov_core_get_property(core_.get(), "CPU", ov_property_key_device_capabilities, &value),
+        Ov().core_get_property(core_.get(), "CPU", Ov().property_key_device_capabilities, &value),
         "OpenVINO cannot tell the CPU's capabilities");
     const std::string capabilities = value ? value : "";
-    ov_free(value);
+    Ov().free(value);
     const std::string capability = precision == "int8" ? "INT8" : "BF16";
     if (capabilities.find(capability) == std::string::npos) {
       return Status::Invalid("--precision ", precision, ": this CPU does not compute ", precision,
@@ -505,10 +507,10 @@ class OpenVinoEngine : public InferenceEngine {
 
   static Result<TensorPtr> HostTensor(const std::vector<int64_t>& dims, float* data) {
     ShapeHolder shape;
-    IMGFEAT_OV_CALL(ov_shape_create(static_cast<int64_t>(dims.size()), dims.data(), &shape.shape),
+    IMGFEAT_OV_CALL(Ov().shape_create(static_cast<int64_t>(dims.size()), dims.data(), &shape.shape),
                     "OpenVINO cannot make a shape");
     ov_tensor_t* tensor = nullptr;
-    IMGFEAT_OV_CALL(ov_tensor_create_from_host_ptr(F32, shape.shape, data, &tensor),
+    IMGFEAT_OV_CALL(Ov().tensor_create_from_host_ptr(F32, shape.shape, data, &tensor),
                     "OpenVINO cannot wrap a buffer");
     return TensorPtr(tensor);
   }
@@ -539,6 +541,7 @@ Result<std::unique_ptr<InferenceEngine>> OpenOpenVinoEngineTuned(const std::stri
                                                                  const ModelSpec& spec,
                                                                  const EngineOptions& options,
                                                                  const OpenVinoTuning& tuning) {
+  ARROW_RETURN_NOT_OK(LoadOpenVino().status());
   auto engine = std::make_unique<OpenVinoEngine>(spec, options, tuning);
   ARROW_RETURN_NOT_OK(engine->Load(model_path));
   return std::unique_ptr<InferenceEngine>(std::move(engine));

@@ -54,6 +54,7 @@ double Distance(const std::vector<double>& gram, int64_t n, int64_t i, int64_t j
 Result<DistortionSample> DistortionSample::Make(int64_t expected_rows, int64_t max_rows,
                                                 uint32_t seed, int64_t input_dim,
                                                 int64_t output_dim) {
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   DistortionSample sample;
   sample.input_dim_ = input_dim;
   sample.output_dim_ = output_dim;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "reduce/blas.h"
 #include "reduce/legacy_random.h"
 #include "reduce/linalg.h"
 #include "reduce/reducers.h"
@@ -145,6 +146,7 @@ std::string PcaReducer::DescribeJson() const {
 }  // namespace reduce
 
 Result<std::unique_ptr<Reducer>> FitPca(RowSource* source, const PcaOptions& options) {
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   using reduce::MatMul;
   ARROW_RETURN_NOT_OK(reduce::ValidatePca(*source, options));
   const int64_t n = source->rows(), d = source->cols(), k = options.n_components;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "reduce/blas.h"
 #include "reduce/legacy_random.h"
 #include "reduce/linalg.h"
 #include "reduce/reducers.h"
@@ -59,6 +60,7 @@ PcaPartial PcaPartial::Empty(const PcaPass& pass) {
 }
 
 Status PcaPartial::Add(const PcaPass& pass, const float* rows_in, int64_t n) {
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_RETURN_NOT_OK(CheckShape(pass, *this));
   constexpr int64_t kBlockRows = 256;
   const int64_t d = pass.cols, l = pass.width;
@@ -100,6 +102,7 @@ Status PcaPartial::Merge(const PcaPass& pass, const PcaPartial& other) {
 }
 
 Result<PcaDriver> PcaDriver::Make(int64_t n_features, const PcaOptions& options) {
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   if (n_features < 1) return Status::Invalid("PCA: n_features must be >= 1, got ", n_features);
   if (options.n_components < 1 || options.n_components > n_features) {
     return Status::Invalid("PCA: n_components ", options.n_components, " must be in [1, ",

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "imgfeat/storage.h"
+#include "reduce/blas.h"
 #include "reduce/reducers.h"
 
 namespace imgfeat {
@@ -219,6 +220,7 @@ Result<std::unique_ptr<Reducer>> LoadPca(const std::string& path, const Params& 
       return Status::Invalid(path, ": unexpected row ", r, " of kind '", kinds.GetView(r), "'");
     }
   }
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());  // its Transform runs on OpenBLAS
   return std::unique_ptr<Reducer>(new reduce::PcaReducer(std::move(state), info));
 }
 

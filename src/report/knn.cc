@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include "reduce/blas.h"
 #include "reduce/linalg.h"
 
 namespace imgfeat::report {
@@ -77,6 +78,7 @@ Interval WilsonInterval(int64_t successes, int64_t n, double z) {
 Result<KnnResult> KnnAccuracy(const float* features, int64_t rows, int64_t dim,
                               const std::vector<std::string>& labels,
                               const std::vector<Split>& splits, int k) {
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   if (rows < 2) return Status::Invalid("k-NN accuracy needs at least 2 rows, got ", rows);
   if (k < 1) return Status::Invalid("k-NN needs k >= 1");
   KnnResult result;

@@ -9,6 +9,7 @@
 #include "imgfeat/reduce.h"
 #include "reduce/blas.h"
 #include "reduce/memory_row_source.h"
+#include "search/faiss_blas.h"
 
 namespace imgfeat::search {
 namespace {
@@ -67,6 +68,7 @@ Status ApproximateNeighbours(FeatureBlockReader& reader, const ApproximateOption
                              const EmitNeighbours& emit) {
   const int64_t n = reader.rows();
   if (n == 0) return Status::OK();
+  ARROW_RETURN_NOT_OK(LoadFaissBlas());
   // The PCA of imgfeat's --reduce pca (randomized, no dim x dim covariance),
   // fitted on a sample of the unit rows; centring keeps Euclidean distances.
   std::unique_ptr<Reducer> pca;

@@ -10,6 +10,7 @@
 #include "dataset/output_folder.h"
 #include "dataset/output_layout.h"
 #include "dataset/parquet_part.h"
+#include "reduce/blas.h"
 #include "search/approximate.h"
 #include "search/block_search.h"
 #include "search/feature_blocks.h"
@@ -148,6 +149,7 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
                                           const NeighboursOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   ARROW_RETURN_NOT_OK(ValidateNeighboursOptions(options));
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
   ARROW_RETURN_NOT_OK(search::RequireCompleteOutput(*folder));
   ARROW_ASSIGN_OR_RAISE(auto queries,

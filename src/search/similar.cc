@@ -13,6 +13,7 @@
 #include "imgfeat/featurizer.h"
 #include "imgfeat/neighbours.h"
 #include "imgfeat/reduce.h"
+#include "reduce/blas.h"
 #include "search/block_search.h"
 #include "search/feature_blocks.h"
 
@@ -92,6 +93,7 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
   if (options.k < 1 || options.k > 1000) {
     return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
   }
+  ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
   ARROW_ASSIGN_OR_RAISE(Json manifest, ReadManifest(*folder));
   ARROW_ASSIGN_OR_RAISE(auto featurizer, RunFeaturizer(manifest, options));
