@@ -88,7 +88,7 @@ wheel-only:
 	  -w build/wheel-raw .
 	PATH=$(CURDIR)/.venv/bin:$$PATH \
 	  LD_LIBRARY_PATH=$$($(PYTHON) -c 'import os, pyarrow; print(os.path.dirname(pyarrow.__file__))') \
-	  .venv/bin/auditwheel repair -w dist build/wheel-raw/imgfeat-*.whl \
+	  .venv/bin/auditwheel repair --strip -w dist build/wheel-raw/imgfeat-*.whl \
 	  >build/wheel-raw/repair.log 2>&1 || (cat build/wheel-raw/repair.log; exit 1)
 	$(PYTHON) scripts/check_wheel_elf.py dist/imgfeat-*.whl
 
