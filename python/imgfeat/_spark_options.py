@@ -27,7 +27,7 @@ def _parser():
                            default=argparse.SUPPRESS, help=help_text)
     g = p.add_argument_group("Spark")
     g.add_argument("--partitions", type=int, default=0,
-                   help="tasks of the featurizing stage (default: about 4 per executor core, "
+                   help="tasks of the featurizing stage (default: about 8 per executor core, "
                         "at most 2,000 images each)")
     g.add_argument("--split-parquet-bytes", type=int, default=128 << 20, metavar="BYTES",
                    help="split a Parquet shard larger than this between tasks by row group "

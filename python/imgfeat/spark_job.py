@@ -171,7 +171,10 @@ def main(argv=None):
 
     spark = spark_session(args)
     cores = spark.sparkContext.defaultParallelism
-    partitions = args.partitions or max(4 * cores, math.ceil(listing.num_rows / 2000))
+    # 8 tasks per core: an executor that finishes its last task early waits
+    # for the others at most one task's time, an eighth of its share (4 per
+    # core left a core idle for 10-15% of the stage: docs/BENCHMARKS.md).
+    partitions = args.partitions or max(8 * cores, math.ceil(listing.num_rows / 2000))
     plan["partitions"] = partitions
     config = worker_config(args, plan, spark)
     plan["worker_threads"] = config["model"]["threads"]
