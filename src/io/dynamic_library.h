@@ -14,9 +14,9 @@ namespace imgfeat {
 
 class DynamicLibrary {
  public:
-  // Opens `soname` the way the loader would for the calling binary: its
-  // RUNPATH (the wheels' folders beside the module, the build's folders),
-  // then LD_LIBRARY_PATH and the system's. `provider` says where the library
+  // Opens `soname` the way the loader would for the binary that holds this
+  // code: its RUNPATH (the wheels' folders beside the module, the build's
+  // folders), then LD_LIBRARY_PATH and the system's. `provider` says where the library
   // comes from, for the error ("the openvino wheel"). A plain string, so
   // that the name stays readable in the binary (scripts/check_wheel_elf.py
   // finds the libraries a wheel opens by it).
