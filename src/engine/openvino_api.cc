@@ -1,17 +1,9 @@
 #include "engine/openvino_api.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 #include "io/dynamic_library.h"
 
 namespace imgfeat::engine {
 namespace {
-
-struct Loaded {
-  Status status;
-  OpenVinoApi api;
-};
 
 Result<OpenVinoApi> Fill(const DynamicLibrary& library) {
   OpenVinoApi api;
@@ -33,44 +25,21 @@ Result<OpenVinoApi> Fill(const DynamicLibrary& library) {
   return api;
 }
 
-const Loaded& Load() {
-  static const Loaded loaded = [] {
-    Loaded out;
-    // The library stays open for the life of the process: engines, their
-    // models and OpenVINO's own threads use it until exit.
-    static Result<DynamicLibrary> library =
-        DynamicLibrary::Open(IMGFEAT_OPENVINO_C_SONAME, "the openvino wheel, pip install openvino");
-    if (!library.ok()) {
-      out.status = library.status();
-      return out;
-    }
-    Result<OpenVinoApi> api = Fill(*library);
-    if (api.ok()) {
-      out.api = std::move(*api);
-    } else {
-      out.status = api.status();
-    }
-    return out;
-  }();
-  return loaded;
+// The library stays open for the life of the process: engines, their models
+// and OpenVINO's own threads use it until exit.
+const Result<OpenVinoApi>& Load() {
+  return LoadOnce<OpenVinoApi, Fill>(IMGFEAT_OPENVINO_C_SONAME,
+                                     "the openvino wheel, pip install openvino");
 }
 
 }  // namespace
 
 Result<const OpenVinoApi*> LoadOpenVino() {
-  const Loaded& loaded = Load();
-  ARROW_RETURN_NOT_OK(loaded.status);
-  return &loaded.api;
+  ARROW_RETURN_NOT_OK(Load().status());
+  return &*Load();
 }
 
-const OpenVinoApi& Ov() {
-  const Loaded& loaded = Load();
-  if (!loaded.status.ok()) {
-    // Unreachable from the engine, which loads before it runs anything.
-    std::fprintf(stderr, "imgfeat: %s\n", loaded.status.message().c_str());
-    std::abort();
-  }
-  return loaded.api;
-}
+// Unreachable failure from the engine, which loads before it runs anything.
+const OpenVinoApi& Ov() { return LoadedOrExit(Load()); }
 
 }  // namespace imgfeat::engine

@@ -4,6 +4,8 @@
 #include <link.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,11 @@ Result<void*> DynamicLibrary::Symbol(const char* name) const {
                            ": another version than the one imgfeat was built with?");
   }
   return address;
+}
+
+void ExitUnloaded(const Status& status) {
+  std::fprintf(stderr, "imgfeat: %s\n", status.message().c_str());
+  std::abort();
 }
 
 }  // namespace imgfeat

@@ -35,4 +35,28 @@ class DynamicLibrary {
   std::string soname_, path_;
 };
 
+// Prints `status` as imgfeat's one-line error and aborts (LoadedOrExit).
+[[noreturn]] void ExitUnloaded(const Status& status);
+
+// A table of a library's functions, filled once per process (thread-safe)
+// by `fill` from the library `soname`, which stays open until exit (its
+// threads and the objects made with it outlive any caller). Later calls
+// return the first outcome.
+template <typename Table, Result<Table> (*Fill)(const DynamicLibrary&)>
+const Result<Table>& LoadOnce(const char* soname, const char* provider) {
+  static const Result<Table> table = [&]() -> Result<Table> {
+    static const Result<DynamicLibrary> library = DynamicLibrary::Open(soname, provider);
+    ARROW_RETURN_NOT_OK(library.status());
+    return Fill(*library);
+  }();
+  return table;
+}
+
+// The table LoadOnce() filled, for code that runs only after a caller
+// checked LoadOnce(); ends the process with the loader's message otherwise.
+template <typename Table>
+const Table& LoadedOrExit(const Result<Table>& table) {
+  if (!table.ok()) ExitUnloaded(table.status());
+  return *table;
+}
 }  // namespace imgfeat

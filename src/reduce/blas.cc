@@ -1,15 +1,7 @@
 #include "reduce/blas.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace imgfeat::reduce {
 namespace {
-
-struct Loaded {
-  Status status;
-  BlasFunctions functions;
-};
 
 Result<BlasFunctions> Fill(const DynamicLibrary& library) {
   BlasFunctions functions;
@@ -24,43 +16,20 @@ Result<BlasFunctions> Fill(const DynamicLibrary& library) {
   return functions;
 }
 
-const Loaded& Load() {
-  static const Loaded loaded = [] {
-    Loaded out;
-    // Open for the life of the process: OpenBLAS's threads outlive any caller.
-    static Result<DynamicLibrary> library = DynamicLibrary::Open(
-        IMGFEAT_BLAS_SONAME, "the scipy-openblas32 wheel, pip install scipy-openblas32");
-    if (!library.ok()) {
-      out.status = library.status();
-      return out;
-    }
-    Result<BlasFunctions> functions = Fill(*library);
-    if (functions.ok()) {
-      out.functions = *functions;
-    } else {
-      out.status = functions.status();
-    }
-    return out;
-  }();
-  return loaded;
+// Open for the life of the process: OpenBLAS's threads outlive any caller.
+const Result<BlasFunctions>& Load() {
+  return LoadOnce<BlasFunctions, Fill>(IMGFEAT_BLAS_SONAME,
+                                       "the scipy-openblas32 wheel, pip install scipy-openblas32");
 }
 
 }  // namespace
 
 Result<const BlasFunctions*> LoadBlas() {
-  const Loaded& loaded = Load();
-  ARROW_RETURN_NOT_OK(loaded.status);
-  return &loaded.functions;
+  ARROW_RETURN_NOT_OK(Load().status());
+  return &*Load();
 }
 
-const BlasFunctions& Blas() {
-  const Loaded& loaded = Load();
-  if (!loaded.status.ok()) {
-    // Unreachable from the entry points, which call LoadBlas() first.
-    std::fprintf(stderr, "imgfeat: %s\n", loaded.status.message().c_str());
-    std::abort();
-  }
-  return loaded.functions;
-}
+// Unreachable failure from the entry points, which call LoadBlas() first.
+const BlasFunctions& Blas() { return LoadedOrExit(Load()); }
 
 }  // namespace imgfeat::reduce
