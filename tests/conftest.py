@@ -74,6 +74,24 @@ def kill_when(proc, condition, what):
     assert proc.returncode == -signal.SIGKILL, "the run ended before it could be interrupted"
 
 
+def interrupt_after_parts(args, parts, env=None):
+    """Runs `imgfeat run *args` and SIGKILLs it right after it committed its
+    `parts`-th part file: IMGFEAT_TEST_STOP_AFTER_PARTS makes the run stop
+    itself (SIGSTOP) there, so the kill lands at that point however fast the
+    machine (a PCA run commits all its parts within milliseconds)."""
+    proc = subprocess.Popen([str(IMGFEAT), "run", *map(str, args)],
+                            env=imgfeat_env({**(env or {}),
+                                             "IMGFEAT_TEST_STOP_AFTER_PARTS": str(parts)}),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    kill_when(proc, lambda: process_state(proc.pid) == "T", f"a stop after {parts} parts")
+
+
+def process_state(pid):
+    """The state letter of /proc/PID/stat (T: stopped by a signal)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0]
+
+
 def wait_for(condition, what, proc=None, timeout=600):
     """Waits for an event that nothing announces (a part file committed, an
     object listed, an executor started): checks `condition` every 50 ms and

@@ -1,11 +1,10 @@
 """Crash safety and fitted-reducer reuse, end to end through the CLI."""
 import os
-import subprocess
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from conftest import IMGFEAT, imgfeat_env, kill_when, run_imgfeat, sample_files
+from conftest import interrupt_after_parts, run_imgfeat, sample_files
 
 
 def link_tree(root, files):
@@ -27,13 +26,10 @@ def features_by_path(out):
 
 
 def kill_after_parts(root, out, args, parts):
-    """Starts `imgfeat run`, SIGKILLs it once `parts` parts are committed."""
-    proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    kill_when(proc, lambda: len(list(out.glob("part-*.parquet"))) >= parts,
-              f"{parts} committed parts")
+    """Runs `imgfeat run`, SIGKILLed right after its `parts`-th committed part."""
+    interrupt_after_parts([root, out, *args], parts)
     committed = sorted(out.glob("part-*.parquet"))
-    assert len(committed) >= parts
+    assert len(committed) == parts
     return committed
 
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import IMGFEAT, ROOT, imgfeat_env, kill_when, run_imgfeat, sample_files
+from conftest import ROOT, interrupt_after_parts, run_imgfeat, sample_files
 from http_fixtures import serve  # noqa: F401  (fixture)
 
 WRITERS = ROOT / ".venv-writers" / "bin" / "python"
@@ -272,9 +272,7 @@ def test_sigkill_mid_shard_then_resume_gives_every_sample_once(images, tmp_path)
     args = ["--reduce", "none", "--pooling", "avg", "--rows-per-part", "16", "--batch", "8",
             "--threads", "1", "--quiet"]
     out = tmp_path / "out"
-    proc = subprocess.Popen([str(IMGFEAT), "run", root, out, *args], env=imgfeat_env(),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    kill_when(proc, lambda: len(list(out.glob("part-*.parquet"))) >= 3, "3 committed parts")
+    interrupt_after_parts([root, out, *args], parts=3)
     done_before = len(read_rows(out)["path"])
     assert 0 < done_before < n
     run_imgfeat("run", root, out, *args, "--resume")

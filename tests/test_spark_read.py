@@ -2,14 +2,13 @@
 exact values, and an interrupted output as its committed parts."""
 import datetime
 import os
-import subprocess
 import sys
 
 import numpy as np
 import pyarrow.dataset as ds
 import pytest
 
-from conftest import IMGFEAT, imgfeat_env, kill_when, run_imgfeat, sample_files
+from conftest import interrupt_after_parts, run_imgfeat, sample_files
 
 pytestmark = pytest.mark.spark
 
@@ -63,11 +62,9 @@ def test_spark_reads_the_output_as_one_table(spark, tmp_path):
 def test_spark_reads_an_interrupted_output_as_its_committed_parts(spark, tmp_path):
     root = link_tree(tmp_path / "in", sample_files("Train", per_class=30))
     out = tmp_path / "out"
-    proc = subprocess.Popen([str(IMGFEAT), "run", root, out, "--components", "32",
-                             "--rows-per-part", "8", "--batch", "8", "--quiet"],
-                            env=imgfeat_env(), stderr=subprocess.DEVNULL)
-    kill_when(proc, lambda: len(list(out.glob("part-*.parquet"))) >= 2, "2 committed parts")
+    interrupt_after_parts([root, out, "--components", "32", "--rows-per-part", "8", "--batch", "8",
+                           "--quiet"], parts=2)
     committed = list(out.glob("part-*.parquet"))
-    assert len(committed) >= 2
+    assert len(committed) == 2
     expected = ds.dataset(committed).count_rows()
     assert spark.read.parquet(str(out)).count() == expected

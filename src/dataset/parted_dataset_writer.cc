@@ -4,6 +4,8 @@
 #include <parquet/arrow/reader.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "dataset/output_layout.h"
@@ -16,6 +18,18 @@ namespace {
 
 bool Contains(const std::vector<std::string>& names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Crash-safety tests need a run interrupted at a known point. A kill timed
+// from outside races the PCA write phase, which commits every part within
+// milliseconds; with IMGFEAT_TEST_STOP_AFTER_PARTS=N the process stops itself
+// (SIGSTOP) right after its Nth part is committed, and the test SIGKILLs it.
+void StopIfCrashTestPoint(int64_t committed_parts) {
+  static const int64_t stop_after = [] {
+    const char* value = std::getenv("IMGFEAT_TEST_STOP_AFTER_PARTS");
+    return value ? std::atoll(value) : int64_t{-1};
+  }();
+  if (committed_parts == stop_after) std::raise(SIGSTOP);
 }
 
 }  // namespace
@@ -188,6 +202,7 @@ Status PartedDatasetWriter::CommitPart() {
   ARROW_RETURN_NOT_OK(part_->Commit(folder_->FinalPath(name)));
   part_.reset();
   ++next_part_;
+  StopIfCrashTestPoint(next_part_);
   return Status::OK();
 }
 
