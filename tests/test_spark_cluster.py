@@ -17,6 +17,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
+import imgfeat.spark
+
 from conftest import ROOT, SAMPLE, run_imgfeat, sample_files, wait_for
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
 from spark_cluster import SparkCluster
@@ -105,7 +107,7 @@ def test_spark_job_equals_cli_on_the_sample(cluster, tmp_path):
     loads = tmp_path / "loads"
     loads.mkdir()
     out = tmp_path / "spark"
-    cluster.run(SAMPLE, out, "--partitions", "12", "--neighbours",
+    cluster.run(SAMPLE, out, "--neighbours",
                 conf=[f"spark.executorEnv.IMGFEAT_SPARK_LOAD_LOG={loads}"])
     rows, _ = assert_same_output(cli, out)
     # --neighbours: the driver finds the same neighbours as the CLI.
@@ -116,12 +118,21 @@ def test_spark_job_equals_cli_on_the_sample(cluster, tmp_path):
     assert np.allclose(got.cosine, want.cosine, atol=1e-6)
     assert (got.neighbour == want.neighbour).mean() > 0.999  # equal cosines may swap
     assert rows.num_rows == 2624
-    assert len(list(out.glob("part-*.parquet"))) == 12
+    # The default tasks, largest first, one part file each.
+    tasks = len(imgfeat.spark.task_sizes(2624, 2))
+    job = json.loads((out / "_imgfeat.json").read_text())["spark"]
+    assert job["partitions"] == tasks
+    # The executors' JVMs ran with the C1 compiler alone (imgfeat/_spark_jvm.py).
+    launched = [p.read_text().split("\n", 1)[0]
+                for p in cluster.root.glob(f"work-*/{job['application_id']}/*/stderr")]
+    assert launched and all("Spark Executor Command" in line and "-XX:TieredStopAtLevel=1" in line
+                            for line in launched), launched
+    assert len(list(out.glob("part-*.parquet"))) == tasks
     counts = load_counts(loads)
-    # Two one-core executors ran 12 tasks: a few Python workers, each of which
+    # Two one-core executors ran the tasks: a few Python workers, each of which
     # compiled the model exactly once and kept it for its later tasks.
     assert counts and all(n == 1 for n in counts.values()), counts
-    assert len(counts) < 12, counts
+    assert len(counts) < tasks, counts
 
 
 def test_executor_killed_mid_job(cluster, tmp_path):

@@ -27,8 +27,8 @@ def _parser():
                            default=argparse.SUPPRESS, help=help_text)
     g = p.add_argument_group("Spark")
     g.add_argument("--partitions", type=int, default=0,
-                   help="tasks of the featurizing stage (default: about 8 per executor core, "
-                        "at most 2,000 images each)")
+                   help="tasks of the featurizing stage, of equal size (default: largest "
+                        "first, each 1/(2 x cores) of the images left, 32 to 2,000)")
     g.add_argument("--split-parquet-bytes", type=int, default=128 << 20, metavar="BYTES",
                    help="split a Parquet shard larger than this between tasks by row group "
                         "(0: one task per shard) [134217728]")

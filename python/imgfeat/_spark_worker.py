@@ -133,20 +133,22 @@ def _decode_reason(message):
     return message
 
 
-# Samples of a shard featurized at once: a bound on a task's memory whatever
-# the size of its shards.
-SHARD_BATCH_ROWS = 256
+# Images (loose files or a shard's samples) featurized at once: a bound on a
+# task's memory (their bytes and, before the reducer, 62,720 floats each)
+# whatever the size of its slice of the listing or of its shards.
+BATCH_ROWS = 256
 
 
 def featurize_listing(batch, config):
-    """Batches of ROW_SCHEMA for one batch of the driver's listing: the loose
-    files in runs (featurize_batch), each shard read here, its samples in
-    batches of SHARD_BATCH_ROWS, in listing order (the CLI's row order)."""
+    """Batches of ROW_SCHEMA for one batch of the driver's listing, in
+    listing order (the CLI's row order), at most BATCH_ROWS rows each: the
+    loose files (featurize_batch), and each shard, read here."""
     shards = config.get("shards")
     paths = batch.column(batch.schema.names.index("path")).to_pylist()
     is_shard = _imgfeat._ShardSamples.are_shards(paths, shards) if shards else [False] * len(paths)
     if not any(is_shard):
-        yield featurize_batch(batch, config)
+        for start in range(0, len(paths), BATCH_ROWS):
+            yield featurize_batch(batch.slice(start, BATCH_ROWS), config)
         return
     configure_storage(config.get("storage"))  # s3:// shards
     skip = set(config.get("skip_samples") or ())
@@ -171,12 +173,13 @@ def featurize_listing(batch, config):
             j = i
             while j < len(paths) and not is_shard[j]:
                 j += 1
-            yield featurize_batch(batch.slice(i, j - i), config)
+            for start in range(i, j, BATCH_ROWS):
+                yield featurize_batch(batch.slice(start, min(BATCH_ROWS, j - start)), config)
             i = j
             continue
         samples = _imgfeat._ShardSamples(_strip_file_scheme(paths[i]), lengths[i], times[i],
                                          shards, skip, *slices[i])
-        while (capsules := samples.next_batch(SHARD_BATCH_ROWS)) is not None:
+        while (capsules := samples.next_batch(BATCH_ROWS)) is not None:
             yield featurize_batch(pa.RecordBatch._import_from_c_capsule(*capsules), config)
         i += 1
 

@@ -9,7 +9,6 @@ one attempt per partition (_spark_commit.py) before it writes _errors.parquet,
 _reducer.parquet, _imgfeat.json and _SUCCESS through the library's writer.
 """
 import json
-import math
 import os
 import runpy
 import sys
@@ -31,6 +30,7 @@ from . import _spark_commit as commit
 from . import _spark_worker as worker
 from . import spark as imgfeat_spark
 from ._search import neighbours
+from ._spark_jvm import jit_settings
 from ._spark_options import parse_args, run_options
 from ._reducers import SparseRandomProjection, load_reducer
 
@@ -48,8 +48,9 @@ def spark_session(args):
     builder = SparkSession.builder.appName("imgfeat")
     if args.master:
         builder = builder.master(args.master)
-    for setting in args.conf:
-        key, _, value = setting.partition("=")
+    given = dict(setting.partition("=")[::2] for setting in args.conf)
+    # The JVMs' JIT limited to C1, added to their options (_spark_jvm.py).
+    for key, value in {**given, **jit_settings(given)}.items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
 
@@ -171,10 +172,11 @@ def main(argv=None):
 
     spark = spark_session(args)
     cores = spark.sparkContext.defaultParallelism
-    # 8 tasks per core: an executor that finishes its last task early waits
-    # for the others at most one task's time, an eighth of its share (4 per
-    # core left a core idle for 10-15% of the stage: docs/BENCHMARKS.md).
-    partitions = args.partitions or max(8 * cores, math.ceil(listing.num_rows / 2000))
+    # Tasks largest first, then shorter and shorter (imgfeat.spark.task_sizes),
+    # unless --partitions asks for that many equal ones.
+    sizes = (imgfeat_spark.equal_sizes(listing.num_rows, args.partitions) if args.partitions
+             else imgfeat_spark.task_sizes(listing.num_rows, cores))
+    partitions = len(sizes)
     plan["partitions"] = partitions
     config = worker_config(args, plan, spark)
     plan["worker_threads"] = config["model"]["threads"]
@@ -197,7 +199,7 @@ def main(argv=None):
     results = []
     pca_fit_seconds = 0.0
     if listing.num_rows:
-        results = run_stage(imgfeat_spark.listing_frame(spark, listing, partitions),
+        results = run_stage(imgfeat_spark.listing_frame(spark, listing, sizes),
                             commit.join(spark_dir, "features"), max_rows, config)
     stream_seconds = time.monotonic() - t0
     if pca:

@@ -1,0 +1,62 @@
+"""The JIT setting the Spark job gives the JVMs it starts.
+
+An executor's JVM only passes Arrow batches of paths to the Python worker and
+small task results back, while the C2 compiler's threads took the cores that
+decode and infer (11% of a one-core run's samples, docs/BENCHMARKS.md, "Spark:
+scaling against the CLI"). The job therefore runs them with the C1 compiler
+alone (-XX:TieredStopAtLevel=1), added to the options the cluster already
+gives them, never replacing them, and not where they already choose a JIT
+setting: that is how a user turns it off (e.g. -XX:TieredStopAtLevel=4).
+"""
+import os
+
+C1_ONLY = "-XX:TieredStopAtLevel=1"
+_JIT_FLAGS = ("TieredStopAtLevel", "TieredCompilation")
+EXECUTOR_KEY = "spark.executor.extraJavaOptions"
+DRIVER_KEY = "spark.driver.extraJavaOptions"
+
+
+def with_c1(options):
+    """`options` (a JVM's extraJavaOptions) with C1_ONLY added, unless they
+    already set the JIT's tiers."""
+    options = (options or "").strip()
+    if any(flag in options for flag in _JIT_FLAGS):
+        return options
+    return f"{options} {C1_ONLY}".strip()
+
+
+def defaults_file_settings(spark_home=None):
+    """The settings of the spark-defaults.conf that spark-submit will read
+    ($SPARK_CONF_DIR, else SPARK_HOME/conf): 'key value' lines, '#' comments."""
+    folder = os.environ.get("SPARK_CONF_DIR")
+    if not folder:
+        if spark_home is None:
+            from pyspark.find_spark_home import _find_spark_home
+            spark_home = _find_spark_home()
+        folder = os.path.join(spark_home, "conf")
+    settings = {}
+    try:
+        with open(os.path.join(folder, "spark-defaults.conf")) as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    key, _, value = line.replace("\t", " ").partition(" ")
+                    settings[key] = value.strip()
+    except FileNotFoundError:
+        pass
+    return settings
+
+
+def jit_settings(given):
+    """The JVM option settings to give the session, from the job's --conf
+    (`given`, a dict): the executors' (and, where this process starts the
+    driver's JVM, the driver's) options with C1_ONLY added."""
+    under_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM
+    if under_submit:
+        from pyspark import SparkConf  # the JVM's settings: spark-defaults.conf, --conf
+        current = dict(SparkConf().getAll())
+    else:
+        current = defaults_file_settings()
+    current.update(given)
+    keys = [EXECUTOR_KEY] if under_submit else [EXECUTOR_KEY, DRIVER_KEY]
+    return {key: with_c1(current.get(key)) for key in keys}

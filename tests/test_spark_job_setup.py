@@ -1,0 +1,95 @@
+"""How the Spark job sets up its session and stage: the JVMs' JIT setting
+added to the cluster's options, task sizes largest first, and a DataFrame
+whose partitions hold exactly those contiguous slices."""
+import os
+import sys
+
+import pyarrow as pa
+import pytest
+
+import imgfeat.spark as imgfeat_spark
+from imgfeat import _spark_jvm
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (SparkSession.builder.master("local[2]").appName("imgfeat-tasks-test")
+               .config("spark.ui.enabled", "false").getOrCreate())
+    yield session
+    session.stop()
+
+
+@pytest.mark.parametrize("rows,cores", [(0, 2), (1, 2), (100, 2), (10000, 1), (10000, 2),
+                                        (123457, 64)])
+def test_task_sizes_start_large_and_end_small(rows, cores):
+    sizes = imgfeat_spark.task_sizes(rows, cores)
+    assert sum(sizes) == rows and all(s > 0 for s in sizes)
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(s <= 2000 for s in sizes)
+    assert all(s >= 32 for s in sizes[:-1])
+    if rows >= 2000 * 2 * cores:
+        assert sizes[0] == 2000
+    # Each task is at most 1 / (2 * cores) of what was left (rounded up) when it started.
+    left = rows
+    for s in sizes:
+        assert s <= max(32, -(-left // (2 * cores)))
+        left -= s
+
+
+def test_equal_sizes():
+    assert imgfeat_spark.equal_sizes(10, 3) == [3, 3, 4]
+    assert imgfeat_spark.equal_sizes(2, 5) == [1, 1]
+    assert imgfeat_spark.equal_sizes(0, 4) == [0]
+
+
+def listing(n):
+    return pa.RecordBatch.from_pydict({
+        "path": [f"/images/{i:05d}.jpg" for i in range(n)],
+        "label": ["x"] * n,
+        "modification_time": pa.array([0] * n, pa.timestamp("us", tz="UTC")),
+        "length": pa.array([1] * n, pa.int64()),
+        "first_row_group": pa.array([0] * n, pa.int32()),
+        "row_groups": pa.array([0] * n, pa.int32())})
+
+
+@pytest.mark.parametrize("partitions", [[7, 5, 3, 1], 4])
+def test_listing_frame_partitions_are_the_slices_in_order(spark, partitions):
+    from pyspark.sql.functions import spark_partition_id
+
+    n = 16
+    frame = imgfeat_spark.listing_frame(spark, listing(n), partitions)
+    sizes = partitions if isinstance(partitions, list) else [4, 4, 4, 4]
+    assert frame.rdd.getNumPartitions() == len(sizes)
+    rows = frame.select("path", spark_partition_id().alias("p")).collect()
+    got = [(r.path, r.p) for r in rows]
+    want = [(f"/images/{i:05d}.jpg", p) for p, size in enumerate(sizes)
+            for i in range(sum(sizes[:p]), sum(sizes[:p]) + size)]
+    assert sorted(got) == want
+
+
+def test_c1_is_added_to_the_clusters_options_never_replacing_them():
+    assert _spark_jvm.with_c1(None) == "-XX:TieredStopAtLevel=1"
+    assert _spark_jvm.with_c1(" -XX:+UseG1GC ") == "-XX:+UseG1GC -XX:TieredStopAtLevel=1"
+    # A JIT setting of the user's or the cluster's is kept as it is: the way to turn C1 off.
+    assert _spark_jvm.with_c1("-XX:TieredStopAtLevel=4") == "-XX:TieredStopAtLevel=4"
+    assert _spark_jvm.with_c1("-XX:-TieredCompilation -Xss4m") == "-XX:-TieredCompilation -Xss4m"
+
+
+def test_jit_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypatch):
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# site settings\n"
+        "spark.executor.extraJavaOptions   -XX:+UseG1GC -Dsite=1\n"
+        "spark.driver.extraJavaOptions\t-Dsite=2\n")
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+    assert _spark_jvm.jit_settings({}) == {
+        "spark.executor.extraJavaOptions": "-XX:+UseG1GC -Dsite=1 -XX:TieredStopAtLevel=1",
+        "spark.driver.extraJavaOptions": "-Dsite=2 -XX:TieredStopAtLevel=1"}
+    # The job's --conf replaces the file's value, as spark-submit's --conf would.
+    got = _spark_jvm.jit_settings({"spark.executor.extraJavaOptions": "-Dmine=1"})
+    assert got["spark.executor.extraJavaOptions"] == "-Dmine=1 -XX:TieredStopAtLevel=1"
+    (tmp_path / "spark-defaults.conf").unlink()
+    assert _spark_jvm.jit_settings({})["spark.driver.extraJavaOptions"] == (
+        "-XX:TieredStopAtLevel=1")
