@@ -1,24 +1,10 @@
-"""How the Spark job sets up its session and stage: the JVMs' JIT setting
-added to the cluster's options, task sizes largest first, and a DataFrame
-whose partitions hold exactly those contiguous slices."""
-import os
-import sys
-
-import pyarrow as pa
+"""How the Spark job sets up its context and stage: the JVMs' JIT setting
+added to the cluster's options, and task sizes largest first (the cluster
+tests run the job with both)."""
 import pytest
 
 import imgfeat.spark as imgfeat_spark
 from imgfeat import _spark_jvm
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from pyspark.sql import SparkSession
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (SparkSession.builder.master("local[2]").appName("imgfeat-tasks-test")
-               .config("spark.ui.enabled", "false").getOrCreate())
-    yield session
-    session.stop()
 
 
 @pytest.mark.parametrize("rows,cores", [(0, 2), (1, 2), (100, 2), (10000, 1), (10000, 2),
@@ -42,31 +28,6 @@ def test_equal_sizes():
     assert imgfeat_spark.equal_sizes(10, 3) == [3, 3, 4]
     assert imgfeat_spark.equal_sizes(2, 5) == [1, 1]
     assert imgfeat_spark.equal_sizes(0, 4) == [0]
-
-
-def listing(n):
-    return pa.RecordBatch.from_pydict({
-        "path": [f"/images/{i:05d}.jpg" for i in range(n)],
-        "label": ["x"] * n,
-        "modification_time": pa.array([0] * n, pa.timestamp("us", tz="UTC")),
-        "length": pa.array([1] * n, pa.int64()),
-        "first_row_group": pa.array([0] * n, pa.int32()),
-        "row_groups": pa.array([0] * n, pa.int32())})
-
-
-@pytest.mark.parametrize("partitions", [[7, 5, 3, 1], 4])
-def test_listing_frame_partitions_are_the_slices_in_order(spark, partitions):
-    from pyspark.sql.functions import spark_partition_id
-
-    n = 16
-    frame = imgfeat_spark.listing_frame(spark, listing(n), partitions)
-    sizes = partitions if isinstance(partitions, list) else [4, 4, 4, 4]
-    assert frame.rdd.getNumPartitions() == len(sizes)
-    rows = frame.select("path", spark_partition_id().alias("p")).collect()
-    got = [(r.path, r.p) for r in rows]
-    want = [(f"/images/{i:05d}.jpg", p) for p, size in enumerate(sizes)
-            for i in range(sum(sizes[:p]), sum(sizes[:p]) + size)]
-    assert sorted(got) == want
 
 
 def test_c1_is_added_to_the_clusters_options_never_replacing_them():

@@ -13,7 +13,6 @@ per-partition partial states combined with treeReduce, so that no feature
 reaches the driver. `python -m imgfeat.spark_job` is the whole run, with the
 CLI's output folder.
 """
-import itertools
 import pickle
 import uuid
 
@@ -76,10 +75,9 @@ def listing(spark, input, *, split_parquet_bytes=128 << 20, partitions=0, **opti
 
 
 def listing_frame(spark, listing, partitions):
-    """The driver's listing (list_images' batch) as a DataFrame of contiguous
-    slices, in listing order, so that parts read in name order hold the rows
-    in the CLI's order: `partitions` slices of equal size, or a list of the
-    slices' sizes (task_sizes)."""
+    """The driver's listing (list_images' batch) as a DataFrame of
+    `partitions` contiguous slices, in listing order, so that parts read in
+    name order hold the rows in the CLI's order."""
     from pyspark.sql.types import (IntegerType, LongType, StringType, StructField,
                                    StructType, TimestampType)
 
@@ -90,11 +88,30 @@ def listing_frame(spark, listing, partitions):
                          StructField("first_row_group", IntegerType(), False),
                          StructField("row_groups", IntegerType(), False)])
     rows = list(zip(*(c.to_pylist() for c in listing.columns)))
-    sizes = partitions if isinstance(partitions, list) else equal_sizes(len(rows), partitions)
+    slices = max(1, min(partitions, len(rows)))
     try:
-        return _jvm_only_frame(spark, rows, schema, sizes)
+        return _jvm_only_frame(spark, rows, schema, slices)
     except AttributeError:  # a PySpark without these internals: the public way
-        return spark.createDataFrame(spark.sparkContext.parallelize(rows, len(sizes)), schema)
+        return spark.createDataFrame(spark.sparkContext.parallelize(rows, slices), schema)
+
+
+def _jvm_only_frame(spark, rows, schema, slices):
+    """`spark.createDataFrame(sc.parallelize(rows, slices), schema)` without
+    its Python map: the rows are converted to Spark's internal form here, on
+    the driver, and the executors unpickle them in the JVM, as PySpark does
+    for a local list (SparkSession._create_dataframe). Otherwise every task
+    starts a Python worker of its own only to convert its slice of the listing,
+    beside the one that featurizes it: 0.2-0.3 s a task, 2.5 s the first one
+    of each executor (docs/BENCHMARKS.md, "Spark per core")."""
+    from pyspark.sql import DataFrame
+
+    internal = [schema.toInternal(row) for row in rows]
+    rdd = spark.sparkContext.parallelize(internal, slices)
+    # parallelize stores pickled lists of rows, which the JVM unpickles as
+    # they are (rdd._to_java_object_rdd() would first re-batch them in Python).
+    jvm = spark._jvm
+    jrdd = jvm.SerDeUtil.toJavaArray(jvm.SerDeUtil.pythonToJava(rdd._jrdd, True))
+    return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(jrdd.rdd(), schema.json()), spark)
 
 
 def equal_sizes(rows, slices):
@@ -118,34 +135,6 @@ def task_sizes(rows, cores, most=2000, fewest=32):
         sizes.append(size)
         left -= size
     return sizes
-
-
-def _jvm_only_frame(spark, rows, schema, sizes):
-    """`spark.createDataFrame(sc.parallelize(rows, len(sizes)), schema)`
-    without its Python map, and with slices of the given sizes: the rows are
-    converted to Spark's internal form here, on the driver, and the executors
-    unpickle them in the JVM, as PySpark does for a local list
-    (SparkSession._create_dataframe). Otherwise every task starts a Python
-    worker of its own only to convert its slice of the listing, beside the one
-    that featurizes it: 0.2-0.3 s a task, 2.5 s the first one of each executor
-    (docs/BENCHMARKS.md, "Spark per core")."""
-    from pyspark.serializers import CPickleSerializer
-    from pyspark.sql import DataFrame
-
-    internal = [schema.toInternal(row) for row in rows]
-    ends = list(itertools.accumulate(sizes))
-    slices = [internal[end - size:end] for end, size in zip(ends, sizes)]
-    sc = spark.sparkContext
-    jvm = spark._jvm
-    # One pickled list per slice, into as many partitions: partition i holds
-    # slice i (parallelize would cut its batches into equal slices); the JVM
-    # unpickles each list as the rows of its partition.
-    jrdd = sc._serialize_to_jvm(
-        slices, CPickleSerializer(),
-        lambda path: jvm.PythonRDD.readRDDFromFile(sc._jsc, path, len(slices)),
-        lambda: jvm.PythonParallelizeServer(sc._jsc.sc(), len(slices)))
-    jrdd = jvm.SerDeUtil.toJavaArray(jvm.SerDeUtil.pythonToJava(jrdd, True))
-    return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(jrdd.rdd(), schema.json()), spark)
 
 
 def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],

@@ -8,6 +8,7 @@ with imgfeat's C++ core and write part files, and the driver commits exactly
 one attempt per partition (_spark_commit.py) before it writes _errors.parquet,
 _reducer.parquet, _imgfeat.json and _SUCCESS through the library's writer.
 """
+import itertools
 import json
 import os
 import runpy
@@ -42,21 +43,25 @@ def log(args, message):
         print(f"imgfeat.spark_job: {message}", file=sys.stderr, flush=True)
 
 
-def spark_session(args):
-    from pyspark.sql import SparkSession
+def spark_context(args):
+    """The job's SparkContext. The job uses RDDs only: no SparkSession, whose
+    SQL engine's start and a DataFrame's planning and code generation cost
+    the driver seconds and every executor's first task more
+    (docs/BENCHMARKS.md, "Spark per core")."""
+    from pyspark import SparkConf, SparkContext
 
-    builder = SparkSession.builder.appName("imgfeat")
+    conf = SparkConf().setAppName("imgfeat")
     if args.master:
-        builder = builder.master(args.master)
+        conf.setMaster(args.master)
     given = dict(setting.partition("=")[::2] for setting in args.conf)
     # The JVMs' JIT limited to C1, added to their options (_spark_jvm.py).
     for key, value in {**given, **jit_settings(given)}.items():
-        builder = builder.config(key, value)
-    return builder.getOrCreate()
+        conf.set(key, value)
+    return SparkContext.getOrCreate(conf)
 
 
-def worker_config(args, plan, spark):
-    threads = args.threads or int(spark.conf.get("spark.task.cpus", "1"))
+def worker_config(args, plan, sc):
+    threads = args.threads or int(sc.getConf().get("spark.task.cpus", "1"))
     model = imgfeat_spark.model_config(args.model, args.pooling, args.engine, threads,
                                        plan["batch"], args.model_dir, args.model_spec,
                                        args.max_pixels, args.precision)
@@ -78,19 +83,31 @@ def reducer_spec(args, plan):
     return {"kind": "none"}, None
 
 
-def run_stage(frame, stage_uri, max_rows, config):
-    """Featurizes `frame` (the listing) into attempt files; the task results."""
+def run_stage(sc, listing, sizes, stage_uri, max_rows, config):
+    """Featurizes the listing, one task per slice of `sizes` rows (contiguous,
+    in listing order, so that parts read in name order hold the rows in the
+    CLI's order), into attempt files; the task results. Each task is given
+    its slice as one Arrow batch, pickled by the driver."""
+    # take() copies a slice into buffers of its own: a pickled slice would
+    # carry the whole listing's buffers.
+    ends = itertools.accumulate(sizes)
+    slices = [listing.take(pa.array(range(end - size, end))) for end, size in zip(ends, sizes)]
     run = commit.write_rows(stage_uri, max_rows, commit.featurized(config))
-    return [r.asDict() for r in frame.mapInArrow(run, commit.RESULT_DDL).collect()]
+
+    def as_rows(batches):
+        for results in run(batches):
+            yield from results.to_pylist()
+
+    # One element per partition: partition i is slice i.
+    return sc.parallelize(slices, len(slices)).mapPartitions(as_rows).collect()
 
 
-def fit_and_reduce_pca(spark, args, plan, raw_uris, stage_uri, max_rows, storage):
+def fit_and_reduce_pca(sc, args, plan, raw_uris, stage_uri, max_rows, storage):
     """PCA: passes over the committed raw parts (read from storage by the
     executors, one task per part), partials merged with treeReduce, then the
     parts reduced into attempt files. Returns (task results, fitted reducer)."""
     from ._distributed_pca import DistributedPCA, PcaPartial
 
-    sc = spark.sparkContext
     uris = sc.parallelize(raw_uris, len(raw_uris))
     fit = DistributedPCA(plan["output_dim"], plan["feature_dim"],
                          oversampling=run_options(args)["pca_oversampling"],
@@ -170,15 +187,32 @@ def main(argv=None):
         keep = pa.array([p not in done for p in listing.column(0).to_pylist()])
         listing = listing.filter(keep)
 
-    spark = spark_session(args)
-    cores = spark.sparkContext.defaultParallelism
+    sc = spark_context(args)
+    try:
+        featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, started)
+    finally:
+        sc.stop()  # the executors go back to the cluster before the driver's own work
+    if args.neighbours:
+        # On the driver, as `imgfeat neighbours` would: exact in blocks, or
+        # the approximate index beyond 20,000 rows; memory stays bounded.
+        found = neighbours(output)
+        log(args, f"{found['duplicate_rows']} near-duplicate rows in "
+                  f"{found['duplicate_groups']} groups ({found['method']})")
+    return 0
+
+
+def featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, started):
+    """The job's Spark part: featurizes the listing's rows on the cluster,
+    commits one attempt per task, then writes the output's own files."""
+    output = plan["output"]
+    cores = sc.defaultParallelism
     # Tasks largest first, then shorter and shorter (imgfeat.spark.task_sizes),
     # unless --partitions asks for that many equal ones.
     sizes = (imgfeat_spark.equal_sizes(listing.num_rows, args.partitions) if args.partitions
              else imgfeat_spark.task_sizes(listing.num_rows, cores))
     partitions = len(sizes)
     plan["partitions"] = partitions
-    config = worker_config(args, plan, spark)
+    config = worker_config(args, plan, sc)
     plan["worker_threads"] = config["model"]["threads"]
     spec, reducer = reducer_spec(args, plan)
     pca = args.reduce == "pca" and not args.reducer_from
@@ -193,21 +227,21 @@ def main(argv=None):
     dim = plan["feature_dim"] if pca else plan["output_dim"]
     max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)
     log(args, f"{listing.num_rows} files, shards or slices in {partitions} tasks on "
-              f"{spark.sparkContext.master}")
+              f"{sc.master}")
 
     t0 = time.monotonic()
     results = []
     pca_fit_seconds = 0.0
     if listing.num_rows:
-        results = run_stage(imgfeat_spark.listing_frame(spark, listing, sizes),
-                            commit.join(spark_dir, "features"), max_rows, config)
+        results = run_stage(sc, listing, sizes, commit.join(spark_dir, "features"), max_rows,
+                            config)
     stream_seconds = time.monotonic() - t0
     if pca:
         raw = commit.committed(results, commit.join(spark_dir, "raw"))
         t1 = time.monotonic()
         try:
             reduced, reducer = fit_and_reduce_pca(
-                spark, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
+                sc, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
                 _imgfeat.rows_per_part(plan["output_dim"], output, args.rows_per_part),
                 config["storage"])
         except ValueError as e:  # the core's one line (e.g. too few decodable images)
@@ -242,19 +276,11 @@ def main(argv=None):
               "rows_written": rows_written, "errors": writer.errors_recorded}
     timings = {"total_seconds": time.monotonic() - started, "stream_seconds": stream_seconds,
                "inference_seconds": inference, "pca_fit_seconds": pca_fit_seconds}
-    context = spark.sparkContext
-    extra = {"spark": {"master": context.master, "partitions": plan["partitions"],
-                       "application_id": context.applicationId}}
+    extra = {"spark": {"master": sc.master, "partitions": plan["partitions"],
+                       "application_id": sc.applicationId}}
     writer.finish(_imgfeat.manifest(plan, json.dumps(reducer_json), counts, timings,
                                     json.dumps(extra)))
     log(args, f"{rows_written} rows, {writer.errors_recorded} errors -> {output}")
-    if args.neighbours:
-        # On the driver, as `imgfeat neighbours` would: exact in blocks, or
-        # the approximate index beyond 20,000 rows; memory stays bounded.
-        found = neighbours(output)
-        log(args, f"{found['duplicate_rows']} near-duplicate rows in "
-                  f"{found['duplicate_groups']} groups ({found['method']})")
-    return 0
 
 
 if __name__ == "__main__":
