@@ -8,9 +8,9 @@ names; medians of --rounds (docs/BENCHMARKS.md, "Spark: scaling against the CLI"
         .venv/bin/python bench/spark_local.py --images 6000 --rounds 3
 
 Each figure is the whole command's images/s; "stage" is the featurizing stage
-(`timings.stream_seconds` of _imgfeat.json). The driver's JIT is limited to C1
-as docs/SPARK.md recommends for the executors (in local mode they are the
-driver's JVM).
+(`timings.stream_seconds` of _imgfeat.json). The job's own defaults: its
+driver's JVM, which in local mode also runs the tasks' JVM side, with the C1
+compiler alone (docs/SPARK.md).
 """
 import argparse
 import json
@@ -56,8 +56,7 @@ def main():
         runs = {"CLI, 2 threads": [str(IMGFEAT), "run", str(images), str(out), "--threads", "2",
                                    "--quiet"],
                 "local[2]": [sys.executable, "-m", "imgfeat.spark_job", str(images), str(out),
-                             "--master", "local[2]", "--quiet", "--conf", "spark.ui.enabled=false",
-                             "--conf", "spark.driver.extraJavaOptions=-XX:TieredStopAtLevel=1"]}
+                             "--master", "local[2]", "--quiet", "--conf", "spark.ui.enabled=false"]}
         results = {}
         for r in range(args.rounds):
             for name, cmd in runs.items():
