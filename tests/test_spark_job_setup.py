@@ -1,10 +1,16 @@
 """How the Spark job sets up its context and stage: the JVMs' JIT setting
 added to the cluster's options, and task sizes largest first (the cluster
 tests run the job with both)."""
+import os
+import subprocess
+import sys
+
 import pytest
 
 import imgfeat.spark as imgfeat_spark
 from imgfeat import _spark_jvm
+
+from conftest import imgfeat_env, sample_files
 
 
 @pytest.mark.parametrize("rows,cores", [(0, 2), (1, 2), (100, 2), (10000, 1), (10000, 2),
@@ -54,3 +60,28 @@ def test_jit_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypat
     (tmp_path / "spark-defaults.conf").unlink()
     assert _spark_jvm.jit_settings({})["spark.driver.extraJavaOptions"] == (
         "-XX:TieredStopAtLevel=1")
+
+
+@pytest.mark.spark
+def test_a_local_master_runs_its_python_workers_with_the_jobs_python(tmp_path):
+    """Without PYSPARK_PYTHON, PySpark would start the workers with python3 on
+    the PATH (here one that records that it ran and fails, as a Python
+    without imgfeat would)."""
+    images = tmp_path / "in" / "Apple"
+    images.mkdir(parents=True)
+    for f in sample_files("Test", per_class=1):
+        os.symlink(f, images / f.name)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "python3").write_text(f"#!/bin/sh\ntouch {tmp_path / 'ran'}\nexit 1\n")
+    (fake / "python3").chmod(0o755)
+    env = {k: v for k, v in imgfeat_env().items()
+           if k not in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")}
+    env.update(PATH=f"{fake}{os.pathsep}{env['PATH']}", SPARK_LOCAL_IP="127.0.0.1")
+    proc = subprocess.run([sys.executable, "-m", "imgfeat.spark_job", tmp_path / "in",
+                           tmp_path / "out", "--master", "local[1]", "--quiet",
+                           "--conf", "spark.ui.enabled=false"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert (tmp_path / "out" / "_SUCCESS").exists()
+    assert not (tmp_path / "ran").exists(), "the workers ran python3 from the PATH"

@@ -7,8 +7,6 @@ import argparse
 from . import _imgfeat
 from ._options import for_shell
 
-_SPARK_OWN = ("partitions", "split_parquet_bytes", "master", "conf")
-
 
 def _parser():
     p = argparse.ArgumentParser(prog="python -m imgfeat.spark_job",

@@ -57,6 +57,14 @@ def spark_context(args):
     # The JVMs' JIT limited to C1, added to their options (_spark_jvm.py).
     for key, value in {**given, **jit_settings(given)}.items():
         conf.set(key, value)
+    # PySpark starts the Python workers with $PYSPARK_PYTHON, else python3 on
+    # the PATH, which may not have imgfeat: without it, the job's
+    # spark.pyspark.python (what spark-submit would do), or with a local master,
+    # whose workers run on this machine, the Python running the job.
+    if not os.environ.get("PYSPARK_PYTHON"):
+        chosen = given.get("spark.pyspark.python")
+        if chosen or conf.get("spark.master", "").startswith("local"):
+            os.environ["PYSPARK_PYTHON"] = chosen or sys.executable
     return SparkContext.getOrCreate(conf)
 
 
