@@ -26,12 +26,7 @@ from . import _spark_worker as worker
 # What a task returns to the driver (Spark's side of the protocol): one row
 # per file it wrote ("part") and one per image that failed ("error"), plus
 # one "stats" row (seconds spent featurizing).
-RESULT_DDL = ("kind string, partition int, chunk int, uri string, rows long, path string, "
-              "stage string, error string, seconds double")
-RESULT_SCHEMA = pa.schema([
-    ("kind", pa.string()), ("partition", pa.int32()), ("chunk", pa.int32()), ("uri", pa.string()),
-    ("rows", pa.int64()), ("path", pa.string()), ("stage", pa.string()), ("error", pa.string()),
-    ("seconds", pa.float64())])
+RESULT_FIELDS = ("kind", "partition", "chunk", "uri", "rows", "path", "stage", "error", "seconds")
 PART_COLUMNS = worker.ROW_SCHEMA.names[:5]
 
 
@@ -45,9 +40,10 @@ def read_part(uri):
 
 
 def write_rows(stage_uri, max_rows, make_rows):
-    """A mapInArrow/mapPartitions function: `make_rows(items)` yields batches
-    of worker.ROW_SCHEMA; the good rows go to this attempt's files (the
-    core's TaskPartWriter), the result describes them and the errors."""
+    """A mapPartitions function: `make_rows(items)` yields batches of
+    worker.ROW_SCHEMA; the good rows go to this attempt's files (the core's
+    TaskPartWriter), and the task's results (dicts of RESULT_FIELDS)
+    describe them and the errors."""
     def run(items):
         from pyspark import TaskContext
 
@@ -73,8 +69,8 @@ def write_rows(stage_uri, max_rows, make_rows):
         seconds = time.monotonic() - started
         results = files + errors + [("stats", partition, None, None, None, None, None, None,
                                      seconds)]
-        yield pa.RecordBatch.from_pylist(
-            [dict(zip(RESULT_SCHEMA.names, r)) for r in results], schema=RESULT_SCHEMA)
+        for r in results:
+            yield dict(zip(RESULT_FIELDS, r))
     return run
 
 

@@ -19,6 +19,7 @@ import uuid
 import pyarrow as pa
 
 from . import _imgfeat
+from . import _spark_commit as commit
 from . import _spark_worker as worker
 from ._distributed_pca import DistributedPCA, PcaPartial
 from ._options import DEFAULTS
@@ -51,14 +52,6 @@ def srp_spec(n_components, n_features, seed=42, density="auto"):
     """A SparseRandomProjection as the few numbers each worker rebuilds it from."""
     return {"kind": "srp", "n_components": int(n_components), "n_features": int(n_features),
             "seed": int(seed), "density": density}
-
-
-def _featurize_partition(config):
-    def run(batches):
-        for batch in batches:
-            if batch.num_rows:
-                yield from worker.featurize_listing(batch, config)
-    return run
 
 
 def listing(spark, input, *, split_parquet_bytes=128 << 20, partitions=0, **options):
@@ -201,7 +194,7 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
         config["reduce"] = {"kind": "file", "uri": str(reducer_from)}
     elif reduce not in ("none", "pca", None):
         raise ValueError(f"reduce must be none, srp, pca or file, not {reduce!r}")
-    rows = df.mapInArrow(_featurize_partition(config), worker.row_ddl(kept))
+    rows = df.mapInArrow(commit.featurized(config), worker.row_ddl(kept))
     if reduce != "pca":
         return rows
     from pyspark import StorageLevel

@@ -101,13 +101,8 @@ def run_stage(sc, listing, sizes, stage_uri, max_rows, config):
     ends = itertools.accumulate(sizes)
     slices = [listing.take(pa.array(range(end - size, end))) for end, size in zip(ends, sizes)]
     run = commit.write_rows(stage_uri, max_rows, commit.featurized(config))
-
-    def as_rows(batches):
-        for results in run(batches):
-            yield from results.to_pylist()
-
     # One element per partition: partition i is slice i.
-    return sc.parallelize(slices, len(slices)).mapPartitions(as_rows).collect()
+    return sc.parallelize(slices, len(slices)).mapPartitions(run).collect()
 
 
 def fit_and_reduce_pca(sc, args, plan, raw_uris, stage_uri, max_rows, storage):
@@ -154,12 +149,7 @@ def fit_and_reduce_pca(sc, args, plan, raw_uris, stage_uri, max_rows, storage):
                 schema=worker.row_schema(kept))
 
     run = commit.write_rows(stage_uri, max_rows, reduced)
-
-    def as_rows(items):
-        for batch in run(items):
-            yield from batch.to_pylist()
-
-    return list(uris.mapPartitions(as_rows).collect()), fitted
+    return uris.mapPartitions(run).collect(), fitted
 
 
 def main(argv=None):
