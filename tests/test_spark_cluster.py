@@ -133,6 +133,11 @@ def test_spark_job_equals_cli_on_the_sample(cluster, tmp_path):
     # compiled the model exactly once and kept it for its later tasks.
     assert counts and all(n == 1 for n in counts.values()), counts
     assert len(counts) < tasks, counts
+    # The executors' Python daemons imported the installed PySpark, the same
+    # release as Spark's pyspark.zip, rather than the zip (imgfeat/_spark_daemon.py).
+    daemons = [p.read_text().strip() for p in loads.glob("daemon-*.txt")]
+    assert daemons and all(".zip" not in d and d.endswith(os.path.join("pyspark", "daemon.py"))
+                           for d in daemons), daemons
 
 
 def test_executor_killed_mid_job(cluster, tmp_path):

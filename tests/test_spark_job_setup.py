@@ -1,14 +1,17 @@
 """How the Spark job sets up its context and stage: the JVMs' JIT setting
-added to the cluster's options, and task sizes largest first (the cluster
-tests run the job with both)."""
+added to the cluster's options, task sizes largest first, the Python
+daemon's PySpark and the workers' zip reading (the cluster tests run the job
+with all of them)."""
 import os
+import pathlib
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
 import imgfeat.spark as imgfeat_spark
-from imgfeat import _spark_jvm
+from imgfeat import _spark_daemon, _spark_jvm
 
 from conftest import imgfeat_env, sample_files
 
@@ -85,3 +88,79 @@ def test_a_local_master_runs_its_python_workers_with_the_jobs_python(tmp_path):
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert not (tmp_path / "ran").exists(), "the workers ran python3 from the PATH"
+
+
+# Imports from a zip, calls importlib.invalidate_caches() five times (as five
+# PySpark tasks would), then rewrites the zip: prints how often the zip's
+# directory was read by those calls, and what a module added by the rewrite holds.
+_ZIP_READS = r"""
+import importlib, sys, zipfile, zipimport
+archive, installed = sys.argv[1], sys.argv[2] == "1"
+def write(names):
+    with zipfile.ZipFile(archive, "w") as z:
+        for name in names:
+            z.writestr(name + ".py", f"VALUE = {name!r}\n")
+write(["first"])
+sys.path.insert(0, archive)
+if installed:
+    from imgfeat._zip_invalidation import read_zips_again_only_when_changed
+    read_zips_again_only_when_changed()
+reads = []
+read_directory = zipimport._read_directory
+zipimport._read_directory = lambda path: reads.append(path) or read_directory(path)
+import first
+reads.clear()
+for _ in range(5):
+    importlib.invalidate_caches()
+print(reads.count(archive))
+write(["first", "second"])
+importlib.invalidate_caches()
+import second
+print(second.VALUE)
+"""
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_a_task_reads_a_zip_on_the_path_again_only_when_it_changed(tmp_path, installed):
+    """A PySpark worker calls importlib.invalidate_caches() before each task;
+    Python 3.10 and 3.11 then read every zip on the path again (pyspark.zip:
+    0.11 s a task). With imgfeat's worker module imported, an unchanged zip is
+    read once, and a changed one is still read anew."""
+    proc = subprocess.run([sys.executable, "-c", _ZIP_READS, str(tmp_path / "m.zip"),
+                           "1" if installed else "0"], env=imgfeat_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    reads, value = proc.stdout.split()
+    assert value == "second"
+    if (3, 10) <= sys.version_info[:2] < (3, 12):
+        assert int(reads) == (1 if installed else 5)
+    else:  # read again only when used, by Python itself
+        assert int(reads) == 0
+
+
+def _spark_zips():
+    import pyspark
+
+    lib = pathlib.Path(pyspark.__file__).parent / "python" / "lib"
+    return [str(lib / "pyspark.zip"), *map(str, sorted(lib.glob("py4j-*-src.zip")))]
+
+
+def test_the_daemon_imports_the_installed_pyspark_of_the_zips_release(tmp_path):
+    zips = _spark_zips()
+    assert len(zips) == 2 and all(os.path.exists(z) for z in zips), zips
+    path = ["/job", *zips, "/site-packages"]
+    assert _spark_daemon.installed_release_first(path)
+    assert path == ["/job", "/site-packages", *zips]
+    # Another release in either zip: the zips stay first.
+    other = tmp_path / "pyspark.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("pyspark/version.py", '__version__: str = "0.0.1"\n')
+    path = [str(other), zips[1], "/site-packages"]
+    assert not _spark_daemon.installed_release_first(path)
+    assert path == [str(other), zips[1], "/site-packages"]
+    renamed = tmp_path / "py4j-0.0.1-src.zip"
+    renamed.write_bytes(pathlib.Path(zips[1]).read_bytes())
+    path = [zips[0], str(renamed)]
+    assert not _spark_daemon.installed_release_first(path)
+    assert path == [zips[0], str(renamed)]
+    assert not _spark_daemon.installed_release_first(["/site-packages"])

@@ -18,6 +18,11 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 from . import _imgfeat
 from ._featurizer import Featurizer
 from ._reducers import Reducer, SparseRandomProjection, load_reducer
+from ._zip_invalidation import read_zips_again_only_when_changed
+
+# Imported by a Python worker with its first task: the tasks after it no
+# longer pay for re-reading pyspark.zip (_zip_invalidation.py).
+read_zips_again_only_when_changed()
 
 _lock = threading.Lock()
 _featurizers = {}

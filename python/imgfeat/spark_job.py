@@ -13,6 +13,7 @@ import json
 import os
 import runpy
 import sys
+import threading
 import time
 
 if __name__ == "__main__" and not __package__:
@@ -57,6 +58,10 @@ def spark_context(args):
     # The JVMs' JIT limited to C1, added to their options (_spark_jvm.py).
     for key, value in {**given, **jit_settings(given)}.items():
         conf.set(key, value)
+    # The executors' Python daemon imports the installed PySpark rather than
+    # the zip Spark ships, where both are the same release (_spark_daemon.py).
+    if "spark.python.daemon.module" not in given:
+        conf.set("spark.python.daemon.module", "imgfeat._spark_daemon")
     # PySpark starts the Python workers with $PYSPARK_PYTHON, else python3 on
     # the PATH, which may not have imgfeat: without it, the job's
     # spark.pyspark.python (what spark-submit would do), or with a local master,
@@ -66,6 +71,22 @@ def spark_context(args):
         if chosen or conf.get("spark.master", "").startswith("local"):
             os.environ["PYSPARK_PYTHON"] = chosen or sys.executable
     return SparkContext.getOrCreate(conf)
+
+
+def stop_context(sc):
+    """sc.stop() without its wait for PySpark's accumulator server, whose
+    handler looks for its stop flag once a second between the JVM's updates
+    (pyspark/accumulators.py): SparkContext.stop() waited about 1 s for it
+    (measured) at the end of every job. The job uses no accumulator, and its
+    tasks have all ended: the server is told to stop, and closed on a thread
+    of its own that the process's exit does not wait for."""
+    server = getattr(sc, "_accumulatorServer", None)
+    if server is not None and hasattr(server, "server_shutdown"):
+        server.server_shutdown = True
+        sc._accumulatorServer = None
+        threading.Thread(target=server.shutdown, name="accumulator-server-stop",
+                         daemon=True).start()
+    sc.stop()
 
 
 def worker_config(args, plan, sc):
@@ -189,7 +210,7 @@ def main(argv=None):
     try:
         featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, started)
     finally:
-        sc.stop()  # the executors go back to the cluster before the driver's own work
+        stop_context(sc)  # the executors go back to the cluster before the driver's own work
     if args.neighbours:
         # On the driver, as `imgfeat neighbours` would: exact in blocks, or
         # the approximate index beyond 20,000 rows; memory stays bounded.
