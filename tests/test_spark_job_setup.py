@@ -6,6 +6,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import zipfile
 
 import pytest
@@ -164,3 +165,31 @@ def test_the_daemon_imports_the_installed_pyspark_of_the_zips_release(tmp_path):
     assert not _spark_daemon.installed_release_first(path)
     assert path == [zips[0], str(renamed)]
     assert not _spark_daemon.installed_release_first(["/site-packages"])
+
+
+@pytest.mark.spark
+def test_stopping_the_context_stops_the_accumulator_server_too(tmp_path):
+    """stop_context() stops the context as sc.stop() does, and leaves no
+    accumulator server behind, without waiting for it."""
+    from pyspark import SparkConf, SparkContext
+
+    from imgfeat import spark_job
+
+    conf = (SparkConf().setMaster("local[1]").setAppName("stop-test")
+            .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"))
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    sc = SparkContext(conf=conf)
+    try:
+        # A task's end sends the driver's accumulator server its updates: its
+        # handler now polls the JVM's connection.
+        assert sc.parallelize(range(4), 2).map(lambda x: x * 2).sum() == 12
+        server = sc._accumulatorServer
+        spark_job.stop_context(sc)
+        assert SparkContext._active_spark_context is None
+        assert server.server_shutdown
+        stopping = [t for t in threading.enumerate() if t.name == "accumulator-server-stop"]
+        for t in stopping:
+            t.join(5)
+        assert not any(t.is_alive() for t in stopping)
+    finally:
+        sc.stop()

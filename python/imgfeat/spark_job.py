@@ -77,9 +77,10 @@ def stop_context(sc):
     """sc.stop() without its wait for PySpark's accumulator server, whose
     handler looks for its stop flag once a second between the JVM's updates
     (pyspark/accumulators.py): SparkContext.stop() waited about 1 s for it
-    (measured) at the end of every job. The job uses no accumulator, and its
-    tasks have all ended: the server is told to stop, and closed on a thread
-    of its own that the process's exit does not wait for."""
+    (measured) at the end of every job. For a job that succeeded, whose tasks
+    have all ended: the job uses no accumulator, so the server is told to
+    stop, and closed on a thread of its own that the process's exit does not
+    wait for."""
     server = getattr(sc, "_accumulatorServer", None)
     if server is not None and hasattr(server, "server_shutdown"):
         server.server_shutdown = True
@@ -209,8 +210,10 @@ def main(argv=None):
     sc = spark_context(args)
     try:
         featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, started)
-    finally:
-        stop_context(sc)  # the executors go back to the cluster before the driver's own work
+    except BaseException:
+        sc.stop()
+        raise
+    stop_context(sc)  # the executors go back to the cluster before the driver's own work
     if args.neighbours:
         # On the driver, as `imgfeat neighbours` would: exact in blocks, or
         # the approximate index beyond 20,000 rows; memory stays bounded.
