@@ -5,9 +5,10 @@ Spark puts pyspark.zip and py4j's zip first on its path. Python 3.10 and 3.11
 answer that call by reading the whole directory of each zip again, at once
 (CPython issue gh-103200; 3.12 reads it again only when next used): here
 0.11 s of the worker's core per task, more than a 9-image task's own work
-(docs/BENCHMARKS.md, "Spark per core"). With read_zips_again_only_when_changed(),
-a zip is read again only when its size, time or inode changed since it was
-last read, so an archive that really changed is still seen anew.
+(docs/BENCHMARKS.md, "Spark: scaling against the CLI"). With
+read_zips_again_only_when_changed(), a zip is read again only when its size,
+time or inode changed since it was last read, so an archive that really
+changed is still seen anew.
 """
 import os
 import sys

@@ -95,7 +95,7 @@ def _jvm_only_frame(spark, rows, schema, slices):
     for a local list (SparkSession._create_dataframe). Otherwise every task
     starts a Python worker of its own only to convert its slice of the listing,
     beside the one that featurizes it: 0.2-0.3 s a task, 2.5 s the first one
-    of each executor (docs/BENCHMARKS.md, "Spark per core")."""
+    of each executor (docs/BENCHMARKS.md, "Spark: scaling against the CLI")."""
     from pyspark.sql import DataFrame
 
     internal = [schema.toInternal(row) for row in rows]
@@ -120,7 +120,7 @@ def task_sizes(rows, cores, most=2000, fewest=32):
     the first tasks are long (few set-ups) and the last ones short: the cores
     finish within a short task of each other, whenever each started. With
     tasks of one size, the core that finished first idled for up to a whole
-    task (docs/BENCHMARKS.md, "Spark per core")."""
+    task (docs/BENCHMARKS.md, "Spark: scaling against the CLI")."""
     sizes = []
     left = rows
     while left > 0:

@@ -48,7 +48,7 @@ def spark_context(args):
     """The job's SparkContext. The job uses RDDs only: no SparkSession, whose
     SQL engine's start and a DataFrame's planning and code generation cost
     the driver seconds and every executor's first task more
-    (docs/BENCHMARKS.md, "Spark per core")."""
+    (docs/BENCHMARKS.md, "Spark: scaling against the CLI")."""
     from pyspark import SparkConf, SparkContext
 
     conf = SparkConf().setAppName("imgfeat")
