@@ -168,7 +168,7 @@ def test_the_daemon_imports_the_installed_pyspark_of_the_zips_release(tmp_path):
 
 
 @pytest.mark.spark
-def test_stopping_the_context_stops_the_accumulator_server_too(tmp_path):
+def test_stopping_the_context_stops_the_accumulator_server_too(monkeypatch):
     """stop_context() stops the context as sc.stop() does, and leaves no
     accumulator server behind, without waiting for it."""
     from pyspark import SparkConf, SparkContext
@@ -177,7 +177,7 @@ def test_stopping_the_context_stops_the_accumulator_server_too(tmp_path):
 
     conf = (SparkConf().setMaster("local[1]").setAppName("stop-test")
             .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1"))
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    monkeypatch.setenv("PYSPARK_PYTHON", os.environ.get("PYSPARK_PYTHON") or sys.executable)
     sc = SparkContext(conf=conf)
     try:
         # A task's end sends the driver's accumulator server its updates: its

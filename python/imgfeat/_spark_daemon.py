@@ -39,17 +39,17 @@ def installed_release_first(path=None):
     """Moves Spark's zips to the end of `path` (sys.path) when each holds the
     release of the package installed beside it; True if it moved them."""
     path = sys.path if path is None else path
-    zips = [p for p in path if p.endswith(".zip") and _zip_release(p) is not None]
+    releases = {p: _zip_release(p) for p in path if p.endswith(".zip")}
+    zips = {p: found for p, found in releases.items() if found is not None}
     if not zips:
         return False
-    for p in zips:
-        package, release = _zip_release(p)
+    for package, release in zips.values():
         try:
             if importlib.metadata.version(package) != release:
                 return False
         except importlib.metadata.PackageNotFoundError:
             return False
-    path[:] = [p for p in path if p not in zips] + zips
+    path[:] = [p for p in path if p not in zips] + list(zips)
     return True
 
 
