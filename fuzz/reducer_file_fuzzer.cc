@@ -1,26 +1,19 @@
 // Fuzz target: a saved reducer (_reducer.parquet) as --reducer-from and
 // --resume load it. A loaded reducer is applied to one row, which must not
 // read or write outside its buffers.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "imgfeat/reduce.h"
+#include "scratch_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // LoadReducer reads a path, as the CLI does.
-  static const std::string path =
-      "/tmp/imgfeat-fuzz-reducer-" + std::to_string(::getpid()) + ".parquet";
-  if (FILE* file = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, file);
-    std::fclose(file);
-  } else {
-    return 0;
-  }
-  auto reducer = imgfeat::LoadReducer(path);
+  static const imgfeat::fuzz::ScratchFile scratch("imgfeat-fuzz-reducer", ".parquet");
+  if (!scratch.Write(data, size)) return 0;
+  auto reducer = imgfeat::LoadReducer(scratch.path());
   if (reducer.ok()) {
     const auto& r = **reducer;
     if (r.input_dim() > 0 && r.output_dim() > 0 && r.input_dim() <= (1 << 16) &&

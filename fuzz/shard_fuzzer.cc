@@ -3,24 +3,20 @@
 // read). Every sample is taken to the end and its bytes touched; the count of
 // the samples is taken too.
 #include <arrow/buffer.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
 #include "imgfeat/shards.h"
+#include "scratch_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const uint8_t mode = data[0];
-  static const std::string path = "/tmp/imgfeat-fuzz-shard-" + std::to_string(::getpid());
-  if (FILE* file = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data + 1, 1, size - 1, file);
-    std::fclose(file);
-  } else {
-    return 0;
-  }
+  static const imgfeat::fuzz::ScratchFile scratch("imgfeat-fuzz-shard");
+  if (!scratch.Write(data + 1, size - 1)) return 0;
+  const std::string& path = scratch.path();
   const imgfeat::ImageFile shard{path, 0, static_cast<int64_t>(size - 1)};
   const auto format =
       (mode & 1) ? imgfeat::InputFormat::kParquet : imgfeat::InputFormat::kWebDataset;
