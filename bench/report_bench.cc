@@ -58,7 +58,7 @@ int Write(const std::string& dir, int64_t rows, int64_t dim) {
       }
     }
     distortion->Offer(records, block.data(), reduced.data());
-    auto st = (*writer)->Append(records, block.data());
+    auto st = (*writer)->Append(records, block.data(), nullptr);
     if (!st.ok()) return std::fprintf(stderr, "%s\n", st.ToString().c_str()), 1;
   }
   auto st = distortion->Write((*writer)->work_dir() + "/_distortion.parquet.tmp",

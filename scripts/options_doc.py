@@ -24,6 +24,7 @@ it differs.
 Rules between options, checked before a run touches anything:
 - `--resume` and `--overwrite` exclude each other;
 - `--report` needs a local OUTPUT;
+- `--embedding` needs `--pooling none` (with `avg` the features are the embedding already);
 - `--reducer-from` applies the saved reducer as it is: `--reduce`, `--components`,
   `--density` and the `--pca-*` options cannot be given with it;
 - `--reduce pca` needs `--components K`; `--density` is SRP's; the `--pca-*` options need

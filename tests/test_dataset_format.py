@@ -94,7 +94,8 @@ def test_folder_holds_parts_and_the_end_files(written):
     names = sorted(p.name for p in out.iterdir())
     assert names == ["_SUCCESS", "_errors.parquet", "_imgfeat.json", "part-00000.parquet",
                      "part-00001.parquet", "part-00002.parquet"]
-    assert json.loads((out / "_imgfeat.json").read_text()) == {"tool": "dataset_write"}
+    manifest = json.loads((out / "_imgfeat.json").read_text())
+    assert manifest["tool"] == "dataset_write" and manifest["parameters"] == {"tool": "dataset_write"}
     assert (out / "_SUCCESS").stat().st_size == 0
 
 

@@ -68,7 +68,8 @@ def read_dir(location, endpoint=None):
 
 def assert_same_output(cli, spark, endpoint=None, exact=True):
     """The Spark output has the CLI's files, schema, rows, labels, errors,
-    manifest keys and (exact) the same features bit for bit."""
+    manifest keys and (exact) the same features bit for bit; the same
+    embedding (--embedding) bit for bit in any case."""
     c_rows, c_errors, c_manifest, c_names = read_dir(cli, endpoint)
     s_rows, s_errors, s_manifest, s_names = read_dir(spark, endpoint)
     # The CLI's files (but the distortion sample, which a Spark run does not write).
@@ -84,6 +85,8 @@ def assert_same_output(cli, spark, endpoint=None, exact=True):
     assert s_rows.column("length").equals(c_rows.column("length"))
     if exact:
         assert s_rows.column("features").equals(c_rows.column("features"))
+    if "embedding" in c_rows.schema.names:
+        assert s_rows.column("embedding").equals(c_rows.column("embedding"))
     assert s_errors.equals(c_errors)
     assert set(c_manifest) <= set(s_manifest)
     for key in ("parameters", "model") + (("reducer",) if exact else ()):
@@ -200,15 +203,17 @@ def test_pca_fitted_on_the_cluster_is_the_clis(cluster, tmp_path):
     """--reduce pca: partial states per partition merged by treeReduce, the
     CLI's randomized PCA (same seed, oversampling, power iterations): on the
     sample's Test images, k = 64, every component within |cos| >= 0.9999 of
-    the CLI's and every explained variance within 1e-4 relative."""
+    the CLI's and every explained variance within 1e-4 relative; with
+    --embedding, carried through the raw parts, the CLI's bit for bit."""
     import imgfeat
 
     root = link_tree(tmp_path / "in", sample_files("Test"))
     cli = tmp_path / "cli"
-    run_imgfeat("run", root, cli, "--reduce", "pca", "--components", "64", "--quiet")
+    run_imgfeat("run", root, cli, "--reduce", "pca", "--components", "64", "--embedding",
+                "--quiet")
     out = tmp_path / "spark"
     cluster.run(root, out, "--reduce", "pca", "--components", "64", "--partitions", "5",
-                log_name="driver-pca")
+                "--embedding", log_name="driver-pca")
     spark_fit = imgfeat.load_reducer(out / "_reducer.parquet")._impl.pca_state()
     cli_fit = imgfeat.load_reducer(cli / "_reducer.parquet")._impl.pca_state()
     got, want = np.asarray(spark_fit["components"]), np.asarray(cli_fit["components"])
@@ -219,6 +224,7 @@ def test_pca_fitted_on_the_cluster_is_the_clis(cluster, tmp_path):
     np.testing.assert_allclose(spark_fit["explained_variance"], cli_fit["explained_variance"],
                                rtol=1e-4)
     rows, cli_rows = assert_same_output(cli, out, exact=False)
+    assert rows.schema.names[-1] == "embedding" and rows.column("embedding").null_count == 0
     got = np.stack(rows.column("features").to_numpy(zero_copy_only=False))
     want = np.stack(cli_rows.column("features").to_numpy(zero_copy_only=False))
     signs = np.sign(np.sum(got * want, axis=0))
@@ -236,8 +242,8 @@ def matrix(column):
 
 def test_dataframe_api(cluster, tmp_path):
     """imgfeat.spark.featurize on a binaryFile DataFrame and on a `path`
-    column (SRP on the executors: the CLI's rows, bit for bit; the bad image
-    an error row), fit_pca and transform on the cluster (the CLI's PCA)."""
+    column (SRP on the executors: the CLI's rows, bit for bit, and with
+    embedding=True its --embedding; the bad image an error row), fit_pca and transform on the cluster (the CLI's PCA)."""
     root = tmp_path / "in"
     for f in sample_files("Test", per_class=4):
         (root / f.parent.name).mkdir(parents=True, exist_ok=True)
@@ -245,7 +251,7 @@ def test_dataframe_api(cluster, tmp_path):
     (root / "broken").mkdir()
     (root / "broken" / "bad.jpg").write_bytes(b"not a jpeg")
     cli, cli_pca = tmp_path / "cli", tmp_path / "cli-pca"
-    run_imgfeat("run", root, cli, "--components", "32", "--quiet")
+    run_imgfeat("run", root, cli, "--components", "32", "--embedding", "--quiet")
     run_imgfeat("run", root, cli_pca, "--reduce", "pca", "--components", "4", "--quiet")
     out = tmp_path / "api"
     out.mkdir()
@@ -262,6 +268,11 @@ def test_dataframe_api(cluster, tmp_path):
         assert ok.column("length").to_pylist() == want.column("length").to_pylist(), name
         np.testing.assert_array_equal(matrix(ok.column("features")),
                                       matrix(want.column("features")))
+        if name == "path_srp":  # embedding=True: --embedding's numbers
+            np.testing.assert_array_equal(matrix(ok.column("embedding")),
+                                          matrix(want.column("embedding")))
+        else:
+            assert "embedding" not in got.column_names
         bad = got.filter(pc.is_valid(got.column("error")))
         assert bad.column("path").to_pylist() == want_errors.column("path").to_pylist()
         assert bad.column("error").to_pylist() == want_errors.column("error").to_pylist()
@@ -283,7 +294,8 @@ def test_dataframe_api(cluster, tmp_path):
 def test_shards_give_the_clis_output(cluster, tmp_path):
     """Loose files, WebDataset tar shards, a Parquet shard and a broken shard
     under one INPUT: the job splits the work by shard and its output is the
-    CLI's (rows, labels from --label-field, errors naming shard and sample)."""
+    CLI's (rows, labels from --label-field, errors naming shard and sample,
+    --embedding before the --keep-columns)."""
     import io
     import tarfile
 
@@ -308,13 +320,15 @@ def test_shards_give_the_clis_output(cluster, tmp_path):
                              "key": [f"{f.parent.name}-{f.stem}" for f in rest],
                              "cls": [f.parent.name for f in rest]}),
                    root / "shards" / "hf.parquet", row_group_size=5)
-    args = ["--label-field", "cls", "--keep-columns", "cls,key", "--components", "64", "--quiet"]
+    args = ["--label-field", "cls", "--keep-columns", "cls,key", "--components", "64",
+            "--embedding", "--quiet"]
     cli = tmp_path / "cli"
     run_imgfeat("run", root, cli, *args)
     out = tmp_path / "spark"
     # Every row group of hf.parquet its own task's slice.
     cluster.run(root, out, *args, "--partitions", "4", "--split-parquet-bytes", "1")
     rows, cli_rows = assert_same_output(cli, out)
+    assert rows.schema.names[4:] == ["features", "embedding", "cls", "key"]
     paths = rows.column("path").to_pylist()
     assert sum("#" in p for p in paths) > 40 and any(".parquet#" in p for p in paths)
     for kept in ("cls", "key"):  # --keep-columns: the CLI's values

@@ -44,7 +44,10 @@ struct DatasetOptions {
   int64_t rows_per_row_group = 0;    // 0: chosen from the feature length (about 16 MiB raw)
   std::string compression = "zstd";  // zstd, snappy, gzip, brotli, lz4 (LZ4_RAW) or none
   int compression_level = 0;         // 0: the codec's default (zstd: 1)
-  // String columns after `features`, one per name (--keep-columns).
+  // > 0: an `embedding` column of this many floats after `features`
+  // (RunOptions::embedding); Append then takes one row of it per record.
+  int64_t embedding_dim = 0;
+  // String columns after `features` and `embedding`, one per name (--keep-columns).
   std::vector<std::string> kept_columns;
 };
 
@@ -61,7 +64,8 @@ class DatasetWriter {
 
   // With resume: the paths an earlier run already committed (skip them).
   virtual const std::unordered_set<std::string>& committed_paths() const = 0;
-  // With resume: OUTPUT already holds _SUCCESS, there is nothing to do.
+  // With resume: OUTPUT already holds _SUCCESS, written with the same
+  // parameters (else Open fails), and there is nothing to do.
   // Append and AddError fail and Finish changes nothing.
   virtual bool already_complete() const = 0;
   // Folder for work files (spills, saved reducer state) that survive a crash
@@ -70,7 +74,9 @@ class DatasetWriter {
   virtual std::string work_dir() const = 0;
 
   // Buffers rows; a part is committed (written, then renamed) when full.
-  virtual Status Append(const std::vector<FeatureRecord>& records, const float* features) = 0;
+  // `embedding`: embedding_dim floats per record, or null without that column.
+  virtual Status Append(const std::vector<FeatureRecord>& records, const float* features,
+                        const float* embedding) = 0;
   virtual Status AddError(const std::string& path, const std::string& stage,
                           const std::string& message) = 0;
   // Writes a small file of the output (the fitted reducer, the distortion
@@ -79,7 +85,10 @@ class DatasetWriter {
   // OUTPUT itself.
   virtual Status Publish(const std::string& name, std::string_view contents) = 0;
   // Commits the last part, then writes _errors.parquet, `manifest_json` as
-  // _imgfeat.json and finally _SUCCESS, and removes the work folder.
+  // _imgfeat.json and finally _SUCCESS, and removes the work folder. The
+  // manifest holds "parameters" (the run_params_json given to Open) and
+  // "counts": {"output_dim": ...}: a resume of the complete output compares
+  // them, and refuses one whose manifest lacks them.
   // A writer dropped without Finish discards its uncommitted rows and leaves
   // OUTPUT resumable.
   virtual Status Finish(const std::string& manifest_json) = 0;

@@ -34,6 +34,9 @@ struct FeaturizerOptions {
   std::string engine = "openvino";
   std::string precision = "f32";  // EngineOptions::precision
   Pooling pooling = Pooling::kNone;
+  // Also return `embedding`: the output averaged over its positions (needs
+  // pooling none), as RunOptions::embedding writes it.
+  bool embedding = false;
   int threads = 0;  // decode threads and engine threads; 0: all cores
   int batch = 0;    // images per inference call; 0: the run's default
   int64_t max_pixels = kPillowMaxPixels;
@@ -42,7 +45,7 @@ struct FeaturizerOptions {
 };
 
 // The Featurizer's options from a run's (the shared ones: model, spec, model
-// folder, engine, precision, pooling, threads, batch, pixel limit).
+// folder, engine, precision, pooling, embedding, threads, batch, pixel limit).
 FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run);
 
 // Observers of a Featurize call; both are optional and may be read from
@@ -65,20 +68,23 @@ class Featurizer {
   // `images`: utf8/large_utf8 (file paths) or binary/large_binary (encoded
   // image bytes); nulls are inputs with no image. Returns a batch with
   //   features: list<float32>, null where the image failed,
-  //   error:    utf8, null where it did not ("PATH: reason" / "#ROW: reason").
+  //   error:    utf8, null where it did not ("PATH: reason" / "#ROW: reason"),
+  //   and with options.embedding, after features,
+  //   embedding: list<float32>, null where the image failed.
   // Fails only on a wrong array type, on cancellation or when inference
   // itself fails.
   Result<std::shared_ptr<arrow::RecordBatch>> Featurize(const arrow::Array& images,
                                                         const FeaturizeControl& control = {});
 
   const ModelSpec& spec() const;
-  int64_t feature_dim() const;  // floats per row, after pooling
+  int64_t feature_dim() const;    // floats per row, after pooling
+  int64_t embedding_dim() const;  // floats per embedding; 0 without options.embedding
   int threads() const;
   int batch() const;
   std::string model_path() const;
   std::string model_sha256() const;
 
-  static std::shared_ptr<arrow::Schema> OutputSchema();
+  static std::shared_ptr<arrow::Schema> OutputSchema(bool embedding = false);
 
  private:
   struct Impl;

@@ -13,8 +13,8 @@
 //   - _duplicates.parquet: path, group; one row per row of the output that
 //     has a neighbour at cosine >= duplicate_cosine, the groups being the
 //     connected components of those pairs (numbered from 0 in the order of
-//     their first row); its metadata key "imgfeat.duplicate_cosine" holds
-//     the threshold.
+//     their first row); its metadata keys "imgfeat.duplicate_cosine" and
+//     "imgfeat.column" hold the threshold and the column compared.
 // docs/FORMAT.md describes both.
 #pragma once
 
@@ -40,6 +40,10 @@ const char* NeighbourMethodName(NeighbourMethod method);
 
 struct NeighboursOptions {
   int k = 10;
+  // The column compared: "features" (as the run wrote them) or "embedding"
+  // (a run with --embedding: the unreduced output averaged over its
+  // positions, which also finds mirrored and cropped copies).
+  std::string column = "features";
   NeighbourMethod method = NeighbourMethod::kAuto;
   // Rows whose cosine is at least this are near-duplicates.
   double duplicate_cosine = kDefaultDuplicateCosine;
@@ -58,7 +62,7 @@ struct NeighboursSummary {
   double seconds = 0;
 };
 
-// Checks k (1..1000), duplicate_cosine (-1..1) and block_bytes (> 0).
+// Checks k (1..1000), column, duplicate_cosine (-1..1) and block_bytes (> 0).
 Status ValidateNeighboursOptions(const NeighboursOptions& options);
 
 // OUTPUT must be a complete imgfeat output (its _SUCCESS written).

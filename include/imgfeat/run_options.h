@@ -49,6 +49,10 @@ struct RunOptions {
   std::string engine = "openvino";
   std::string precision = "f32";  // EngineOptions::precision
   Pooling pooling = Pooling::kNone;
+  // Also write the network's output averaged over its positions, unreduced,
+  // as the `embedding` column (needs pooling none): what finds mirrored and
+  // cropped copies, which the reduced 7x7 map does not (docs/DUPLICATES.md).
+  bool embedding = false;
 
   ReduceKind reduce = ReduceKind::kSrp;
   int64_t components = -1;  // -1: auto (Johnson-Lindenstrauss bound on the number of images)

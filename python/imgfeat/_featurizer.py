@@ -71,11 +71,11 @@ class Featurizer:
                  engine=DEFAULTS["engine"], threads=DEFAULTS["threads"],
                  batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
                  max_pixels=DEFAULTS["max_pixels"], model_cache=None,
-                 precision=DEFAULTS["precision"]):
+                 precision=DEFAULTS["precision"], embedding=DEFAULTS["embedding"]):
         options = fspath_values({"model": model, "pooling": pooling, "engine": engine,
                                  "threads": threads, "batch": batch, "model_dir": model_dir,
                                  "model_spec": model_spec, "max_pixels": max_pixels,
-                                 "precision": precision})
+                                 "precision": precision, "embedding": embedding})
         self._impl = _imgfeat._Featurizer(
             options, model_cache=os.fspath(model_cache) if model_cache is not None else "")
 
@@ -108,8 +108,10 @@ class Featurizer:
 
         Returns:
             pyarrow.Table with ``features`` (list<float32>, null when the image
-            failed) and ``error`` (null, or a one-line reason naming the path or
-            the row). A bad image never raises.
+            failed), with ``embedding=True`` then ``embedding`` (list<float32>,
+            the output averaged over its positions, null when the image
+            failed), and ``error`` (null, or a one-line reason naming the path
+            or the row). A bad image never raises.
 
         Raises TypeError for a wrong kind of `images`; KeyboardInterrupt when
         interrupted (Ctrl-C stops it within a batch).

@@ -7,7 +7,7 @@ from . import _imgfeat
 from ._paths import path_text
 
 
-def neighbours(output, k=10, duplicate_cosine=0.975, method="auto"):
+def neighbours(output, k=10, duplicate_cosine=0.975, method="auto", column="features"):
     """Writes OUTPUT/_neighbours.parquet (path, neighbour, cosine, rank) and
     OUTPUT/_duplicates.parquet (path, group) of the complete output folder
     `output`, as ``imgfeat neighbours`` does (docs/FORMAT.md): the `k`
@@ -15,7 +15,10 @@ def neighbours(output, k=10, duplicate_cosine=0.975, method="auto"):
     (exact: every pair compared), and the groups of rows linked by a cosine
     of at least `duplicate_cosine`. `method`: "exact" (every pair compared),
     "approximate" (an HNSW graph over a 512-dimension PCA of the rows) or
-    "auto" (exact up to 20,000 rows).
+    "auto" (exact up to 20,000 rows). `column`: "features", or "embedding"
+    for an output written with ``embedding=True`` (the unreduced output
+    averaged over its positions, which also finds mirrored and cropped
+    copies; docs/DUPLICATES.md).
 
     Returns a dict: rows, dim, neighbour_rows, duplicate_rows,
     duplicate_groups, seconds, method (the one used). Raises ValueError for bad arguments or an
@@ -28,9 +31,10 @@ def neighbours(output, k=10, duplicate_cosine=0.975, method="auto"):
         raise TypeError(f"k must be an int, not {type(k).__name__}")
     # The core checks the range (and says it); a C int carries any value there.
     k = max(min(k, 2**31 - 1), -2**31)
-    if not isinstance(method, str):
-        raise TypeError(f"method must be a str, not {type(method).__name__}")
-    return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine), method)
+    for name, value in (("method", method), ("column", column)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine), method, column)
 
 
 def similar(output, images, k=10, *, threads=0, model_dir=None):

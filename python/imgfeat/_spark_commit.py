@@ -59,7 +59,8 @@ def write_rows(stage_uri, max_rows, make_rows):
                                           rows.column("stage").filter(failed).to_pylist(),
                                           rows.column("error").filter(failed).to_pylist()):
                 errors.append(("error", partition, None, None, None, path, stage, error, None))
-            # The output's columns, then the kept metadata (after ROW_SCHEMA's).
+            # The output's columns, then the embedding and the kept metadata (after
+            # ROW_SCHEMA's).
             columns = PART_COLUMNS + rows.schema.names[len(worker.ROW_SCHEMA.names):]
             good = rows.filter(pc.invert(failed)).select(columns)
             for batch in good.to_batches() if isinstance(good, pa.Table) else [good]:

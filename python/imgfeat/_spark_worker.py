@@ -43,14 +43,22 @@ def keep_columns(text):
     return list(text or [])
 
 
-def row_schema(kept=()):
-    """ROW_SCHEMA and a string column per kept name (--keep-columns)."""
-    return pa.schema(list(ROW_SCHEMA) + [pa.field(k, pa.string()) for k in kept])
+_FLOATS = pa.list_(pa.float32())
 
 
-def row_ddl(kept=()):
-    """ROW_DDL and a string column per kept name."""
-    return ROW_DDL + "".join(f", `{k.replace('`', '``')}` string" for k in kept)
+def row_schema(kept=(), embedding=False):
+    """ROW_SCHEMA, with `embedding` an `embedding` list<float32> column (null
+    where the image failed), then a string column per kept name
+    (--keep-columns): after ROW_SCHEMA, the order of the part's columns."""
+    extra = [pa.field("embedding", _FLOATS)] if embedding else []
+    return pa.schema(list(ROW_SCHEMA) + extra + [pa.field(k, pa.string()) for k in kept])
+
+
+def row_ddl(kept=(), embedding=False):
+    """ROW_DDL, then as row_schema an embedding column and a string column per
+    kept name."""
+    return (ROW_DDL + (", embedding array<float>" if embedding else "")
+            + "".join(f", `{k.replace('`', '``')}` string" for k in kept))
 
 
 def configure_storage(storage):
@@ -251,15 +259,17 @@ def featurize_batch(batch, config):
     # Without a length column, the length of the bytes read (null where none).
     lengths = (batch.column(names.index("length")).cast(pa.int64()) if "length" in names
                else pa.compute.binary_length(content).cast(pa.int64()))
-    features = features.cast(pa.list_(pa.float32()))
+    features = features.cast(_FLOATS)
+    embedding = "embedding" in result.column_names
+    extra = [result.column("embedding").combine_chunks().cast(_FLOATS)] if embedding else []
     kept = config.get("keep_columns") or []
     # A shard sample's --keep-columns values; null for a loose file.
     kept_columns = [batch.column(names.index(k)).cast(pa.string()) if k in names
                     else pa.nulls(n, pa.string()) for k in kept]
     return pa.RecordBatch.from_arrays(
         [pa.array(paths, pa.string()), labels, times, lengths, features,
-         pa.array(errors, pa.string()), pa.array(stages, pa.string())] + kept_columns,
-        schema=row_schema(kept))
+         pa.array(errors, pa.string()), pa.array(stages, pa.string())] + extra + kept_columns,
+        schema=row_schema(kept, embedding))
 
 
 def shipped_reducer(token, state):

@@ -31,10 +31,13 @@ ROW_DDL = worker.ROW_DDL
 
 def model_config(model=DEFAULTS["model"], pooling=DEFAULTS["pooling"], engine=DEFAULTS["engine"],
                  threads=1, batch=DEFAULTS["batch"], model_dir=None, model_spec=None,
-                 max_pixels=DEFAULTS["max_pixels"], precision=DEFAULTS["precision"]):
+                 max_pixels=DEFAULTS["max_pixels"], precision=DEFAULTS["precision"],
+                 embedding=DEFAULTS["embedding"]):
     """The Featurizer arguments each worker compiles its model with."""
     config = {"model": str(model), "pooling": pooling, "engine": engine, "threads": int(threads),
               "batch": int(batch), "max_pixels": int(max_pixels), "precision": precision}
+    if embedding:  # the rows then carry `embedding` (worker.row_schema)
+        config["embedding"] = True
     if model_dir is not None:
         config["model_dir"] = str(model_dir)
     if model_spec is not None:
@@ -137,7 +140,7 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
               components="auto", eps=DEFAULTS["eps"], density="auto", seed=DEFAULTS["seed"],
               reducer_from=None, storage=None, input_format=DEFAULTS["input_format"],
               image_column="", label_field="", keep_columns="",
-              precision=DEFAULTS["precision"]):
+              precision=DEFAULTS["precision"], embedding=DEFAULTS["embedding"]):
     """Features of the images of `df`, one row per input row.
 
     `df` has Spark's binaryFile schema (path, modificationTime, length,
@@ -170,11 +173,14 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
     list) adds a string column per name with the samples' metadata, as
     ``--keep-columns`` (null for loose files). `precision`: ``"f32"``,
     ``"bf16"`` or ``"int8"``, as ``--precision`` (int8: every executor finds
-    the quantized model in its model folders, docs/SPARK.md).
+    the quantized model in its model folders, docs/SPARK.md). `embedding`:
+    an ``embedding`` column (array<float>, after ``stage``, before the kept
+    columns) of the unreduced output averaged over its positions, as
+    ``--embedding`` writes it.
     """
     kept = worker.keep_columns(keep_columns)
     config = {"model": model_config(model, pooling, engine, threads, batch, model_dir,
-                                    model_spec, max_pixels, precision),
+                                    model_spec, max_pixels, precision, embedding),
               "max_file_bytes": int(max_file_bytes), "label_regex": label_regex,
               "storage": storage or storage_config(),
               "shards": {"input_format": input_format, "image_column": image_column,
@@ -194,7 +200,7 @@ def featurize(df, *, model=DEFAULTS["model"], pooling=DEFAULTS["pooling"],
         config["reduce"] = {"kind": "file", "uri": str(reducer_from)}
     elif reduce not in ("none", "pca", None):
         raise ValueError(f"reduce must be none, srp, pca or file, not {reduce!r}")
-    rows = df.mapInArrow(commit.featurized(config), worker.row_ddl(kept))
+    rows = df.mapInArrow(commit.featurized(config), worker.row_ddl(kept, embedding))
     if reduce != "pca":
         return rows
     from pyspark import StorageLevel

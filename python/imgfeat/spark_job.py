@@ -94,7 +94,7 @@ def worker_config(args, plan, sc):
     threads = args.threads or int(sc.getConf().get("spark.task.cpus", "1"))
     model = imgfeat_spark.model_config(args.model, args.pooling, args.engine, threads,
                                        plan["batch"], args.model_dir, args.model_spec,
-                                       args.max_pixels, args.precision)
+                                       args.max_pixels, args.precision, args.embedding)
     return {"model": model, "max_file_bytes": args.max_file_bytes,
             "label_regex": args.label_regex,
             "storage": imgfeat_spark.storage_config(args.s3_endpoint, args.s3_region,
@@ -161,14 +161,17 @@ def fit_and_reduce_pca(sc, args, plan, raw_uris, stage_uri, max_rows, storage):
             table = commit.read_part(uri)
             features = red.transform(table.column("features")).cast(pa.list_(pa.float32()))
             n = table.num_rows
-            kept = table.column_names[5:]  # --keep-columns, after features
+            # After features: the embedding (--embedding), then --keep-columns.
+            extra = table.column_names[5:]
+            embedding = bool(extra) and extra[0] == "embedding"
+            kept = extra[1:] if embedding else extra
             yield pa.RecordBatch.from_arrays(
                 [table.column("path").combine_chunks(), table.column("label").combine_chunks(),
                  table.column("modification_time").combine_chunks(),
                  table.column("length").combine_chunks(), features,
                  pa.nulls(n, pa.string()), pa.nulls(n, pa.string())]
-                + [table.column(k).combine_chunks() for k in kept],
-                schema=worker.row_schema(kept))
+                + [table.column(k).combine_chunks() for k in extra],
+                schema=worker.row_schema(kept, embedding))
 
     run = commit.write_rows(stage_uri, max_rows, reduced)
     return uris.mapPartitions(run).collect(), fitted
@@ -246,7 +249,8 @@ def featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, sta
                          "max_file_bytes", "keep_columns")}
     config["keep_columns"] = worker.keep_columns(options["keep_columns"])
     config["skip_samples"] = sorted(p for p in done if "#" in p)
-    dim = plan["feature_dim"] if pca else plan["output_dim"]
+    # Parts are sized by the floats of a row: its features and embedding.
+    dim = (plan["feature_dim"] if pca else plan["output_dim"]) + plan["embedding_dim"]
     max_rows = _imgfeat.rows_per_part(dim, output, 0 if pca else args.rows_per_part)
     log(args, f"{listing.num_rows} files, shards or slices in {partitions} tasks on "
               f"{sc.master}")
@@ -264,7 +268,8 @@ def featurize_on(sc, args, options, plan, listing, skipped, done, spark_dir, sta
         try:
             reduced, reducer = fit_and_reduce_pca(
                 sc, args, plan, [uri for uri, _ in raw], commit.join(spark_dir, "reduced"),
-                _imgfeat.rows_per_part(plan["output_dim"], output, args.rows_per_part),
+                _imgfeat.rows_per_part(plan["output_dim"] + plan["embedding_dim"], output,
+                                       args.rows_per_part),
                 config["storage"])
         except ValueError as e:  # the core's one line (e.g. too few decodable images)
             raise SystemExit(f"imgfeat.spark_job: {e}") from None

@@ -64,8 +64,9 @@ nanobind::bytes PathBytes(const std::string& text) {
 
 // `imgfeat neighbours OUTPUT`; the GIL is released while it compares.
 nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cosine,
-                          const std::string& method) {
+                          const std::string& method, const std::string& column) {
   imgfeat::NeighboursOptions options;
+  options.column = column;
   options.method = imgfeat::python::ValueOrThrow(imgfeat::ParseNeighbourMethod(method));
   options.k = k;
   options.duplicate_cosine = duplicate_cosine;
@@ -158,7 +159,7 @@ NB_MODULE(_imgfeat, m) {
   m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),
         nanobind::arg("threads"), nanobind::arg("model_dir"));
   m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
-        nanobind::arg("duplicate_cosine"), nanobind::arg("method"));
+        nanobind::arg("duplicate_cosine"), nanobind::arg("method"), nanobind::arg("column"));
   m.def("path_bytes", &PathBytes, nanobind::arg("text"));
   imgfeat::python::BindSpark(m);
 }

@@ -45,7 +45,7 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
   RunOptions options = OptionsFrom(input, output, kwargs, kShellSpark);
   nb::dict plan;
   std::string parameters, model_json, reducer_json, input_uri, output_uri;
-  int64_t feature_dim = 0, output_dim = 0;
+  int64_t feature_dim = 0, output_dim = 0, embedding_dim = 0;
   Status status = [&]() -> Status {
     ARROW_ASSIGN_OR_RAISE(StoragePath in, ResolveStorage(options.input));
     ARROW_ASSIGN_OR_RAISE(StoragePath out, ResolveStorage(options.output));
@@ -53,6 +53,9 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
     output_uri = out.uri;
     ARROW_ASSIGN_OR_RAISE(ResolvedModel model, ResolveModel(options));
     feature_dim = PooledFeatureLength(model.spec, options.pooling);
+    ARROW_ASSIGN_OR_RAISE(auto positions,
+                          EmbeddingPositions(model.spec, options.pooling, options.embedding));
+    embedding_dim = positions.empty() ? 0 : positions[2];
     // A saved reducer of this output is only read on resume (see MakeReducer).
     ARROW_ASSIGN_OR_RAISE(auto reducer, MakeReducer(options, feature_dim, n_images,
                                                     JoinUri(output_uri, "_reducer.parquet")));
@@ -74,6 +77,7 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
   plan["reducer"] = reducer_json;
   plan["feature_dim"] = feature_dim;
   plan["output_dim"] = output_dim;
+  plan["embedding_dim"] = embedding_dim;  // 0: no embedding column
   plan["threads"] = options.threads;
   plan["engine"] = options.engine;
   plan["batch"] = options.batch > 0 ? options.batch : kDefaultBatch;

@@ -128,6 +128,7 @@ std::string Manifest(nb::dict plan, const std::string& reducer_json, nb::dict co
   f.reducer = Json::parse(reducer_json);
   f.feature_dim = nb::cast<int64_t>(plan["feature_dim"]);
   f.output_dim = nb::cast<int64_t>(plan["output_dim"]);
+  f.embedding_dim = nb::cast<int64_t>(plan["embedding_dim"]);
   f.images_listed = nb::cast<int64_t>(counts["images_listed"]);
   f.images_already_done = nb::cast<int64_t>(counts["images_already_done"]);
   f.rows_written = nb::cast<int64_t>(counts["rows_written"]);

@@ -25,6 +25,9 @@ cosine, rank) and OUTPUT/_duplicates.parquet (path, group).
                         exact up to 20,000 rows)
   --duplicate-cosine C  rows at this cosine or above are near-duplicates
                         (default 0.975, measured: docs/DUPLICATES.md)
+  --column NAME         features (default: as the run wrote them) or
+                        embedding (a run with --embedding: also finds
+                        mirrored and cropped copies; docs/DUPLICATES.md)
   --quiet               print nothing but errors
 )";
 
@@ -43,7 +46,7 @@ Result<Args> Parse(const std::vector<std::string>& args) {
       out.quiet = true;
       continue;
     }
-    if (arg != "-k" && arg != "--duplicate-cosine" && arg != "--method") {
+    if (arg != "-k" && arg != "--duplicate-cosine" && arg != "--method" && arg != "--column") {
       if (arg.rfind("-", 0) == 0) return Status::Invalid("unknown option ", arg);
       positional.push_back(arg);
       continue;
@@ -55,6 +58,8 @@ Result<Args> Parse(const std::vector<std::string>& args) {
     const char* end = value.data() + value.size();
     if (arg == "--method") {
       ARROW_ASSIGN_OR_RAISE(out.options.method, ParseNeighbourMethod(value));
+    } else if (arg == "--column") {
+      out.options.column = value;
     } else if (arg == "-k") {
       auto [at, ec] = std::from_chars(value.data(), end, out.options.k);
       if (ec != std::errc() || at != end) {

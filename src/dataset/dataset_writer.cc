@@ -27,16 +27,19 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
   ARROW_ASSIGN_OR_RAISE(std::string params_document,
                         MakeRunParamsDocument(run_params_json, feature_dim));
   ARROW_ASSIGN_OR_RAISE(auto folder, OutputFolder::Open(dir));
+  if (options.embedding_dim < 0) return Status::Invalid("embedding length must not be negative");
+  // Parts and row groups are sized by the floats of a whole row.
+  const int64_t row_floats = feature_dim + options.embedding_dim;
   DatasetOptions part_options = options;
   if (folder->is_s3() && part_options.rows_per_part == 0 && feature_dim > 0) {
-    part_options.rows_per_part = ObjectStoreRowsPerPart(feature_dim);
+    part_options.rows_per_part = ObjectStoreRowsPerPart(row_floats);
   }
-  ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(part_options, feature_dim));
+  ARROW_ASSIGN_OR_RAISE(PartFormat format, MakePartFormat(part_options, row_floats));
   ARROW_ASSIGN_OR_RAISE(std::vector<std::string> entries, folder->List());
   const char* what = folder->is_s3() ? "prefix" : "folder";
-  ARROW_ASSIGN_OR_RAISE(
-      auto row_group,
-      FeatureRowGroup::Make(feature_dim, format.rows_per_row_group, options.kept_columns));
+  ARROW_ASSIGN_OR_RAISE(auto row_group,
+                        FeatureRowGroup::Make(feature_dim, format.rows_per_row_group,
+                                              options.kept_columns, options.embedding_dim));
   auto writer = std::make_unique<PartedDatasetWriter>(std::move(folder), feature_dim, format,
                                                       std::move(row_group));
   if (entries.empty()) {

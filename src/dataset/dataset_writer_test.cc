@@ -49,8 +49,15 @@ std::vector<float> Features(int begin, int end) {
   return out;
 }
 
+// _imgfeat.json as a run writes it: its parameters and output length are
+// what a resume of the complete output compares.
+std::string Manifest(const std::string& params = kParams) {
+  return std::string(R"({"version": 1, "counts": {"output_dim": )") + std::to_string(kDim) +
+         R"(}, "parameters": )" + params + "}";
+}
+
 Status AppendRows(DatasetWriter& writer, int begin, int end) {
-  return writer.Append(Records(begin, end), Features(begin, end).data());
+  return writer.Append(Records(begin, end), Features(begin, end).data(), nullptr);
 }
 
 std::set<std::string> Entries(const fs::path& dir) {
@@ -119,7 +126,7 @@ class DatasetWriterTest : public ::testing::Test {
   void WriteComplete(int rows) {
     ASSERT_OK_AND_ASSIGN(auto writer, Open(options_));
     ASSERT_OK(AppendRows(*writer, 0, rows));
-    ASSERT_OK(writer->Finish(R"({"version": 1})"));
+    ASSERT_OK(writer->Finish(Manifest()));
   }
   std::string ReadText(const fs::path& path) {
     std::ifstream in(path);
@@ -346,7 +353,59 @@ TEST_F(DatasetWriterTest, ResumeOfACompleteOutputHasNothingToDo) {
   EXPECT_FALSE(AppendRows(*writer, 3, 4).ok());
   ASSERT_OK(writer->Finish(R"({"version": 2})"));
   EXPECT_EQ(Entries(out_), before);
-  EXPECT_EQ(ReadText(out_ / "_imgfeat.json"), R"({"version": 1})");
+  EXPECT_EQ(ReadText(out_ / "_imgfeat.json"), Manifest());
+}
+
+TEST_F(DatasetWriterTest, ResumeOfACompleteOutputRefusesOtherParameters) {
+  WriteComplete(3);
+  auto before = Entries(out_);
+  DatasetOptions options = options_;
+  options.resume = true;
+  auto other = Open(options, R"({"model": {"name": "m", "sha256": "bb"}, "reducer": "none"})");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("is complete, with other parameters: 'model.sha256' "
+                                          "differs (stored \"aa\", now \"bb\")"),
+            std::string::npos)
+      << other.status();
+  auto longer = DatasetWriter::Open(out_.string(), kDim + 1, kParams, options);
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.status().message().find("'feature_dim' differs"), std::string::npos)
+      << longer.status();
+  // A manifest without the parameters cannot be checked: refused, not taken as done.
+  std::ofstream(out_ / "_imgfeat.json") << R"({"version": 1})";
+  auto unchecked = Open(options);
+  ASSERT_FALSE(unchecked.ok());
+  EXPECT_NE(unchecked.status().message().find("has no parameters"), std::string::npos)
+      << unchecked.status();
+  EXPECT_EQ(Entries(out_), before);
+}
+
+TEST_F(DatasetWriterTest, AnEmbeddingColumnFollowsTheFeatures) {
+  DatasetOptions options = options_;
+  options.embedding_dim = 2;
+  options.kept_columns = {"url"};
+  ASSERT_OK_AND_ASSIGN(auto writer, Open(options));
+  auto records = Records(0, 3);
+  records[1].kept = {"http://x/1"};
+  const std::vector<float> embedding = {1, 2, 3, 4, 5, 6};
+  EXPECT_FALSE(writer->Append(records, Features(0, 3).data(), nullptr).ok());
+  ASSERT_OK(writer->Append(records, Features(0, 3).data(), embedding.data()));
+  ASSERT_OK(writer->Finish(Manifest()));
+  auto table = ReadParquet(out_ / "part-00000.parquet");
+  EXPECT_EQ(table->schema()->ToString(),
+            dataset::FeatureSchemaWith({"url"}, /*embedding=*/true)->ToString());
+  ASSERT_EQ(table->schema()->field(5)->name(), "embedding");
+  auto column = table->GetColumnByName("embedding")->chunk(0);
+  const auto& lists = static_cast<const arrow::ListArray&>(*column);
+  const auto& values = static_cast<const arrow::FloatArray&>(*lists.values());
+  ASSERT_EQ(lists.length(), 3);
+  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(values.Value(i), embedding[i]);
+  EXPECT_EQ(lists.value_length(2), 2);
+  // A writer without the column refuses an embedding.
+  DatasetOptions plain = options_;
+  plain.overwrite = true;
+  ASSERT_OK_AND_ASSIGN(auto without, Open(plain));
+  EXPECT_FALSE(without->Append(records, Features(0, 3).data(), embedding.data()).ok());
 }
 
 TEST_F(DatasetWriterTest, ResumeRefusesAFolderThatIsNotAnInterruptedRun) {

@@ -81,9 +81,14 @@ const std::shared_ptr<arrow::Schema>& FeatureSchema() {
   return schema;
 }
 
-std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns) {
-  if (kept_columns.empty()) return FeatureSchema();
+std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns,
+                                                 bool embedding) {
+  if (kept_columns.empty() && !embedding) return FeatureSchema();
   auto fields = FeatureSchema()->fields();
+  if (embedding) {
+    fields.push_back(arrow::field(
+        "embedding", arrow::list(arrow::field("element", arrow::float32(), false)), false));
+  }
   for (const std::string& name : kept_columns) fields.push_back(arrow::field(name, arrow::utf8()));
   return arrow::schema(fields);
 }
@@ -130,17 +135,50 @@ Result<PartFormat> MakePartFormat(const DatasetOptions& options, int64_t feature
 // --- FeatureRowGroup ---------------------------------------------------------
 
 Result<FeatureRowGroup> FeatureRowGroup::Make(int64_t feature_dim, int64_t capacity_rows,
-                                              const std::vector<std::string>& kept_columns) {
+                                              const std::vector<std::string>& kept_columns,
+                                              int64_t embedding_dim) {
   FeatureRowGroup group;
   group.feature_dim_ = feature_dim;
+  group.embedding_dim_ = embedding_dim;
   group.capacity_rows_ = capacity_rows;
-  group.schema_ = FeatureSchemaWith(kept_columns);
+  group.schema_ = FeatureSchemaWith(kept_columns, embedding_dim > 0);
   group.kept_.resize(kept_columns.size());
   ARROW_ASSIGN_OR_RAISE(group.features_, arrow::AllocateResizableBuffer(0));
+  ARROW_ASSIGN_OR_RAISE(group.embedding_, arrow::AllocateResizableBuffer(0));
   return group;
 }
 
-Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features) {
+Status FeatureRowGroup::AddRow(arrow::ResizableBuffer* buffer, const float* row,
+                               int64_t dim) const {
+  const int64_t row_bytes = dim * static_cast<int64_t>(sizeof(float));
+  const int64_t old_size = buffer->size();
+  if (old_size + row_bytes > buffer->capacity()) {
+    // Grows to the whole row group once; later groups reuse the memory.
+    ARROW_RETURN_NOT_OK(buffer->Reserve(capacity_rows_ * row_bytes));
+  }
+  ARROW_RETURN_NOT_OK(buffer->Resize(old_size + row_bytes, /*shrink_to_fit=*/false));
+  std::memcpy(buffer->mutable_data() + old_size, row, static_cast<size_t>(row_bytes));
+  return Status::OK();
+}
+
+std::shared_ptr<arrow::ListArray> FeatureRowGroup::ListOf(const arrow::Buffer& values,
+                                                          int64_t dim) const {
+  const int64_t rows = size();
+  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1);
+  for (int64_t i = 0; i <= rows; ++i) offsets[i] = static_cast<int32_t>(i * dim);
+  // The table borrows the buffer (no copy): it lives only for the
+  // synchronous write, after which the buffer is reused.
+  auto floats = std::make_shared<arrow::FloatArray>(
+      rows * dim, std::make_shared<arrow::Buffer>(values.data(), values.size()));
+  return std::make_shared<arrow::ListArray>(FeatureSchema()->field(4)->type(), rows,
+                                            arrow::Buffer::FromVector(std::move(offsets)), floats);
+}
+
+Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features,
+                            const float* embedding) {
+  if ((embedding != nullptr) != (embedding_dim_ > 0)) {
+    return Status::Invalid(embedding_dim_ > 0 ? "no embedding given" : "no embedding column");
+  }
   paths_.push_back(record.file.path);
   labels_.push_back(record.label);
   modification_times_.push_back(record.file.modification_time_us);
@@ -149,14 +187,8 @@ Status FeatureRowGroup::Add(const FeatureRecord& record, const float* features) 
     const bool has = i < record.kept.size() && record.kept[i].has_value();
     ARROW_RETURN_NOT_OK(has ? kept_[i].Append(*record.kept[i]) : kept_[i].AppendNull());
   }
-  const int64_t row_bytes = feature_dim_ * static_cast<int64_t>(sizeof(float));
-  const int64_t old_size = features_->size();
-  if (old_size + row_bytes > features_->capacity()) {
-    // Grows to the whole row group once; later groups reuse the memory.
-    ARROW_RETURN_NOT_OK(features_->Reserve(capacity_rows_ * row_bytes));
-  }
-  ARROW_RETURN_NOT_OK(features_->Resize(old_size + row_bytes, /*shrink_to_fit=*/false));
-  std::memcpy(features_->mutable_data() + old_size, features, static_cast<size_t>(row_bytes));
+  ARROW_RETURN_NOT_OK(AddRow(features_.get(), features, feature_dim_));
+  if (embedding_dim_ > 0) ARROW_RETURN_NOT_OK(AddRow(embedding_.get(), embedding, embedding_dim_));
   return Status::OK();
 }
 
@@ -171,19 +203,9 @@ Status FeatureRowGroup::WriteTo(ParquetFile& file) {
   auto time_array = std::make_shared<arrow::TimestampArray>(
       FeatureSchema()->field(2)->type(), rows, arrow::Buffer::Wrap(modification_times_));
   auto length_array = std::make_shared<arrow::Int64Array>(rows, arrow::Buffer::Wrap(lengths_));
-
-  std::vector<int32_t> offsets(static_cast<size_t>(rows) + 1);
-  for (int64_t i = 0; i <= rows; ++i) offsets[i] = static_cast<int32_t>(i * feature_dim_);
-  // The table borrows the feature buffer (no copy): it lives only for the
-  // synchronous write below, after which the buffer is reused.
-  auto values = std::make_shared<arrow::FloatArray>(
-      rows * feature_dim_, std::make_shared<arrow::Buffer>(features_->data(), features_->size()));
-  auto features_array =
-      std::make_shared<arrow::ListArray>(FeatureSchema()->field(4)->type(), rows,
-                                         arrow::Buffer::FromVector(std::move(offsets)), values);
-
-  std::vector<std::shared_ptr<arrow::Array>> columns{path_array, label_array, time_array,
-                                                     length_array, features_array};
+  std::vector<std::shared_ptr<arrow::Array>> columns{
+      path_array, label_array, time_array, length_array, ListOf(*features_, feature_dim_)};
+  if (embedding_dim_ > 0) columns.push_back(ListOf(*embedding_, embedding_dim_));
   for (auto& builder : kept_) {
     ARROW_ASSIGN_OR_RAISE(auto kept_array, builder.Finish());
     columns.push_back(std::move(kept_array));
@@ -195,6 +217,7 @@ Status FeatureRowGroup::WriteTo(ParquetFile& file) {
   labels_.clear();
   modification_times_.clear();
   lengths_.clear();
+  ARROW_RETURN_NOT_OK(embedding_->Resize(0, /*shrink_to_fit=*/false));
   return features_->Resize(0, /*shrink_to_fit=*/false);
 }
 

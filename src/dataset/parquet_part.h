@@ -28,8 +28,10 @@ namespace imgfeat::dataset {
 // path string, label string, modification_time timestamp[us, UTC],
 // length int64, features list<float32> (all non-null).
 const std::shared_ptr<arrow::Schema>& FeatureSchema();
-// FeatureSchema() and, after `features`, a nullable string column per name.
-std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns);
+// FeatureSchema(), then with `embedding` an `embedding` list<float32> column
+// (non-null), then a nullable string column per kept name.
+std::shared_ptr<arrow::Schema> FeatureSchemaWith(const std::vector<std::string>& kept_columns,
+                                                 bool embedding = false);
 // path, stage, error: strings, non-null.
 const std::shared_ptr<arrow::Schema>& ErrorSchema();
 
@@ -59,20 +61,28 @@ class ParquetFile;
 class FeatureRowGroup {
  public:
   static Result<FeatureRowGroup> Make(int64_t feature_dim, int64_t capacity_rows,
-                                      const std::vector<std::string>& kept_columns = {});
+                                      const std::vector<std::string>& kept_columns = {},
+                                      int64_t embedding_dim = 0);
   const std::shared_ptr<arrow::Schema>& schema() const { return schema_; }
 
-  Status Add(const FeatureRecord& record, const float* features);
+  // `embedding`: embedding_dim floats, or null when the group has none.
+  Status Add(const FeatureRecord& record, const float* features, const float* embedding = nullptr);
   int64_t size() const { return static_cast<int64_t>(paths_.size()); }
+  int64_t embedding_dim() const { return embedding_dim_; }
   // Writes the buffered rows to `file`, then drops them.
   Status WriteTo(ParquetFile& file);
 
  private:
+  // Appends one row of `dim` floats to `buffer`, reserving the whole group once.
+  Status AddRow(arrow::ResizableBuffer* buffer, const float* row, int64_t dim) const;
+  std::shared_ptr<arrow::ListArray> ListOf(const arrow::Buffer& values, int64_t dim) const;
+
   int64_t feature_dim_ = 0;
+  int64_t embedding_dim_ = 0;
   int64_t capacity_rows_ = 0;
   std::vector<std::string> paths_, labels_;
   std::vector<int64_t> modification_times_, lengths_;
-  std::shared_ptr<arrow::ResizableBuffer> features_;
+  std::shared_ptr<arrow::ResizableBuffer> features_, embedding_;
   std::shared_ptr<arrow::Schema> schema_;
   std::vector<arrow::StringBuilder> kept_;  // one per kept column
 };

@@ -48,10 +48,7 @@ Status PartedDatasetWriter::OpenFresh(const std::string& params_document) {
 
 Status PartedDatasetWriter::OpenResumed(const std::vector<std::string>& entries,
                                         const std::string& params_document) {
-  if (Contains(entries, kSuccessFile)) {
-    already_complete_ = true;
-    return Status::OK();
-  }
+  if (Contains(entries, kSuccessFile)) return CheckCompleteOutput(params_document);
   auto stored = folder_->Read(RunParamsName());
   if (!stored.ok()) {
     return Status::Invalid("cannot resume '", folder_->uri(), "': it has no ", RunParamsName(),
@@ -78,6 +75,22 @@ Status PartedDatasetWriter::OpenResumed(const std::vector<std::string>& entries,
   return Status::OK();
 }
 
+Status PartedDatasetWriter::CheckCompleteOutput(const std::string& params_document) {
+  ARROW_ASSIGN_OR_RAISE(std::string manifest, folder_->Read(kManifestFile));
+  auto stored = RunParamsDocumentOfManifest(manifest);
+  if (!stored.ok()) {
+    return Status::Invalid("cannot resume '", folder_->uri(), "': ", stored.status().message());
+  }
+  ARROW_ASSIGN_OR_RAISE(auto difference, FirstDifference(*stored, params_document));
+  if (difference) {
+    return Status::Invalid("'", folder_->uri(), "' is complete, with other parameters: '",
+                           difference->key, "' differs (stored ", difference->stored, ", now ",
+                           difference->current, "); --overwrite it or choose another OUTPUT");
+  }
+  already_complete_ = true;
+  return Status::OK();
+}
+
 Status PartedDatasetWriter::RemoveOldOutput(const std::vector<std::string>& entries) {
   for (const std::string& name : entries) {
     if (!IsOutputEntryName(name)) {
@@ -101,12 +114,13 @@ Result<std::unique_ptr<ParquetFile>> PartedDatasetWriter::CreateFile(
   return folder_->durability().CreateParquet(name, std::move(schema), format_);
 }
 
-Status PartedDatasetWriter::Append(const std::vector<FeatureRecord>& records,
-                                   const float* features) {
+Status PartedDatasetWriter::Append(const std::vector<FeatureRecord>& records, const float* features,
+                                   const float* embedding) {
   ARROW_RETURN_NOT_OK(CheckWritable());
   if (!records.empty() && features == nullptr) return Status::Invalid("no features given");
   for (size_t i = 0; i < records.size(); ++i) {
-    ARROW_RETURN_NOT_OK(row_group_.Add(records[i], features + i * feature_dim_));
+    const float* row_embedding = embedding ? embedding + i * row_group_.embedding_dim() : nullptr;
+    ARROW_RETURN_NOT_OK(row_group_.Add(records[i], features + i * feature_dim_, row_embedding));
     ++rows_written_;
     const int64_t room_in_part = format_.rows_per_part - (part_ ? part_->rows() : 0);
     if (row_group_.size() >= std::min(format_.rows_per_row_group, room_in_part)) {

@@ -34,6 +34,8 @@ class PartedDatasetWriter final : public DatasetWriter {
   // never taken for complete). Refuses any folder holding a name imgfeat
   // does not write.
   Status RemoveOldOutput(const std::vector<std::string>& entries);
+  // --resume of a finished run: nothing to do, if it ran with these parameters.
+  Status CheckCompleteOutput(const std::string& params_document);
 
   const std::unordered_set<std::string>& committed_paths() const override {
     return committed_paths_;
@@ -43,7 +45,8 @@ class PartedDatasetWriter final : public DatasetWriter {
   int64_t errors_recorded() const override { return static_cast<int64_t>(errors_.size()); }
   std::string work_dir() const override { return folder_->durability().work_dir(); }
 
-  Status Append(const std::vector<FeatureRecord>& records, const float* features) override;
+  Status Append(const std::vector<FeatureRecord>& records, const float* features,
+                const float* embedding) override;
   Status AddError(const std::string& path, const std::string& stage,
                   const std::string& message) override;
   Status Finish(const std::string& manifest_json) override;

@@ -53,6 +53,16 @@ Result<std::string> MakeRunParamsDocument(const std::string& run_params_json, in
   return doc.dump(2) + "\n";
 }
 
+Result<std::string> RunParamsDocumentOfManifest(const std::string& manifest_json) {
+  ARROW_ASSIGN_OR_RAISE(json manifest, Parse(manifest_json, "the output's manifest"));
+  const json counts = manifest.value("counts", json::object());
+  if (!manifest.contains("parameters") || !counts.is_object() || !counts.contains("output_dim")) {
+    return Status::Invalid("the output's manifest has no parameters or output_dim");
+  }
+  json doc = {{kFeatureDimKey, counts["output_dim"]}, {kParamsKey, manifest["parameters"]}};
+  return doc.dump(2) + "\n";
+}
+
 Result<std::optional<ParamDifference>> FirstDifference(const std::string& stored_document,
                                                        const std::string& current_document) {
   ARROW_ASSIGN_OR_RAISE(json stored, Parse(stored_document, "the stored run parameters"));

@@ -15,6 +15,11 @@ namespace imgfeat::dataset {
 // the feature length, which is not visible in the Parquet schema.
 Result<std::string> MakeRunParamsDocument(const std::string& run_params_json, int64_t feature_dim);
 
+// The same document for a complete output, from its _imgfeat.json (whose
+// "parameters" are the stored ones and "counts.output_dim" the feature
+// length), so that a resume of a finished run is checked as well.
+Result<std::string> RunParamsDocumentOfManifest(const std::string& manifest_json);
+
 // The first key (in sorted order, dotted for nested objects, e.g.
 // "model.sha256", or "feature_dim") whose value differs between two
 // documents, with both values; nothing when they are equal.

@@ -50,16 +50,19 @@ Status WritePartFile(const std::string& uri, const arrow::RecordBatch& batch) {
   if (batch.num_columns() < base) {
     return Status::TypeError("a part needs the columns ", FeatureSchema()->ToString());
   }
-  // Columns after the output's own are kept metadata (--keep-columns): strings.
+  // Then, with --embedding, `embedding`; the columns after those are kept
+  // metadata (--keep-columns): strings.
+  const bool embedding =
+      batch.num_columns() > base && batch.schema()->field(base)->name() == "embedding";
   std::vector<std::string> kept;
-  for (int i = base; i < batch.num_columns(); ++i) {
+  for (int i = base + (embedding ? 1 : 0); i < batch.num_columns(); ++i) {
     if (batch.column(i)->type_id() != arrow::Type::STRING) {
       return Status::TypeError("kept column ", batch.schema()->field(i)->name(),
                                " must be string, not ", batch.column(i)->type()->ToString());
     }
     kept.push_back(batch.schema()->field(i)->name());
   }
-  const auto schema = FeatureSchemaWith(kept);
+  const auto schema = FeatureSchemaWith(kept, embedding);
   std::vector<std::shared_ptr<arrow::Array>> columns = batch.columns();
   for (int i = 0; i < 4; ++i) {
     if (!columns[i]->type()->Equals(*schema->field(i)->type())) {
@@ -68,22 +71,26 @@ Status WritePartFile(const std::string& uri, const arrow::RecordBatch& batch) {
                                columns[i]->type()->ToString());
     }
   }
-  if (columns[4]->type_id() != arrow::Type::LIST) {
-    return Status::TypeError("features must be a list<float32> column");
+  // The float lists as the output's list type (its item field is named and
+  // not nullable), the same buffers; the floats of a row size the row groups.
+  int64_t row_floats = 0;
+  for (int i = base - 1; i < base + (embedding ? 1 : 0); ++i) {
+    const std::string& name = schema->field(i)->name();
+    if (columns[i]->type_id() != arrow::Type::LIST) {
+      return Status::TypeError(name, " must be a list<float32> column");
+    }
+    const auto& list = static_cast<const arrow::ListArray&>(*columns[i]);
+    if (list.null_count() != 0 || list.values()->type_id() != arrow::Type::FLOAT) {
+      return Status::TypeError(name, " must be a list<float32> column without nulls");
+    }
+    columns[i] = std::make_shared<arrow::ListArray>(schema->field(i)->type(), list.length(),
+                                                    list.value_offsets(), list.values(), nullptr, 0,
+                                                    list.offset());
+    row_floats += list.length() > 0 ? list.value_length(0) : 0;
   }
-  const auto& list = static_cast<const arrow::ListArray&>(*columns[4]);
-  if (list.null_count() != 0 || list.values()->type_id() != arrow::Type::FLOAT) {
-    return Status::TypeError("features must be a list<float32> column without nulls");
-  }
-  // The features as the output's list type (its item field is named and not
-  // nullable), the same buffers.
-  columns[4] = std::make_shared<arrow::ListArray>(schema->field(4)->type(), list.length(),
-                                                  list.value_offsets(), list.values(), nullptr, 0,
-                                                  list.offset());
   auto table = arrow::Table::Make(schema, columns, batch.num_rows());
-  const int64_t feature_dim = list.length() > 0 ? list.value_length(0) : 1;
   ARROW_ASSIGN_OR_RAISE(auto format,
-                        MakePartFormat(DatasetOptions{}, std::max<int64_t>(1, feature_dim)));
+                        MakePartFormat(DatasetOptions{}, std::max<int64_t>(1, row_floats)));
   ARROW_ASSIGN_OR_RAISE(StoragePath target, ResolveStorage(uri));
   std::unique_ptr<ParquetFile> file;
   if (target.is_s3) {

@@ -70,6 +70,21 @@ int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling) {
   return spec.feature_length();
 }
 
+Result<std::vector<int64_t>> EmbeddingPositions(const ModelSpec& spec, Pooling pooling,
+                                                bool embedding) {
+  if (!embedding) return std::vector<int64_t>{};
+  if (pooling != Pooling::kNone) {
+    return Status::Invalid(
+        "embedding needs pooling none: with avg the features are the "
+        "embedding already");
+  }
+  if (spec.output_hwc.size() != 3) {
+    return Status::Invalid("embedding averages the model's output over its positions, but ",
+                           spec.name, "'s output has no height, width, channels");
+  }
+  return spec.output_hwc;
+}
+
 int LoopDecodeThreads(const LoopConfig& config) {
   int threads = std::max(1, config.decode_threads);
   if (config.input_count >= 0) {

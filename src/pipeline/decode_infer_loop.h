@@ -101,6 +101,11 @@ struct LoopStats {
 
 // Features per image after pooling.
 int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling);
+// The {height, width, channels} that an embedding (RunOptions::embedding)
+// averages over, or empty without one; fails where it cannot be made (pooled
+// features, a model output without positions).
+Result<std::vector<int64_t>> EmbeddingPositions(const ModelSpec& spec, Pooling pooling,
+                                                bool embedding);
 
 int LoopDecodeThreads(const LoopConfig& config);
 // Images held at once (decoded or being decoded, waiting for their turn, or

@@ -106,6 +106,7 @@ struct Featurizer::Impl {
   int threads = 1;
   int batch = 1;
   int64_t feature_dim = 0;
+  std::vector<int64_t> embedding_hwc;  // empty: no embedding
 };
 
 Featurizer::Featurizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -137,20 +138,28 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   impl->geometry.preprocess = spec.preprocess;
   impl->geometry.max_pixels = options.max_pixels;
   impl->feature_dim = PooledFeatureLength(spec, options.pooling);
+  ARROW_ASSIGN_OR_RAISE(impl->embedding_hwc,
+                        EmbeddingPositions(spec, options.pooling, options.embedding));
   return std::unique_ptr<Featurizer>(new Featurizer(std::move(impl)));
 }
 
 const ModelSpec& Featurizer::spec() const { return impl_->model.spec; }
 int64_t Featurizer::feature_dim() const { return impl_->feature_dim; }
+int64_t Featurizer::embedding_dim() const {
+  return impl_->embedding_hwc.empty() ? 0 : impl_->embedding_hwc[2];
+}
 int Featurizer::threads() const { return impl_->threads; }
 int Featurizer::batch() const { return impl_->batch; }
 std::string Featurizer::model_path() const { return impl_->model.path; }
 std::string Featurizer::model_sha256() const { return impl_->model.sha256; }
 
-std::shared_ptr<arrow::Schema> Featurizer::OutputSchema() {
-  return arrow::schema(
-      {arrow::field("features", arrow::list(arrow::field("element", arrow::float32(), false))),
-       arrow::field("error", arrow::utf8())});
+std::shared_ptr<arrow::Schema> Featurizer::OutputSchema(bool embedding) {
+  const auto list = arrow::list(arrow::field("element", arrow::float32(), false));
+  if (embedding) {
+    return arrow::schema({arrow::field("features", list), arrow::field("embedding", list),
+                          arrow::field("error", arrow::utf8())});
+  }
+  return arrow::schema({arrow::field("features", list), arrow::field("error", arrow::utf8())});
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::Array& images,
@@ -228,11 +237,28 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   auto value_array = std::make_shared<arrow::FloatArray>(packed * dim, values);
   std::shared_ptr<arrow::Buffer> validity;
   ARROW_RETURN_NOT_OK(valid.Finish(&validity));
-  auto offset_buffer = arrow::Buffer::FromVector(std::move(offsets));
-  auto features = std::make_shared<arrow::ListArray>(
-      OutputSchema()->field(0)->type(), n, offset_buffer, value_array, validity, null_count);
+  const auto schema = OutputSchema(!impl_->embedding_hwc.empty());
+  auto features = std::make_shared<arrow::ListArray>(schema->field(0)->type(), n,
+                                                     arrow::Buffer::FromVector(offsets),
+                                                     value_array, validity, null_count);
   ARROW_ASSIGN_OR_RAISE(auto error_array, errors.Finish());
-  return arrow::RecordBatch::Make(OutputSchema(), n, {features, error_array});
+  if (impl_->embedding_hwc.empty()) {
+    return arrow::RecordBatch::Make(schema, n, {features, error_array});
+  }
+  // The rows that worked, averaged over their positions as --embedding does.
+  const int64_t h = impl_->embedding_hwc[0], w = impl_->embedding_hwc[1],
+                c = impl_->embedding_hwc[2];
+  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> pooled,
+                        arrow::AllocateBuffer(packed * c * sizeof(float)));
+  float* pooled_out = reinterpret_cast<float*>(pooled->mutable_data());
+  for (int64_t i = 0; i < packed; ++i) {
+    AveragePoolHwc(out + i * dim, h, w, c, pooled_out + i * c);
+  }
+  for (int64_t row = 0; row < n; ++row) offsets[row + 1] = (offsets[row + 1] / dim) * c;
+  auto embedding = std::make_shared<arrow::ListArray>(
+      schema->field(1)->type(), n, arrow::Buffer::FromVector(std::move(offsets)),
+      std::make_shared<arrow::FloatArray>(packed * c, pooled), validity, null_count);
+  return arrow::RecordBatch::Make(schema, n, {features, embedding, error_array});
 }
 
 FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run) {
@@ -243,6 +269,7 @@ FeaturizerOptions FeaturizerOptionsOf(const RunOptions& run) {
   options.engine = run.engine;
   options.precision = run.precision;
   options.pooling = run.pooling;
+  options.embedding = run.embedding;
   options.threads = run.threads;
   options.batch = run.batch;
   options.max_pixels = run.max_pixels;

@@ -45,6 +45,8 @@ Json RunParameters(const RunOptions& options, const ResolvedModel& model, int64_
                         {"height", model.spec.input_height},
                         {"resize", "pillow-bicubic"}};
   p["pooling"] = PoolingName(options.pooling);
+  // Only when on, so that the parameters of earlier runs stay what they were.
+  if (options.embedding) p["embedding"] = "avg";
   // Only below f32, so that the parameters of an f32 run stay what they were.
   if (options.precision != "f32") p["precision"] = options.precision;
   p["reduce"] = {{"kind", ReduceKindName(options.reduce)},
@@ -91,6 +93,7 @@ std::string ComposeManifest(const ManifestFields& f) {
   m["counts"] = {{"images_listed", f.images_listed}, {"images_already_done", f.images_already_done},
                  {"rows_written", f.rows_written},   {"errors", f.errors},
                  {"feature_dim", f.feature_dim},     {"output_dim", f.output_dim}};
+  if (f.embedding_dim > 0) m["counts"]["embedding_dim"] = f.embedding_dim;
   m["timings"] = {
       {"total_seconds", f.total_seconds},         {"stream_seconds", f.stream_seconds},
       {"inference_seconds", f.inference_seconds}, {"reduce_seconds", f.reduce_seconds},
@@ -116,6 +119,7 @@ std::string BuildManifest(const ManifestInputs& in) {
   f.errors = in.errors;
   f.feature_dim = in.feature_dim;
   f.output_dim = in.output_dim;
+  f.embedding_dim = in.embedding_dim;
   f.total_seconds = in.timings.total_seconds;
   f.stream_seconds = stats.wall_seconds;
   f.inference_seconds = stats.inference_seconds;

@@ -37,6 +37,7 @@ struct ManifestInputs {
   int64_t errors = 0;
   int64_t feature_dim = 0;
   int64_t output_dim = 0;
+  int64_t embedding_dim = 0;  // 0: no embedding column
   RunTimings timings;
 };
 
@@ -55,7 +56,7 @@ struct ManifestFields {
   int batch = 0;
   Json reducer;  // Reducer::DescribeJson
   int64_t images_listed = 0, images_already_done = 0, rows_written = 0, errors = 0;
-  int64_t feature_dim = 0, output_dim = 0;
+  int64_t feature_dim = 0, output_dim = 0, embedding_dim = 0;
   double total_seconds = 0, stream_seconds = 0, inference_seconds = 0, reduce_seconds = 0,
          pca_fit_seconds = 0, images_per_second = 0;
   Json extra = Json::object();  // more top-level entries (a Spark run's "spark")

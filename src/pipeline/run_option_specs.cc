@@ -212,6 +212,12 @@ std::vector<RunOptionSpec> MakeSpecs() {
                      [](O* o, const std::string& v) { o->pooling = *ParsePooling(v); },
                      [](const O& o) { return std::string(PoolingName(o.pooling)); }),
                  kRunAndFeaturizer));
+  add(WithShells(SwitchSpec("embedding", "Model",
+                            "also write `embedding`: the output averaged over its positions "
+                            "(1,280 floats), unreduced, in the same pass; it finds mirrored "
+                            "and cropped copies (imgfeat neighbours --column embedding)",
+                            &O::embedding),
+                 kRunAndFeaturizer));
   add(WithShells(IntSpec("batch", "Model", "N", 0, 1024,
                          "images per inference call (0: 16, the measured best)", &O::batch),
                  kRunAndFeaturizer));

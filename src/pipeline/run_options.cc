@@ -74,8 +74,8 @@ Status ValidateRunOptions(const RunOptions& options, unsigned shell) {
   }
   std::set<std::string> kept;
   for (const std::string& name : options.shards.keep_columns) {
-    static const std::set<std::string> kOwn = {"path", "label", "modification_time", "length",
-                                               "features"};
+    static const std::set<std::string> kOwn = {"path",   "label",    "modification_time",
+                                               "length", "features", "embedding"};
     if (name.empty()) return Status::Invalid(shown("keep-columns"), " has an empty name");
     if (kOwn.count(name)) {
       return Status::Invalid(shown("keep-columns"), ": '", name,
@@ -84,6 +84,10 @@ Status ValidateRunOptions(const RunOptions& options, unsigned shell) {
     if (!kept.insert(name).second) {
       return Status::Invalid(shown("keep-columns"), " names '", name, "' twice");
     }
+  }
+  if (options.embedding && options.pooling == Pooling::kAvg) {
+    return Status::Invalid(shown("embedding"), " needs ", shown("pooling"),
+                           " none: with avg the features are the embedding already");
   }
   if (!options.shards.image_column.empty() && options.list.format != InputFormat::kAuto &&
       options.list.format != InputFormat::kParquet) {

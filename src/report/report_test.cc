@@ -65,7 +65,7 @@ class ReportTest : public ::testing::Test {
     fs::create_directories(fs::path(records[0].file.path).parent_path());
     ASSERT_OK(report::WriteMapPng(records[0].file.path, {0, 0, 1, 1}, {0, 1}, report::Palette(2),
                                   40, 30));
-    ASSERT_OK(writer->Append(records, features.data()));
+    ASSERT_OK(writer->Append(records, features.data(), nullptr));
     ASSERT_OK(writer->AddError("/in/bad1.jpg", "decode", "truncated JPEG"));
     ASSERT_OK(writer->AddError("/in/bad2.jpg", "decode", "truncated JPEG"));
     ASSERT_OK(writer->AddError("/in/gone.jpg", "read", "cannot open '/in/gone.jpg'"));

@@ -28,7 +28,11 @@ Result<int> ColumnOf(parquet::arrow::FileReader& reader, const std::string& name
   std::shared_ptr<arrow::Schema> schema;
   ARROW_RETURN_NOT_OK(reader.GetSchema(&schema));
   const int column = schema->GetFieldIndex(name);
-  if (column < 0) return Status::Invalid("part '", where, "' has no column '", name, "'");
+  if (column < 0) {
+    // The one optional column a user asks for by name.
+    const char* hint = name == "embedding" ? " (the run did not have --embedding)" : "";
+    return Status::Invalid("part '", where, "' has no column '", name, "'", hint);
+  }
   return column;
 }
 
@@ -45,8 +49,9 @@ Status RequireCompleteOutput(const dataset::OutputFolder& folder) {
 }
 
 Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
-    const dataset::OutputFolder& folder, int64_t block_bytes) {
+    const dataset::OutputFolder& folder, int64_t block_bytes, const std::string& column) {
   std::unique_ptr<FeatureBlockReader> out(new FeatureBlockReader(folder));
+  out->column_ = column;
   auto names = std::make_shared<Names>();
   ARROW_ASSIGN_OR_RAISE(auto entries, folder.List());
   for (const std::string& name : entries) {
@@ -57,7 +62,7 @@ Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
     const std::string where = folder.DisplayPath(name);
     ARROW_ASSIGN_OR_RAISE(int path_column, ColumnOf(*reader, "path", where));
     ARROW_ASSIGN_OR_RAISE(int label_column, ColumnOf(*reader, "label", where));
-    ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, "features", where));
+    ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, column, where));
     out->groups_.push_back(reader->num_row_groups());
     std::shared_ptr<arrow::Table> table;
     ARROW_RETURN_NOT_OK(reader->ReadTable({path_column, label_column}, &table));
@@ -90,6 +95,7 @@ Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
 
 std::unique_ptr<FeatureBlockReader> FeatureBlockReader::AnotherPass() const {
   std::unique_ptr<FeatureBlockReader> out(new FeatureBlockReader(folder_));
+  out->column_ = column_;
   out->block_rows_ = block_rows_;
   out->dim_ = dim_;
   out->parts_ = parts_;
@@ -113,7 +119,7 @@ Status FeatureBlockReader::ReadRowGroup(size_t part, int group, std::vector<floa
   }
   parquet::arrow::FileReader* reader = open_reader_.get();
   const std::string where = folder_.DisplayPath(parts_[part]);
-  ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, "features", where));
+  ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, column_, where));
   std::shared_ptr<arrow::Table> table;
   ARROW_RETURN_NOT_OK(reader->ReadRowGroup(group, {feature_column}, &table));
   for (const auto& chunk : table->column(0)->chunks()) {

@@ -33,8 +33,10 @@ class FeatureBlockReader {
   // at most about `block_bytes` of features and at most kMaxBlockRows rows,
   // so that the scores of two blocks stay at 64 MiB however short the rows.
   static constexpr int64_t kMaxBlockRows = 4096;
+  // `column`: the list<float> column read ("features", or "embedding").
   static Result<std::unique_ptr<FeatureBlockReader>> Open(const dataset::OutputFolder& folder,
-                                                          int64_t block_bytes);
+                                                          int64_t block_bytes,
+                                                          const std::string& column = "features");
   // A second reader of the same rows, for a pass of its own (the paths and
   // labels are shared, not read again).
   std::unique_ptr<FeatureBlockReader> AnotherPass() const;
@@ -58,6 +60,7 @@ class FeatureBlockReader {
   Status ReadRowGroup(size_t part, int group, std::vector<float>* unit);
 
   const dataset::OutputFolder& folder_;
+  std::string column_ = "features";
   int64_t block_rows_ = 1;
   int64_t dim_ = 0;
   std::vector<std::string> parts_;

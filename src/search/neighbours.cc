@@ -30,12 +30,12 @@ const std::shared_ptr<arrow::Schema>& NeighbourSchema() {
 }
 
 // The threshold travels with the groups (the report reads it).
-std::shared_ptr<arrow::Schema> DuplicateSchema(double duplicate_cosine) {
+std::shared_ptr<arrow::Schema> DuplicateSchema(double duplicate_cosine, const std::string& column) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.17g", duplicate_cosine);
   return arrow::schema(
       {arrow::field("path", arrow::utf8(), false), arrow::field("group", arrow::int64(), false)},
-      arrow::key_value_metadata({"imgfeat.duplicate_cosine"}, {text}));
+      arrow::key_value_metadata({"imgfeat.duplicate_cosine", "imgfeat.column"}, {text, column}));
 }
 
 dataset::PartFormat SmallFileFormat() {
@@ -89,7 +89,8 @@ Status WriteNeighbourRows(const std::vector<std::string>& paths, int64_t first_r
 }
 
 Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Components& components,
-                                   const std::vector<bool>& duplicated, double duplicate_cosine,
+                                   const std::vector<bool>& duplicated,
+                                   const std::shared_ptr<arrow::Schema>& schema,
                                    dataset::ParquetFile& file, int64_t* groups) {
   // Groups numbered from 0 in the order of their first row.
   std::vector<int64_t> number(paths.size(), -1);
@@ -107,8 +108,7 @@ Result<int64_t> WriteDuplicateRows(const std::vector<std::string>& paths, Compon
   std::vector<std::shared_ptr<arrow::Array>> columns(2);
   ARROW_RETURN_NOT_OK(path.Finish(&columns[0]));
   ARROW_RETURN_NOT_OK(group.Finish(&columns[1]));
-  ARROW_RETURN_NOT_OK(
-      file.WriteRowGroups(*arrow::Table::Make(DuplicateSchema(duplicate_cosine), columns)));
+  ARROW_RETURN_NOT_OK(file.WriteRowGroups(*arrow::Table::Make(schema, columns)));
   return rows;
 }
 
@@ -142,6 +142,9 @@ Status ValidateNeighboursOptions(const NeighboursOptions& options) {
                            options.duplicate_cosine);
   }
   if (options.block_bytes <= 0) return Status::Invalid("the block size must be positive");
+  if (options.column != "features" && options.column != "embedding") {
+    return Status::Invalid("--column must be features or embedding, not '", options.column, "'");
+  }
   return Status::OK();
 }
 
@@ -152,8 +155,8 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
   ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
   ARROW_RETURN_NOT_OK(search::RequireCompleteOutput(*folder));
-  ARROW_ASSIGN_OR_RAISE(auto queries,
-                        search::FeatureBlockReader::Open(*folder, options.block_bytes));
+  ARROW_ASSIGN_OR_RAISE(
+      auto queries, search::FeatureBlockReader::Open(*folder, options.block_bytes, options.column));
   const std::vector<std::string>& paths = queries->paths();
   const int64_t n = queries->rows();
 
@@ -203,12 +206,12 @@ Result<NeighboursSummary> WriteNeighbours(const std::string& output,
                                                             k, query.first_row));
     ARROW_RETURN_NOT_OK(emit(query.first_row, nearest));
   }
+  const auto duplicate_schema = DuplicateSchema(options.duplicate_cosine, options.column);
   ARROW_ASSIGN_OR_RAISE(
       auto duplicates_file,
-      folder->durability().CreateParquet(dataset::kDuplicatesFile,
-                                         DuplicateSchema(options.duplicate_cosine), format));
+      folder->durability().CreateParquet(dataset::kDuplicatesFile, duplicate_schema, format));
   ARROW_ASSIGN_OR_RAISE(summary.duplicate_rows,
-                        WriteDuplicateRows(paths, components, duplicated, options.duplicate_cosine,
+                        WriteDuplicateRows(paths, components, duplicated, duplicate_schema,
                                            *duplicates_file, &summary.duplicate_groups));
   ARROW_RETURN_NOT_OK(neighbours_file->Commit(folder->FinalPath(dataset::kNeighboursFile)));
   ARROW_RETURN_NOT_OK(duplicates_file->Commit(folder->FinalPath(dataset::kDuplicatesFile)));

@@ -67,7 +67,7 @@ class NeighboursTest : public ::testing::Test {
       records[i].file.path = PathOf(i);
       records[i].label = std::string(1, 'x');  // (GCC 12 -Wrestrict on = "x")
     }
-    EXPECT_OK(writer->Append(records, features_.data()));
+    EXPECT_OK(writer->Append(records, features_.data(), nullptr));
     EXPECT_OK(writer->Finish("{}"));
     return out;
   }

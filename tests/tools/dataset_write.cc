@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   std::vector<float> batch_features;
   int64_t appended = 0;
   auto flush = [&]() {
-    auto st = writer->Append(batch, batch_features.data());
+    auto st = writer->Append(batch, batch_features.data(), nullptr);
     batch.clear();
     batch_features.clear();
     return st;
@@ -129,7 +129,12 @@ int main(int argc, char** argv) {
       if (!st.ok()) return Fail(st.ToString());
     }
   }
-  if (auto st = writer->Finish(R"({"tool": "dataset_write"})"); !st.ok()) {
+  // As a run's manifest: the parameters and length a resume of it compares.
+  const std::string manifest =
+      R"({"tool": "dataset_write", "parameters": {"tool": "dataset_write"}, )"
+      R"("counts": {"output_dim": )" +
+      std::to_string(dim) + "}}";
+  if (auto st = writer->Finish(manifest); !st.ok()) {
     return Fail(st.ToString());
   }
   std::cout << "rows " << writer->rows_written() << " errors " << writer->errors_recorded() << "\n";

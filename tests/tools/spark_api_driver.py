@@ -4,7 +4,7 @@ tests/test_spark_cluster.py against its cluster:
     spark_api_driver.py MASTER FOLDER OUT_DIR
 
 Featurizes FOLDER read with Spark's binaryFile source and as a `path` column
-(SRP, 32 components), fits a 4-component PCA on the cluster from the raw
+(SRP, 32 components; the latter with the embedding), fits a 4-component PCA on the cluster from the raw
 features, and writes what it got under OUT_DIR as Parquet files (collected:
 the test's images are few) for the test to compare with the CLI.
 """
@@ -34,7 +34,8 @@ def main(master, folder, out):
         paths = [os.path.join(root, name) for root, _, names in os.walk(folder)
                  for name in names]
         by_path = spark.createDataFrame([(p,) for p in sorted(paths)], "path string")
-        rows = imgfeat.spark.featurize(by_path.repartition(2), reduce="srp", components=32)
+        rows = imgfeat.spark.featurize(by_path.repartition(2), reduce="srp", components=32,
+                                       embedding=True)
         pq.write_table(rows.toArrow(), os.path.join(out, "path_srp.parquet"))
 
         raw = imgfeat.spark.featurize(by_path.repartition(3), reduce="none").cache()
