@@ -27,6 +27,8 @@ trap 'rm -rf "$report_dir"' EXIT
 "$build/bench/report_bench" pairs
 echo "== S3: images/s from a local S3 server against the local disk (--list 100000: listing memory)"
 IMGFEAT_BUILD="$build" $py bench/s3_bench.py --images 1000
+echo "== --embedding: time and bytes against a default run (the sample)"
+IMGFEAT_BUILD="$build" $py bench/embedding_cost.py --rounds 3
 echo "== near-duplicates: precision and recall on a set with known copies, beside phash (docs/DUPLICATES.md)"
 if $py -c 'import imagehash' 2>/dev/null; then
   IMGFEAT_BUILD="$build" $py bench/duplicates_eval.py --at 0.955 0.975
