@@ -4,6 +4,7 @@ unreduced beside the reduced features in the same pass, and compared by
 which now checks its parameters too."""
 import json
 import os
+import pathlib
 
 import numpy as np
 import pandas as pd
@@ -162,3 +163,31 @@ def test_featurizer_returns_it_too(runs):
     assert np.array_equal(np.array(got[:-1], np.float32), matrix(emb, "embedding")[:5])
     with pytest.raises(ValueError, match="embedding needs pooling none"):
         imgfeat.Featurizer(embedding=True, pooling="avg")
+
+
+def test_similar_compares_the_embedding_when_asked(runs, tmp_path):
+    emb = rows(runs / "emb")
+    names = {os.path.basename(p) for p in emb.path}
+    # A row whose mirror image is not in the output, and a mirrored crop of it as the query.
+    row = next(p for p in sorted(emb.path) if not os.path.basename(p).startswith("mirror_")
+               and f"mirror_{pathlib.Path(p).stem}.png" not in names)
+    query = tmp_path / "mirrored-crop.png"
+    with Image.open(row) as im:
+        im.crop((4, 4, 96, 96)).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(query)
+    model = imgfeat.Featurizer(embedding=True, threads=1)
+    vector = model.featurize([query], progress=False).column("embedding")[0].as_py()
+    cosines = unit(matrix(emb, "embedding")) @ unit(np.array([vector], np.float32))[0]
+    order = np.argsort(-cosines, kind="stable")[:5]
+    got = imgfeat.similar(runs / "emb", [query], k=5, column="embedding")
+    assert got.column("path").to_pylist() == [emb.path[i] for i in order]
+    np.testing.assert_allclose(got.column("cosine").to_numpy(), cosines[order], atol=2e-6)
+    proc = run_imgfeat("similar", runs / "emb", query, "-k", "5", "--column", "embedding",
+                       "--json")
+    assert [r["path"] for r in json.loads(proc.stdout)] == [emb.path[i] for i in order]
+    # On the reduced 7 x 7 features the same view lies much farther from every row.
+    on_features = imgfeat.similar(runs / "emb", [query], k=5)
+    assert on_features.column("cosine")[0].as_py() < got.column("cosine")[0].as_py() - 0.1
+    proc = run_imgfeat("similar", runs / "plain", query, "--column", "embedding", check=False)
+    one_line_error(proc, 1, "has no column 'embedding'")
+    proc = run_imgfeat("similar", runs / "emb", query, "--column", "pixels", check=False)
+    one_line_error(proc, 1, "--column must be features or embedding, not 'pixels'")

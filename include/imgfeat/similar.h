@@ -2,7 +2,10 @@
 // through the run's own model, pooling and reducer (from OUTPUT's
 // _imgfeat.json and _reducer.parquet), so that its features are those the
 // run would have written for it, and is compared by cosine with every row of
-// the output (exact, in blocks; see imgfeat/neighbours.h).
+// the output (exact, in blocks; see imgfeat/neighbours.h). With column
+// "embedding" (an output written with --embedding) the query's embedding is
+// compared with the rows' instead, which also finds mirrored and cropped
+// views of an image.
 #pragma once
 
 #include <cstdint>
@@ -15,8 +18,9 @@ namespace imgfeat {
 
 struct SimilarOptions {
   int k = 10;
-  int threads = 0;        // 0: all cores
-  std::string model_dir;  // searched first for the run's model file
+  int threads = 0;                  // 0: all cores
+  std::string model_dir;            // searched first for the run's model file
+  std::string column = "features";  // or "embedding" (NeighboursOptions::column)
 };
 
 struct SimilarRow {

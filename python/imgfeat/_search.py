@@ -37,11 +37,13 @@ def neighbours(output, k=10, duplicate_cosine=0.975, method="auto", column="feat
     return _imgfeat.neighbours(path_text(output), k, float(duplicate_cosine), method, column)
 
 
-def similar(output, images, k=10, *, threads=0, model_dir=None):
+def similar(output, images, k=10, *, threads=0, model_dir=None, column="features"):
     """The rows of the complete output folder `output` most like each of
     `images` (paths: str, bytes or os.PathLike), as ``imgfeat similar`` finds
     them: each image goes through the run's own model, pooling and reducer,
-    and is compared by cosine with every row.
+    and is compared by cosine with every row. `column`: "features", or
+    "embedding" for an output written with ``embedding=True`` (the images'
+    embeddings against the rows'; also finds mirrored and cropped views).
 
     Returns a pyarrow.Table, by query and nearest first: query (the image as
     given, as text), rank (1: nearest), cosine, label, path. An image that
@@ -64,8 +66,10 @@ def similar(output, images, k=10, *, threads=0, model_dir=None):
     k = max(min(k, 2**31 - 1), -2**31)
     if not 0 <= threads <= 1024:
         raise ValueError(f"threads must be from 0 to 1024, not {threads}")
+    if not isinstance(column, str):
+        raise TypeError(f"column must be a str, not {type(column).__name__}")
     found = _imgfeat.similar(path_text(output), queries, k, threads,
-                             "" if model_dir is None else path_text(model_dir))
+                             "" if model_dir is None else path_text(model_dir), column)
     errors = [{"query": queries[i], "error": r} for i, r in zip(found["failed"], found["reason"])]
     for e in errors:
         logging.getLogger("imgfeat").warning("skipped %s", e["error"])

@@ -90,8 +90,9 @@ nanobind::dict Neighbours(const std::string& output, int k, double duplicate_cos
 // `imgfeat similar OUTPUT IMAGE...` as columns (query index, rank, path,
 // label, cosine) and the queries that failed (index, reason).
 nanobind::dict Similar(const std::string& output, const std::vector<std::string>& images, int k,
-                       int threads, const std::string& model_dir) {
+                       int threads, const std::string& model_dir, const std::string& column) {
   imgfeat::SimilarOptions options;
+  options.column = column;
   options.k = k;
   options.threads = threads;
   options.model_dir = model_dir;
@@ -157,7 +158,7 @@ NB_MODULE(_imgfeat, m) {
   m.def("path_text", &PathText, nanobind::arg("path"));
   m.def("cli_main", &CliMain, nanobind::arg("args"));
   m.def("similar", &Similar, nanobind::arg("output"), nanobind::arg("images"), nanobind::arg("k"),
-        nanobind::arg("threads"), nanobind::arg("model_dir"));
+        nanobind::arg("threads"), nanobind::arg("model_dir"), nanobind::arg("column"));
   m.def("neighbours", &Neighbours, nanobind::arg("output"), nanobind::arg("k"),
         nanobind::arg("duplicate_cosine"), nanobind::arg("method"), nanobind::arg("column"));
   m.def("path_bytes", &PathBytes, nanobind::arg("text"));

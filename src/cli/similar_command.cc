@@ -22,6 +22,9 @@ label and path.
   -k N          rows per image, 1 to 1000 (default 10)
   --json        print one JSON array of {query, rank, cosine, label, path}
   --threads N   decoding and inference threads (default: all cores)
+  --column NAME features (default) or embedding: compare the images'
+                embeddings with those a run with --embedding stored (also
+                finds mirrored and cropped views; docs/DUPLICATES.md)
 )";
 
 struct Args {
@@ -49,7 +52,7 @@ Result<Args> Parse(const std::vector<std::string>& args) {
       out.json = true;
       continue;
     }
-    if (arg != "-k" && arg != "--threads") {
+    if (arg != "-k" && arg != "--threads" && arg != "--column") {
       if (arg.rfind("-", 0) == 0) return Status::Invalid("unknown option ", arg);
       positional.push_back(arg);
       continue;
@@ -60,6 +63,8 @@ Result<Args> Parse(const std::vector<std::string>& args) {
     }
     if (arg == "-k") {
       ARROW_ASSIGN_OR_RAISE(out.options.k, Number(arg, value, 1, 1000));
+    } else if (arg == "--column") {
+      out.options.column = value;
     } else {
       ARROW_ASSIGN_OR_RAISE(out.options.threads, Number(arg, value, 0, 1024));
     }

@@ -66,6 +66,7 @@ Result<std::unique_ptr<Featurizer>> RunFeaturizer(const Json& manifest,
   f.threads = options.threads;
   f.model_dir = options.model_dir;
   ARROW_ASSIGN_OR_RAISE(f.pooling, ParsePooling(manifest["parameters"].value("pooling", "none")));
+  f.embedding = options.column == "embedding";
   const std::string name = model.value("name", "");
   std::optional<TempFile> spec;
   if (FindRegisteredModel(name).ok()) {
@@ -93,9 +94,16 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
   if (options.k < 1 || options.k > 1000) {
     return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
   }
+  const bool embedding = options.column == "embedding";
+  if (!embedding && options.column != "features") {
+    return Status::Invalid("--column must be features or embedding, not '", options.column, "'");
+  }
   ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
   ARROW_ASSIGN_OR_RAISE(Json manifest, ReadManifest(*folder));
+  // The rows first: an output without the column is refused before the model loads.
+  ARROW_ASSIGN_OR_RAISE(auto reader, search::FeatureBlockReader::Open(
+                                         *folder, NeighboursOptions().block_bytes, options.column));
   ARROW_ASSIGN_OR_RAISE(auto featurizer, RunFeaturizer(manifest, options));
 
   // The queries through the run's network.
@@ -103,8 +111,9 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
   ARROW_RETURN_NOT_OK(paths.AppendValues(images));
   ARROW_ASSIGN_OR_RAISE(auto path_array, paths.Finish());
   ARROW_ASSIGN_OR_RAISE(auto batch, featurizer->Featurize(*path_array));
-  const auto& features = static_cast<const arrow::ListArray&>(*batch->column(0));
-  const auto& errors = static_cast<const arrow::StringArray&>(*batch->column(1));
+  const auto& features = static_cast<const arrow::ListArray&>(
+      *batch->GetColumnByName(embedding ? "embedding" : "features"));
+  const auto& errors = static_cast<const arrow::StringArray&>(*batch->GetColumnByName("error"));
   const auto& values = static_cast<const arrow::FloatArray&>(*features.values());
   SimilarResult result;
   std::vector<int64_t> kept;
@@ -115,18 +124,18 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
       kept.push_back(i);
     }
   }
-  const int64_t in_dim = featurizer->feature_dim();
+  const int64_t in_dim = embedding ? featurizer->embedding_dim() : featurizer->feature_dim();
   std::vector<float> raw(kept.size() * in_dim);
   for (size_t q = 0; q < kept.size(); ++q) {
     const float* row = values.raw_values() + features.value_offset(kept[q]);
     std::copy(row, row + in_dim, raw.begin() + static_cast<int64_t>(q) * in_dim);
   }
 
-  // ...and through its reducer, when it had one.
+  // ...and through its reducer, when it had one (the embedding is not reduced).
   std::vector<float> queries = std::move(raw);
   int64_t dim = in_dim;
   ARROW_ASSIGN_OR_RAISE(auto names, folder->List());
-  if (std::find(names.begin(), names.end(), dataset::kReducerFile) != names.end()) {
+  if (!embedding && std::find(names.begin(), names.end(), dataset::kReducerFile) != names.end()) {
     ARROW_ASSIGN_OR_RAISE(auto reducer, LoadReducer(folder->DisplayPath(dataset::kReducerFile)));
     if (reducer->input_dim() != in_dim) {
       return Status::Invalid("the run's reducer takes ", reducer->input_dim(),
@@ -138,11 +147,9 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
     queries = std::move(reduced);
   }
 
-  ARROW_ASSIGN_OR_RAISE(auto reader,
-                        search::FeatureBlockReader::Open(*folder, NeighboursOptions().block_bytes));
   if (reader->rows() > 0 && reader->dim() != dim) {
-    return Status::Invalid("the output's rows have ", reader->dim(),
-                           " features; the run's model and reducer give ", dim);
+    return Status::Invalid("the output's rows have ", reader->dim(), " floats in '", options.column,
+                           "'; the run's model and reducer give ", dim);
   }
   search::ScaleToUnit(queries.data(), static_cast<int64_t>(kept.size()), dim);
   const int k = static_cast<int>(std::min<int64_t>(options.k, reader->rows()));
