@@ -29,10 +29,11 @@ namespace imgfeat {
 // (`imgfeat neighbours`, and the report's Train/Test leakage).
 inline constexpr double kDefaultDuplicateCosine = 0.975;
 
-// exact: every pair of rows compared. approximate: an HNSW graph over the
-// rows projected by PCA to at most 512 dimensions (FAISS), for outputs too
-// large to compare every pair of; its recall against exact is measured in
-// docs/FORMAT.md. auto: exact up to kExactMaxRows rows.
+// exact: every pair of rows compared. approximate: the rows projected by PCA
+// to at most 512 dimensions, split into lists by FAISS's k-means, and each
+// list compared with the rows of its nearest lists, for outputs too large to
+// compare every pair of; its recall against exact is measured in
+// docs/BENCHMARKS.md. auto: exact up to kExactMaxRows rows.
 enum class NeighbourMethod { kAuto, kExact, kApproximate };
 inline constexpr int64_t kExactMaxRows = 20000;
 Result<NeighbourMethod> ParseNeighbourMethod(const std::string& name);

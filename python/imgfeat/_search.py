@@ -14,7 +14,8 @@ def neighbours(output, k=10, duplicate_cosine=0.975, method="auto", column="feat
     nearest rows of each row by the cosine of the features the run wrote
     (exact: every pair compared), and the groups of rows linked by a cosine
     of at least `duplicate_cosine`. `method`: "exact" (every pair compared),
-    "approximate" (an HNSW graph over a 512-dimension PCA of the rows) or
+    "approximate" (k-means lists over a 512-dimension PCA of the rows,
+    compared list by list; docs/FORMAT.md) or
     "auto" (exact up to 20,000 rows). `column`: "features", or "embedding"
     for an output written with ``embedding=True`` (the unreduced output
     averaged over its positions, which also finds mirrored and cropped

@@ -19,10 +19,11 @@ its near-duplicates. Writes OUTPUT/_neighbours.parquet (path, neighbour,
 cosine, rank) and OUTPUT/_duplicates.parquet (path, group).
 
   -k N                  neighbours per row, 1 to 1000 (default 10)
-  --method M            exact (every pair compared), approximate (an HNSW
-                        graph over a 512-dimension PCA of the rows, for
-                        outputs too large for exact) or auto (default:
-                        exact up to 20,000 rows)
+  --method M            exact (every pair compared), approximate (lists of
+                        nearby rows, by k-means over a 512-dimension PCA
+                        of the rows, compared list by list: for outputs
+                        too large for exact) or auto (default: exact up
+                        to 20,000 rows)
   --duplicate-cosine C  rows at this cosine or above are near-duplicates
                         (default 0.975, measured: docs/DUPLICATES.md)
   --column NAME         features (default: as the run wrote them) or
