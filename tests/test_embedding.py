@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from conftest import run_imgfeat, sample_files
+from conftest import interrupt_after_parts, run_imgfeat, sample_files
 
 imgfeat = pytest.importorskip("imgfeat", reason="the Python module is not built", exc_type=None)
 
@@ -191,3 +191,16 @@ def test_similar_compares_the_embedding_when_asked(runs, tmp_path):
     one_line_error(proc, 1, "has no column 'embedding'")
     proc = run_imgfeat("similar", runs / "emb", query, "--column", "pixels", check=False)
     one_line_error(proc, 1, "--column must be features or embedding, not 'pixels'")
+
+
+def test_an_interrupted_run_resumes_with_its_embedding(runs, tmp_path):
+    out = tmp_path / "out"
+    args = [runs / "in", out, "--embedding", "--components", "64", "--rows-per-part", "4"]
+    interrupt_after_parts(args, 2)
+    assert not (out / "_SUCCESS").exists()
+    assert len(pd.read_parquet(out)) == 8  # the 2 committed parts, embedding included
+    run_imgfeat("run", *args, "--resume", "--quiet")
+    resumed, whole = rows(out), rows(runs / "emb")
+    assert list(resumed.columns) == list(whole.columns) and len(resumed) == 28
+    assert np.array_equal(matrix(resumed, "embedding"), matrix(whole, "embedding"))
+    assert np.array_equal(matrix(resumed, "features"), matrix(whole, "features"))
