@@ -63,6 +63,10 @@ struct NeighboursSummary {
   double seconds = 0;
 };
 
+// The columns rows are compared by (neighbours, similar): "features" or
+// "embedding"; anything else is refused with one line.
+Status ValidateFeatureColumn(const std::string& column);
+
 // Checks k (1..1000), column, duplicate_cosine (-1..1) and block_bytes (> 0).
 Status ValidateNeighboursOptions(const NeighboursOptions& options);
 

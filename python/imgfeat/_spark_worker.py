@@ -43,21 +43,21 @@ def keep_columns(text):
     return list(text or [])
 
 
-_FLOATS = pa.list_(pa.float32())
+_ROW_SCHEMA_EMBEDDING = pa.Schema._import_from_c_capsule(_imgfeat.spark_row_schema(True))
+_FLOATS = ROW_SCHEMA.field("features").type
 
 
 def row_schema(kept=(), embedding=False):
-    """ROW_SCHEMA, with `embedding` an `embedding` list<float32> column (null
-    where the image failed), then a string column per kept name
-    (--keep-columns): after ROW_SCHEMA, the order of the part's columns."""
-    extra = [pa.field("embedding", _FLOATS)] if embedding else []
-    return pa.schema(list(ROW_SCHEMA) + extra + [pa.field(k, pa.string()) for k in kept])
+    """ROW_SCHEMA (with `embedding`, the core's `embedding` column after it),
+    then a string column per kept name (--keep-columns): after ROW_SCHEMA's
+    own, the order of the part's columns."""
+    base = _ROW_SCHEMA_EMBEDDING if embedding else ROW_SCHEMA
+    return pa.schema(list(base) + [pa.field(k, pa.string()) for k in kept])
 
 
 def row_ddl(kept=(), embedding=False):
-    """ROW_DDL, then as row_schema an embedding column and a string column per
-    kept name."""
-    return (ROW_DDL + (", embedding array<float>" if embedding else "")
+    """row_schema in Spark's DDL."""
+    return (_imgfeat.spark_row_ddl(embedding)
             + "".join(f", `{k.replace('`', '``')}` string" for k in kept))
 
 

@@ -53,9 +53,9 @@ nb::dict Plan(const std::string& input, const std::string& output, nb::dict kwar
     output_uri = out.uri;
     ARROW_ASSIGN_OR_RAISE(ResolvedModel model, ResolveModel(options));
     feature_dim = PooledFeatureLength(model.spec, options.pooling);
-    ARROW_ASSIGN_OR_RAISE(auto positions,
-                          EmbeddingPositions(model.spec, options.pooling, options.embedding));
-    embedding_dim = positions.empty() ? 0 : positions[2];
+    ARROW_ASSIGN_OR_RAISE(auto embedding,
+                          EmbeddingShapeOf(model.spec, options.pooling, options.embedding));
+    embedding_dim = embedding.dim();
     // A saved reducer of this output is only read on resume (see MakeReducer).
     ARROW_ASSIGN_OR_RAISE(auto reducer, MakeReducer(options, feature_dim, n_images,
                                                     JoinUri(output_uri, "_reducer.parquet")));

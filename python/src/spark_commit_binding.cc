@@ -22,21 +22,24 @@ using FileTuple =
 FileTuple AsTuple(const TaskFile& f) { return {f.partition, f.chunk, f.uri, f.rows}; }
 
 // The rows a Spark task produces: the output's columns (features a plain
-// list<float32>, null for a failed image), then `error` and `stage`.
-std::shared_ptr<arrow::Schema> SparkRowSchema() {
+// list<float32>, null for a failed image), then `error` and `stage`, then
+// with --embedding `embedding` (also null for a failed image). Kept columns
+// follow, in the part's order (dataset::FeatureSchemaWith).
+std::shared_ptr<arrow::Schema> SparkRowSchema(bool embedding) {
   const auto& part = dataset::FeatureSchema();
   std::vector<std::shared_ptr<arrow::Field>> fields;
   for (int i = 0; i < 4; ++i) fields.push_back(part->field(i)->WithNullable(true));
   fields.push_back(arrow::field("features", arrow::list(arrow::float32())));
   fields.push_back(arrow::field("error", arrow::utf8()));
   fields.push_back(arrow::field("stage", arrow::utf8()));
+  if (embedding) fields.push_back(arrow::field("embedding", arrow::list(arrow::float32())));
   return arrow::schema(fields);
 }
 
 // The same schema in Spark's DDL, for mapInArrow.
-std::string SparkRowDdl() {
+std::string SparkRowDdl(bool embedding) {
   std::string ddl;
-  const auto schema = SparkRowSchema();  // kept alive: fields() is a reference into it
+  const auto schema = SparkRowSchema(embedding);  // kept alive: fields() refers into it
   for (const auto& field : schema->fields()) {
     std::string type;
     switch (field->type()->id()) {
@@ -60,9 +63,9 @@ std::string SparkRowDdl() {
   return ddl;
 }
 
-nb::capsule SchemaCapsule() {
+nb::capsule SchemaCapsule(bool embedding) {
   auto schema = std::make_unique<ArrowSchema>();
-  ThrowIfError(arrow::ExportSchema(*SparkRowSchema(), schema.get()));
+  ThrowIfError(arrow::ExportSchema(*SparkRowSchema(embedding), schema.get()));
   return nb::capsule(schema.release(), "arrow_schema", [](void* p) noexcept {
     auto* s = static_cast<ArrowSchema*>(p);
     if (s->release != nullptr) s->release(s);
@@ -146,8 +149,8 @@ std::string Manifest(nb::dict plan, const std::string& reducer_json, nb::dict co
 }  // namespace
 
 void BindSparkCommit(nb::module_& m) {
-  m.def("spark_row_schema", &SchemaCapsule);
-  m.def("spark_row_ddl", &SparkRowDdl);
+  m.def("spark_row_schema", &SchemaCapsule, nb::arg("embedding") = false);
+  m.def("spark_row_ddl", &SparkRowDdl, nb::arg("embedding") = false);
   m.def(
       "rows_per_part",
       [](int64_t feature_dim, const std::string& output_uri, int64_t requested) {

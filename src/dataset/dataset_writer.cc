@@ -26,8 +26,8 @@ Result<std::unique_ptr<DatasetWriter>> DatasetWriter::Open(const std::string& di
   }
   ARROW_ASSIGN_OR_RAISE(std::string params_document,
                         MakeRunParamsDocument(run_params_json, feature_dim));
-  ARROW_ASSIGN_OR_RAISE(auto folder, OutputFolder::Open(dir));
   if (options.embedding_dim < 0) return Status::Invalid("embedding length must not be negative");
+  ARROW_ASSIGN_OR_RAISE(auto folder, OutputFolder::Open(dir));
   // Parts and row groups are sized by the floats of a whole row.
   const int64_t row_floats = feature_dim + options.embedding_dim;
   DatasetOptions part_options = options;

@@ -70,9 +70,15 @@ int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling) {
   return spec.feature_length();
 }
 
-Result<std::vector<int64_t>> EmbeddingPositions(const ModelSpec& spec, Pooling pooling,
-                                                bool embedding) {
-  if (!embedding) return std::vector<int64_t>{};
+void EmbeddingShape::Pool(const float* features, int64_t rows, float* out) const {
+  const int64_t row_floats = height * width * channels;
+  for (int64_t i = 0; i < rows; ++i) {
+    AveragePoolHwc(features + i * row_floats, height, width, channels, out + i * channels);
+  }
+}
+
+Result<EmbeddingShape> EmbeddingShapeOf(const ModelSpec& spec, Pooling pooling, bool embedding) {
+  if (!embedding) return EmbeddingShape{};
   if (pooling != Pooling::kNone) {
     return Status::Invalid(
         "embedding needs pooling none: with avg the features are the "
@@ -82,7 +88,7 @@ Result<std::vector<int64_t>> EmbeddingPositions(const ModelSpec& spec, Pooling p
     return Status::Invalid("embedding averages the model's output over its positions, but ",
                            spec.name, "'s output has no height, width, channels");
   }
-  return spec.output_hwc;
+  return EmbeddingShape{spec.output_hwc[0], spec.output_hwc[1], spec.output_hwc[2]};
 }
 
 int LoopDecodeThreads(const LoopConfig& config) {

@@ -101,11 +101,19 @@ struct LoopStats {
 
 // Features per image after pooling.
 int64_t PooledFeatureLength(const ModelSpec& spec, Pooling pooling);
-// The {height, width, channels} that an embedding (RunOptions::embedding)
-// averages over, or empty without one; fails where it cannot be made (pooled
-// features, a model output without positions).
-Result<std::vector<int64_t>> EmbeddingPositions(const ModelSpec& spec, Pooling pooling,
-                                                bool embedding);
+
+// What an embedding (RunOptions::embedding) averages: the model output's
+// positions. All zero without one.
+struct EmbeddingShape {
+  int64_t height = 0, width = 0, channels = 0;
+  int64_t dim() const { return channels; }  // floats per embedding; 0: none
+  // Averages `rows` unpooled outputs (height x width x channels floats each)
+  // over their positions into `out` (dim() floats each), as --pooling avg does.
+  void Pool(const float* features, int64_t rows, float* out) const;
+};
+// Fails where an embedding cannot be made (pooled features, a model output
+// without positions).
+Result<EmbeddingShape> EmbeddingShapeOf(const ModelSpec& spec, Pooling pooling, bool embedding);
 
 int LoopDecodeThreads(const LoopConfig& config);
 // Images held at once (decoded or being decoded, waiting for their turn, or

@@ -106,7 +106,7 @@ struct Featurizer::Impl {
   int threads = 1;
   int batch = 1;
   int64_t feature_dim = 0;
-  std::vector<int64_t> embedding_hwc;  // empty: no embedding
+  EmbeddingShape embedding;  // dim() 0: no embedding
 };
 
 Featurizer::Featurizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -138,16 +138,14 @@ Result<std::unique_ptr<Featurizer>> Featurizer::Make(const FeaturizerOptions& op
   impl->geometry.preprocess = spec.preprocess;
   impl->geometry.max_pixels = options.max_pixels;
   impl->feature_dim = PooledFeatureLength(spec, options.pooling);
-  ARROW_ASSIGN_OR_RAISE(impl->embedding_hwc,
-                        EmbeddingPositions(spec, options.pooling, options.embedding));
+  ARROW_ASSIGN_OR_RAISE(impl->embedding,
+                        EmbeddingShapeOf(spec, options.pooling, options.embedding));
   return std::unique_ptr<Featurizer>(new Featurizer(std::move(impl)));
 }
 
 const ModelSpec& Featurizer::spec() const { return impl_->model.spec; }
 int64_t Featurizer::feature_dim() const { return impl_->feature_dim; }
-int64_t Featurizer::embedding_dim() const {
-  return impl_->embedding_hwc.empty() ? 0 : impl_->embedding_hwc[2];
-}
+int64_t Featurizer::embedding_dim() const { return impl_->embedding.dim(); }
 int Featurizer::threads() const { return impl_->threads; }
 int Featurizer::batch() const { return impl_->batch; }
 std::string Featurizer::model_path() const { return impl_->model.path; }
@@ -237,23 +235,17 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   auto value_array = std::make_shared<arrow::FloatArray>(packed * dim, values);
   std::shared_ptr<arrow::Buffer> validity;
   ARROW_RETURN_NOT_OK(valid.Finish(&validity));
-  const auto schema = OutputSchema(!impl_->embedding_hwc.empty());
+  const int64_t c = impl_->embedding.dim();
+  const auto schema = OutputSchema(c > 0);
   auto features = std::make_shared<arrow::ListArray>(schema->field(0)->type(), n,
                                                      arrow::Buffer::FromVector(offsets),
                                                      value_array, validity, null_count);
   ARROW_ASSIGN_OR_RAISE(auto error_array, errors.Finish());
-  if (impl_->embedding_hwc.empty()) {
-    return arrow::RecordBatch::Make(schema, n, {features, error_array});
-  }
+  if (c == 0) return arrow::RecordBatch::Make(schema, n, {features, error_array});
   // The rows that worked, averaged over their positions as --embedding does.
-  const int64_t h = impl_->embedding_hwc[0], w = impl_->embedding_hwc[1],
-                c = impl_->embedding_hwc[2];
   ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> pooled,
                         arrow::AllocateBuffer(packed * c * sizeof(float)));
-  float* pooled_out = reinterpret_cast<float*>(pooled->mutable_data());
-  for (int64_t i = 0; i < packed; ++i) {
-    AveragePoolHwc(out + i * dim, h, w, c, pooled_out + i * c);
-  }
+  impl_->embedding.Pool(out, packed, reinterpret_cast<float*>(pooled->mutable_data()));
   for (int64_t row = 0; row < n; ++row) offsets[row + 1] = (offsets[row + 1] / dim) * c;
   auto embedding = std::make_shared<arrow::ListArray>(
       schema->field(1)->type(), n, arrow::Buffer::FromVector(std::move(offsets)),

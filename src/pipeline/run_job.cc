@@ -50,7 +50,7 @@ struct Plan {
   bool counted = true;  // false: n_images is only a lower bound (S3, see NeedsImageCount)
   int64_t feature_dim = 0;
   int64_t output_dim = 0;
-  std::vector<int64_t> embedding_hwc;  // the positions averaged for --embedding; empty: none
+  EmbeddingShape embedding;  // --embedding's; dim() 0 without it
   std::string output_abs;
   std::string saved_reducer;
   std::optional<Labeler> labeler;
@@ -82,8 +82,8 @@ Result<Plan> MakePlan(const RunOptions& options) {
   ARROW_ASSIGN_OR_RAISE(plan.engine, OpenEngine(options.engine, plan.model.engine_path(),
                                                 plan.model.spec, engine_options));
   plan.feature_dim = PooledFeatureLength(plan.model.spec, options.pooling);
-  ARROW_ASSIGN_OR_RAISE(plan.embedding_hwc,
-                        EmbeddingPositions(plan.model.spec, options.pooling, options.embedding));
+  ARROW_ASSIGN_OR_RAISE(plan.embedding,
+                        EmbeddingShapeOf(plan.model.spec, options.pooling, options.embedding));
   ARROW_ASSIGN_OR_RAISE(StoragePath output, ResolveStorage(options.output));
   plan.output_abs = output.uri;
   plan.saved_reducer = JoinPath(plan.output_abs, dataset::kReducerFile);
@@ -109,11 +109,8 @@ Result<Plan> MakePlan(const RunOptions& options) {
 class RowSink {
  public:
   RowSink(const Reducer* reducer, DatasetWriter* writer, DistortionSample* distortion,
-          const std::vector<int64_t>& embedding_hwc)
-      : reducer_(reducer),
-        writer_(writer),
-        distortion_(distortion),
-        embedding_hwc_(embedding_hwc) {}
+          EmbeddingShape embedding)
+      : reducer_(reducer), writer_(writer), distortion_(distortion), embedding_shape_(embedding) {}
   Status Write(const std::vector<FeatureRecord>& records, const float* features) {
     const auto rows = static_cast<int64_t>(records.size());
     auto t0 = Clock::now();
@@ -121,12 +118,9 @@ class RowSink {
     reducer_->Transform(features, rows, reduced_.data());
     seconds_ += SecondsSince(t0);
     distortion_->Offer(records, features, reduced_.data());
-    if (embedding_hwc_.empty()) return writer_->Append(records, reduced_.data(), nullptr);
-    const int64_t h = embedding_hwc_[0], w = embedding_hwc_[1], c = embedding_hwc_[2];
-    embedding_.resize(rows * c);
-    for (int64_t i = 0; i < rows; ++i) {
-      AveragePoolHwc(features + i * h * w * c, h, w, c, embedding_.data() + i * c);
-    }
+    if (embedding_shape_.dim() == 0) return writer_->Append(records, reduced_.data(), nullptr);
+    embedding_.resize(rows * embedding_shape_.dim());
+    embedding_shape_.Pool(features, rows, embedding_.data());
     return writer_->Append(records, reduced_.data(), embedding_.data());
   }
   void set_reducer(const Reducer* reducer) { reducer_ = reducer; }
@@ -136,7 +130,7 @@ class RowSink {
   const Reducer* reducer_;
   DatasetWriter* writer_;
   DistortionSample* distortion_;
-  const std::vector<int64_t> embedding_hwc_;
+  const EmbeddingShape embedding_shape_;
   std::vector<float> reduced_, embedding_;
   double seconds_ = 0;
 };
@@ -174,7 +168,7 @@ Status StreamFitPcaAndWrite(const RunOptions& options, Plan* plan, ImageLister* 
   plan->reducer_saved = true;
 
   events->Phase(kPhaseReduce, static_cast<int64_t>(records.size()));
-  RowSink sink(plan->reducer.get(), writer, distortion, plan->embedding_hwc);
+  RowSink sink(plan->reducer.get(), writer, distortion, plan->embedding);
   ARROW_RETURN_NOT_OK(spill->Rewind());
   std::vector<float> block(static_cast<size_t>(plan->batch) * plan->feature_dim);
   for (size_t done = 0; done < records.size();) {
@@ -203,7 +197,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   dataset_options.resume = options.resume;
   dataset_options.rows_per_part = options.rows_per_part;
   dataset_options.kept_columns = options.shards.keep_columns;
-  if (!plan.embedding_hwc.empty()) dataset_options.embedding_dim = plan.embedding_hwc[2];
+  dataset_options.embedding_dim = plan.embedding.dim();
   ARROW_ASSIGN_OR_RAISE(auto writer, DatasetWriter::Open(plan.output_abs, plan.output_dim,
                                                          plan.parameters.dump(), dataset_options));
   RunSummary summary;
@@ -254,7 +248,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
                                                                 plan.feature_dim, plan.output_dim));
   events.Phase(kPhaseFeaturize, todo);
   if (plan.reducer) {
-    RowSink sink(plan.reducer.get(), writer.get(), &distortion, plan.embedding_hwc);
+    RowSink sink(plan.reducer.get(), writer.get(), &distortion, plan.embedding);
     callbacks.on_batch = [&](const std::vector<FeatureRecord>& records, const float* features,
                              int64_t) { return sink.Write(records, features); };
     ARROW_RETURN_NOT_OK(StreamFeatures(lister.get(), plan.engine.get(), config, callbacks, &stats));
@@ -285,7 +279,7 @@ Result<RunSummary> RunJob(const RunOptions& options) {
   manifest.errors = writer->errors_recorded();
   manifest.feature_dim = plan.feature_dim;
   manifest.output_dim = plan.output_dim;
-  manifest.embedding_dim = plan.embedding_hwc.empty() ? 0 : plan.embedding_hwc[2];
+  manifest.embedding_dim = plan.embedding.dim();
   manifest.timings = timings;
   ARROW_RETURN_NOT_OK(writer->Finish(BuildManifest(manifest)));
 

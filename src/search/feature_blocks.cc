@@ -28,11 +28,7 @@ Result<int> ColumnOf(parquet::arrow::FileReader& reader, const std::string& name
   std::shared_ptr<arrow::Schema> schema;
   ARROW_RETURN_NOT_OK(reader.GetSchema(&schema));
   const int column = schema->GetFieldIndex(name);
-  if (column < 0) {
-    // The one optional column a user asks for by name.
-    const char* hint = name == "embedding" ? " (the run did not have --embedding)" : "";
-    return Status::Invalid("part '", where, "' has no column '", name, "'", hint);
-  }
+  if (column < 0) return Status::Invalid("part '", where, "' has no column '", name, "'");
   return column;
 }
 
@@ -62,7 +58,11 @@ Result<std::unique_ptr<FeatureBlockReader>> FeatureBlockReader::Open(
     const std::string where = folder.DisplayPath(name);
     ARROW_ASSIGN_OR_RAISE(int path_column, ColumnOf(*reader, "path", where));
     ARROW_ASSIGN_OR_RAISE(int label_column, ColumnOf(*reader, "label", where));
-    ARROW_ASSIGN_OR_RAISE(int feature_column, ColumnOf(*reader, column, where));
+    auto found = ColumnOf(*reader, column, where);
+    if (!found.ok() && column == "embedding") {  // the one column a run may leave out
+      return Status::Invalid(found.status().message(), " (the run did not have --embedding)");
+    }
+    ARROW_ASSIGN_OR_RAISE(int feature_column, std::move(found));
     out->groups_.push_back(reader->num_row_groups());
     std::shared_ptr<arrow::Table> table;
     ARROW_RETURN_NOT_OK(reader->ReadTable({path_column, label_column}, &table));

@@ -133,6 +133,11 @@ const char* NeighbourMethodName(NeighbourMethod method) {
   return "?";
 }
 
+Status ValidateFeatureColumn(const std::string& column) {
+  if (column == "features" || column == "embedding") return Status::OK();
+  return Status::Invalid("--column must be features or embedding, not '", column, "'");
+}
+
 Status ValidateNeighboursOptions(const NeighboursOptions& options) {
   if (options.k < 1 || options.k > 1000) {
     return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
@@ -142,9 +147,7 @@ Status ValidateNeighboursOptions(const NeighboursOptions& options) {
                            options.duplicate_cosine);
   }
   if (options.block_bytes <= 0) return Status::Invalid("the block size must be positive");
-  if (options.column != "features" && options.column != "embedding") {
-    return Status::Invalid("--column must be features or embedding, not '", options.column, "'");
-  }
+  ARROW_RETURN_NOT_OK(ValidateFeatureColumn(options.column));
   return Status::OK();
 }
 

@@ -94,10 +94,8 @@ Result<SimilarResult> FindSimilar(const std::string& output, const std::vector<s
   if (options.k < 1 || options.k > 1000) {
     return Status::Invalid("-k must be between 1 and 1000, not ", options.k);
   }
+  ARROW_RETURN_NOT_OK(ValidateFeatureColumn(options.column));
   const bool embedding = options.column == "embedding";
-  if (!embedding && options.column != "features") {
-    return Status::Invalid("--column must be features or embedding, not '", options.column, "'");
-  }
   ARROW_RETURN_NOT_OK(reduce::LoadBlas().status());
   ARROW_ASSIGN_OR_RAISE(auto folder, dataset::OutputFolder::Open(output));
   ARROW_ASSIGN_OR_RAISE(Json manifest, ReadManifest(*folder));
