@@ -193,6 +193,27 @@ def test_saved_reducer_transforms_like_the_run(dataset, tmp_path):
                                   feature_matrix(srp_rows.column("features")))
 
 
+def test_featurize_with_a_reducer_equals_the_run(dataset, featurizer, tmp_path):
+    """Featurizer.featurize(reducer=...) gives the rows of a run with that
+    reducer, bit for bit, and a bad input stays an error row."""
+    root, files, _ = dataset
+    run_imgfeat("run", root, tmp_path / "srp", "--components", "64", "--threads", THREADS,
+                "--quiet")
+    _, srp_rows = read_rows(tmp_path / "srp")
+    reducer = imgfeat.load_reducer(tmp_path / "srp" / "_reducer.parquet")
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not an image")
+    got = featurizer.featurize([*files, bad], progress=False, reducer=reducer)
+    assert got.column_names == ["features", "error"]
+    np.testing.assert_array_equal(feature_matrix(got.column("features").slice(0, len(files))),
+                                  feature_matrix(srp_rows.column("features")))
+    assert got.column("features")[len(files)].as_py() is None
+    assert "not an image" in got.column("error")[len(files)].as_py()
+    with pytest.raises(ValueError, match="the reducer takes 1280 features, the model gives 62720"):
+        featurizer.featurize(files[:1], progress=False,
+                             reducer=imgfeat.SparseRandomProjection(8, 1280))
+
+
 @pytest.mark.parametrize("n_components,n_features,seed,density", [
     (50, 3000, 42, "auto"), (7, 500, 0, 0.3), (300, 62720, 12345, "auto")])
 def test_srp_is_scikit_learns(n_components, n_features, seed, density):

@@ -23,6 +23,7 @@
 
 #include "imgfeat/model.h"
 #include "imgfeat/pipeline.h"
+#include "imgfeat/reduce.h"
 #include "imgfeat/status.h"
 
 namespace imgfeat {
@@ -73,8 +74,16 @@ class Featurizer {
   //   embedding: list<float32>, null where the image failed.
   // Fails only on a wrong array type, on cancellation or when inference
   // itself fails.
+  //
+  // With `reducer` (its input_dim() must be feature_dim()), `features` holds
+  // the reduced rows: each batch is reduced as the loop hands it on, from the
+  // loop's own reused buffers, as a run reduces. The unreduced rows (62,720
+  // floats each for MobileNetV2) are never gathered into the output, which a
+  // caller that reduces anyway (the Spark workers) would only allocate, fill
+  // and copy (docs/BENCHMARKS.md, "Spark: scaling against the CLI").
   Result<std::shared_ptr<arrow::RecordBatch>> Featurize(const arrow::Array& images,
-                                                        const FeaturizeControl& control = {});
+                                                        const FeaturizeControl& control = {},
+                                                        const Reducer* reducer = nullptr);
 
   const ModelSpec& spec() const;
   int64_t feature_dim() const;    // floats per row, after pooling

@@ -97,7 +97,7 @@ class Featurizer:
         """The model file that was compiled."""
         return self._impl.model_path
 
-    def featurize(self, images, progress=True):
+    def featurize(self, images, progress=True, reducer=None):
         """Features of `images`, one row per input, in order.
 
         Args:
@@ -105,6 +105,11 @@ class Featurizer:
                 images (bytes), or a pyarrow string/binary array (Spark's
                 ``content`` column); None entries are allowed.
             progress: show a progress bar (terminal or Jupyter).
+            reducer: a Reducer (``imgfeat.load_reducer``, ``imgfeat.fit_pca``,
+                ``SparseRandomProjection``) whose input is this model's
+                features: ``features`` then holds the reduced rows, the same
+                numbers as ``reducer.transform`` of the unreduced ones, without
+                ever holding those (62,720 floats a row for MobileNetV2).
 
         Returns:
             pyarrow.Table with ``features`` (list<float32>, null when the image
@@ -117,8 +122,10 @@ class Featurizer:
         interrupted (Ctrl-C stops it within a batch).
         """
         array = _as_arrow(images)
+        impl = None if reducer is None else reducer._impl
+        dim = self.feature_dim if reducer is None else reducer.output_dim
         # Offsets of a list<float32> column are 32-bit: keep each batch below.
-        per_call = max(1, (2**31 - 1) // self.feature_dim)
+        per_call = max(1, (2**31 - 1) // dim)
         batches = []
         with Progress(progress, total=len(array)) as bar:
             for start in range(0, max(len(array), 1), per_call):
@@ -126,7 +133,7 @@ class Featurizer:
                 schema, data = chunk.__arrow_c_array__()
                 offset = start
                 report = (lambda done, offset=offset: bar(offset + done)) if progress else None
-                capsules = self._impl.featurize(schema, data, report)
+                capsules = self._impl.featurize(schema, data, report, impl)
                 batches.append(pa.RecordBatch._import_from_c_capsule(*capsules))
                 if progress:
                     bar(start + len(chunk))

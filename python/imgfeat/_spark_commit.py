@@ -62,7 +62,10 @@ def write_rows(stage_uri, max_rows, make_rows):
             # The output's columns, then the embedding and the kept metadata (after
             # ROW_SCHEMA's).
             columns = PART_COLUMNS + rows.schema.names[len(worker.ROW_SCHEMA.names):]
-            good = rows.filter(pc.invert(failed)).select(columns)
+            # A filter copies every row, also when it keeps them all.
+            errors_column = rows.column("error")
+            good = (rows if errors_column.null_count == len(errors_column)
+                    else rows.filter(pc.invert(failed))).select(columns)
             for batch in good.to_batches() if isinstance(good, pa.Table) else [good]:
                 writer.add(*batch.__arrow_c_array__())
         files = [("part", p, chunk, uri, n, None, None, None, None)

@@ -6,6 +6,7 @@
 
 #include "binding_util.h"
 #include "imgfeat/featurizer.h"
+#include "imgfeat/reduce.h"
 
 namespace imgfeat::python {
 namespace {
@@ -23,8 +24,10 @@ std::unique_ptr<Featurizer> MakeFeaturizer(nb::dict kwargs, const std::string& m
   return ValueOrThrow(std::move(made));
 }
 
+// With `reducer` (None: the model's features), the features come reduced
+// (Featurizer::Featurize).
 nb::tuple Featurize(Featurizer& featurizer, nb::handle schema_capsule, nb::handle array_capsule,
-                    nb::handle on_progress) {
+                    nb::handle on_progress, const Reducer* reducer) {
   std::shared_ptr<arrow::Array> images = ImportArray(schema_capsule, array_capsule);
   std::shared_ptr<arrow::RecordBatch> batch;
   std::atomic<int64_t> done{0};
@@ -33,7 +36,7 @@ nb::tuple Featurize(Featurizer& featurizer, nb::handle schema_capsule, nb::handl
         FeaturizeControl control;
         control.cancel = cancel;
         control.done = &done;
-        auto result = featurizer.Featurize(*images, control);
+        auto result = featurizer.Featurize(*images, control, reducer);
         if (!result.ok()) return result.status();
         batch = std::move(result).ValueUnsafe();
         return Status::OK();
@@ -49,7 +52,7 @@ void BindFeaturizer(nb::module_& m) {
   nb::class_<Featurizer>(m, "_Featurizer")
       .def(nb::new_(&MakeFeaturizer), nb::arg("options"), nb::arg("model_cache") = "")
       .def("featurize", &Featurize, nb::arg("schema"), nb::arg("array"),
-           nb::arg("on_progress").none())
+           nb::arg("on_progress").none(), nb::arg("reducer").none() = nullptr)
       .def_prop_ro("feature_dim", &Featurizer::feature_dim)
       .def_prop_ro("threads", &Featurizer::threads)
       .def_prop_ro("batch", &Featurizer::batch)

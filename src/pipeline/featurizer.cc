@@ -161,10 +161,17 @@ std::shared_ptr<arrow::Schema> Featurizer::OutputSchema(bool embedding) {
 }
 
 Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::Array& images,
-                                                                  const FeaturizeControl& control) {
+                                                                  const FeaturizeControl& control,
+                                                                  const Reducer* reducer) {
   ARROW_ASSIGN_OR_RAISE(InputArray inputs, InputArray::Of(images));
   const int64_t n = images.length();
-  const int64_t dim = impl_->feature_dim;
+  const int64_t model_dim = impl_->feature_dim;
+  if (reducer != nullptr && reducer->input_dim() != model_dim) {
+    return Status::Invalid("the reducer takes ", reducer->input_dim(),
+                           " features, the model gives ", model_dim);
+  }
+  // Floats per output row: the model's, or the reducer's.
+  const int64_t dim = reducer != nullptr ? reducer->output_dim() : model_dim;
   if (n * dim > std::numeric_limits<int32_t>::max()) {
     return Status::Invalid("at most ", std::numeric_limits<int32_t>::max() / dim,
                            " images of this model per call (list offsets are 32-bit)");
@@ -174,6 +181,13 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
                         arrow::AllocateResizableBuffer(n * dim * sizeof(float)));
   float* out = reinterpret_cast<float*>(values->mutable_data());
   int64_t packed = 0;
+  // With a reducer, the embedding is averaged from the unreduced rows batch by
+  // batch, into a buffer of its own; without, from the output at the end.
+  const int64_t c = impl_->embedding.dim();
+  std::shared_ptr<arrow::Buffer> pooled;
+  if (c > 0) {
+    ARROW_ASSIGN_OR_RAISE(pooled, arrow::AllocateBuffer(n * c * sizeof(float)));
+  }
   // The failed rows with their messages, in input order.
   std::vector<std::pair<int64_t, std::string>> failures;
 
@@ -191,13 +205,24 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
     return LoopInputOf(inputs.At(next_row++));
   };
   int64_t reserved = 0;  // rows handed to batches started, ahead of `packed`
-  callbacks.features_out = [&](int64_t rows) {
-    float* next = out + reserved * dim;
-    reserved += rows;
-    return next;
-  };
-  callbacks.on_batch = [&](std::vector<LoopInput>& batch, const float*, int64_t) {
-    packed += static_cast<int64_t>(batch.size());
+  if (reducer == nullptr) {
+    // The engine writes straight into the output.
+    callbacks.features_out = [&](int64_t rows) {
+      float* next = out + reserved * dim;
+      reserved += rows;
+      return next;
+    };
+  }
+  callbacks.on_batch = [&](std::vector<LoopInput>& batch, const float* features, int64_t) {
+    const auto rows = static_cast<int64_t>(batch.size());
+    if (reducer != nullptr) {
+      if (c > 0) {
+        impl_->embedding.Pool(features, rows,
+                              reinterpret_cast<float*>(pooled->mutable_data()) + packed * c);
+      }
+      reducer->Transform(features, rows, out + packed * dim);
+    }
+    packed += rows;
     return Status::OK();
   };
   callbacks.on_error = [&](const LoopInput& input, const std::string&, const Status& error) {
@@ -235,7 +260,6 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   auto value_array = std::make_shared<arrow::FloatArray>(packed * dim, values);
   std::shared_ptr<arrow::Buffer> validity;
   ARROW_RETURN_NOT_OK(valid.Finish(&validity));
-  const int64_t c = impl_->embedding.dim();
   const auto schema = OutputSchema(c > 0);
   auto features = std::make_shared<arrow::ListArray>(schema->field(0)->type(), n,
                                                      arrow::Buffer::FromVector(offsets),
@@ -243,9 +267,9 @@ Result<std::shared_ptr<arrow::RecordBatch>> Featurizer::Featurize(const arrow::A
   ARROW_ASSIGN_OR_RAISE(auto error_array, errors.Finish());
   if (c == 0) return arrow::RecordBatch::Make(schema, n, {features, error_array});
   // The rows that worked, averaged over their positions as --embedding does.
-  ARROW_ASSIGN_OR_RAISE(std::shared_ptr<arrow::Buffer> pooled,
-                        arrow::AllocateBuffer(packed * c * sizeof(float)));
-  impl_->embedding.Pool(out, packed, reinterpret_cast<float*>(pooled->mutable_data()));
+  if (reducer == nullptr) {
+    impl_->embedding.Pool(out, packed, reinterpret_cast<float*>(pooled->mutable_data()));
+  }
   for (int64_t row = 0; row < n; ++row) offsets[row + 1] = (offsets[row + 1] / dim) * c;
   auto embedding = std::make_shared<arrow::ListArray>(
       schema->field(1)->type(), n, arrow::Buffer::FromVector(std::move(offsets)),

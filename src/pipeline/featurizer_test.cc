@@ -1,6 +1,7 @@
 // Featurizer with the real decoder and OpenVINO engine: one row per input in
 // order, paths and bytes giving the same features as a direct engine call,
-// bad inputs as error rows, wrong array types and cancellation as errors.
+// bad inputs as error rows, wrong array types and cancellation as errors; a
+// reducer given to the call reducing each row as a separate Transform would.
 #include "imgfeat/featurizer.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +9,7 @@
 #include <filesystem>
 
 #include "imgfeat/engine.h"
+#include "imgfeat/reduce.h"
 #include "model/model_test_util.h"
 #include "pipeline/image_preparer.h"
 #include "testing/test_util.h"
@@ -135,6 +137,56 @@ TEST(FeaturizerTest, PoolingEmptyInputWrongTypeAndCancel) {
   FeaturizeControl control;
   control.cancel = &cancel;
   EXPECT_TRUE(featurizer->Featurize(*paths, control).status().IsCancelled());
+}
+
+TEST(FeaturizerTest, AReducerGivenReducesEachRowAsTransformDoes) {
+  FeaturizerOptions options;
+  options.model_dir = testing::TestModelDir();
+  options.threads = 2;
+  options.batch = 2;  // several batches, the last one short
+  options.embedding = true;
+  ASSERT_OK_AND_ASSIGN(auto featurizer, Featurizer::Make(options));
+  SrpOptions srp;
+  srp.n_components = 50;
+  srp.n_features = featurizer->feature_dim();
+  ASSERT_OK_AND_ASSIGN(auto reducer, MakeSparseRandomProjection(srp));
+
+  arrow::StringBuilder builder;
+  std::vector<std::string> paths = SampleImages(4);
+  ASSERT_EQ(paths.size(), 4u);
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (i == 2) ASSERT_OK(builder.Append("/nonexistent/x.jpg"));
+    ASSERT_OK(builder.Append(paths[i]));
+  }
+  ASSERT_OK_AND_ASSIGN(auto images, builder.Finish());
+  ASSERT_OK_AND_ASSIGN(auto full, featurizer->Featurize(*images));
+  ASSERT_OK_AND_ASSIGN(auto reduced, featurizer->Featurize(*images, {}, reducer.get()));
+  ASSERT_OK(reduced->ValidateFull());
+  ASSERT_EQ(reduced->num_rows(), 5);
+  // The error row and the embedding are those of the unreduced call.
+  EXPECT_TRUE(reduced->GetColumnByName("error")->Equals(full->GetColumnByName("error")));
+  EXPECT_TRUE(reduced->GetColumnByName("embedding")->Equals(full->GetColumnByName("embedding")));
+
+  auto full_list = std::static_pointer_cast<arrow::ListArray>(full->column(0));
+  auto list = std::static_pointer_cast<arrow::ListArray>(reduced->column(0));
+  EXPECT_EQ(list->null_count(), 1);
+  EXPECT_TRUE(list->IsNull(2));
+  for (int64_t row = 0; row < 5; ++row) {
+    if (row == 2) continue;
+    auto in = std::static_pointer_cast<arrow::FloatArray>(full_list->value_slice(row));
+    std::vector<float> want(50);
+    reducer->Transform(in->raw_values(), 1, want.data());
+    auto got = std::static_pointer_cast<arrow::FloatArray>(list->value_slice(row));
+    ASSERT_EQ(got->length(), 50);
+    for (int64_t i = 0; i < 50; ++i) ASSERT_EQ(got->Value(i), want[i]) << row << " " << i;
+  }
+
+  // A reducer for other features is refused before any image is read.
+  srp.n_features = 1280;
+  ASSERT_OK_AND_ASSIGN(auto other, MakeSparseRandomProjection(srp));
+  auto refused = featurizer->Featurize(*images, {}, other.get());
+  ASSERT_TRUE(refused.status().IsInvalid());
+  EXPECT_EQ(refused.status().message(), "the reducer takes 1280 features, the model gives 62720");
 }
 
 TEST(FeaturizerTest, UnknownModelFailsAtOnce) {
