@@ -53,7 +53,14 @@ std::unique_ptr<Reducer> MakeSrp(int64_t n_components, int64_t n_features, doubl
   options.n_features = n_features;
   options.density = density;
   options.seed = static_cast<uint32_t>(seed);
-  return ValueOrThrow(MakeSparseRandomProjection(options));
+  // Without the GIL: the Spark job's driver builds its copy on a thread
+  // while the main thread submits the job.
+  Result<std::unique_ptr<Reducer>> made;
+  {
+    nb::gil_scoped_release release;
+    made = MakeSparseRandomProjection(options);
+  }
+  return ValueOrThrow(std::move(made));
 }
 
 nb::tuple SrpMatrix(int64_t n_components, int64_t n_features, double density, int64_t seed) {
