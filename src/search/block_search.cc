@@ -5,6 +5,29 @@
 #include "reduce/blas.h"
 
 namespace imgfeat::search {
+namespace {
+
+// BLAS sums a product's terms in an order that depends on the shape of the
+// call (its kernels and blocking differ with the matrices' sizes and the
+// machine), so a cosine's last bits changed with the block sizes, and with
+// them near-ties. A row that may enter a query's k best is therefore scored
+// again here, in an order fixed by the dimension alone; BLAS only screens.
+// Its error on unit rows is far below kScreenSlack.
+constexpr float kScreenSlack = 1e-3f;
+
+float FixedOrderDot(const float* a, const float* b, int64_t n) {
+  float lanes[8] = {};
+  int64_t d = 0;
+  for (; d + 8 <= n; d += 8) {
+    for (int l = 0; l < 8; ++l) lanes[l] += a[d + l] * b[d + l];
+  }
+  double sum = 0;
+  for (float lane : lanes) sum += lane;
+  for (; d < n; ++d) sum += static_cast<double>(a[d]) * b[d];
+  return static_cast<float>(sum);
+}
+
+}  // namespace
 
 Result<std::vector<std::vector<Candidate>>> NearestRows(const float* queries, int64_t rows,
                                                         FeatureBlockReader& reader, int k,
@@ -27,8 +50,10 @@ Result<std::vector<std::vector<Candidate>>> NearestRows(const float* queries, in
       TopK& top = best[static_cast<size_t>(i)];
       const int64_t self = self_first_row < 0 ? -1 : self_first_row + i;
       for (int64_t j = 0; j < other.rows; ++j) {
-        if (top.Full() && row[j] < top.Worst()) continue;
-        if (other.first_row + j != self) top.Offer(row[j], other.first_row + j);
+        if (top.Full() && row[j] < top.Worst() - kScreenSlack) continue;
+        if (other.first_row + j == self) continue;
+        top.Offer(FixedOrderDot(queries + i * dim, other.unit.data() + j * dim, dim),
+                  other.first_row + j);
       }
     }
   }

@@ -1,7 +1,8 @@
 // The k nearest rows of an output for each of a set of query rows, in one
-// pass over the output's blocks: scores by BLAS (a matrix product per
-// block), the best kept per query (top_k.h). Rows are unit length, so a
-// score is a cosine.
+// pass over the output's blocks: screened by BLAS (a matrix product per
+// block), the rows that may enter the best scored in a fixed order (the same
+// cosine whatever the block sizes), the best kept per query (top_k.h). Rows
+// are unit length, so a score is a cosine.
 #pragma once
 
 #include <cstdint>
