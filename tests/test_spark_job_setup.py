@@ -9,12 +9,14 @@ import sys
 import threading
 import zipfile
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 import imgfeat.spark as imgfeat_spark
 from imgfeat import _spark_daemon, _spark_jvm
 
-from conftest import imgfeat_env, sample_files
+from conftest import imgfeat_env, run_imgfeat, sample_files
 
 
 @pytest.mark.parametrize("rows,cores", [(0, 2), (1, 2), (100, 2), (10000, 1), (10000, 2),
@@ -90,6 +92,43 @@ def test_a_local_master_runs_its_python_workers_with_the_jobs_python(tmp_path):
     assert (tmp_path / "out" / "_SUCCESS").exists()
     assert not (tmp_path / "ran").exists(), "the workers ran python3 from the PATH"
 
+
+
+def test_reducer_from_and_srp_give_the_clis_rows_and_reducer(tmp_path):
+    """The job builds the driver's reducer on a thread while the stage runs:
+    its _reducer.parquet and rows are still the CLI's, with --reducer-from as
+    with the default SRP; a bad --reducer-from file fails before any task."""
+    images = tmp_path / "in" / "Apple"
+    images.mkdir(parents=True)
+    for f in sample_files("Test", per_class=3):
+        os.symlink(f, images / f.name)
+    env = dict(imgfeat_env(), SPARK_LOCAL_IP="127.0.0.1")
+
+    def job(out, *options):
+        return subprocess.run([sys.executable, "-m", "imgfeat.spark_job", tmp_path / "in", out,
+                               "--master", "local[1]", "--quiet", "--conf",
+                               "spark.ui.enabled=false", *options],
+                              env=env, capture_output=True, text=True, timeout=600)
+
+    run_imgfeat("run", tmp_path / "in", tmp_path / "cli", "--components", "32", "--quiet")
+    reducer = tmp_path / "cli" / "_reducer.parquet"
+    for name, options in (("srp", ["--components", "32"]), ("from", ["--reducer-from", reducer])):
+        proc = job(tmp_path / name, *options)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        assert (tmp_path / name / "_reducer.parquet").read_bytes() == reducer.read_bytes()
+        got = pq.read_table(tmp_path / name).sort_by("path")
+        want = pq.read_table(tmp_path / "cli").sort_by("path")
+        assert got.num_rows == want.num_rows > 0
+        np.testing.assert_array_equal(np.stack(got.column("features").to_numpy(False)),
+                                      np.stack(want.column("features").to_numpy(False)))
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    proc = job(tmp_path / "bad", "--reducer-from", bad)
+    assert proc.returncode != 0
+    assert proc.stderr.strip().splitlines() == [
+        f"imgfeat.spark_job: {bad}: not a saved reducer: Parquet magic bytes not found in "
+        "footer. Either the file is corrupted or this is not a parquet file."], proc.stderr
+    assert not (tmp_path / "bad" / "_SUCCESS").exists()
 
 # Imports from a zip, calls importlib.invalidate_caches() five times (as five
 # PySpark tasks would), then rewrites the zip: prints how often the zip's

@@ -211,17 +211,20 @@ def main(argv=None):
                                args.s3_attempts)
     # Files and shards; n_listed counts the shards' samples where the plan needs it.
     # A large Parquet shard is one row (one task's work) per slice of its row groups.
-    capsules, skipped, n_listed = _imgfeat.list_images(args.input, args.output, options,
-                                                       args.split_parquet_bytes)
-    listing = pa.RecordBatch._import_from_c_capsule(*capsules)
-    if listing.num_rows == 0 and not skipped:
-        raise SystemExit(f"imgfeat.spark_job: no image under {args.input}")
-    plan = _imgfeat.plan(args.input, args.output, options, n_listed)
-    output = plan["output"]
-    # Opens OUTPUT as a run does (refuses a foreign folder, --overwrite,
-    # --resume's parameter check), then lets go of it while Spark works.
-    writer = _imgfeat._OutputWriter.open(output, plan["output_dim"], plan["parameters"],
-                                         args.overwrite, args.resume)
+    try:
+        capsules, skipped, n_listed = _imgfeat.list_images(args.input, args.output, options,
+                                                           args.split_parquet_bytes)
+        listing = pa.RecordBatch._import_from_c_capsule(*capsules)
+        if listing.num_rows == 0 and not skipped:
+            raise SystemExit(f"imgfeat.spark_job: no image under {args.input}")
+        plan = _imgfeat.plan(args.input, args.output, options, n_listed)
+        output = plan["output"]
+        # Opens OUTPUT as a run does (refuses a foreign folder, --overwrite,
+        # --resume's parameter check), then lets go of it while Spark works.
+        writer = _imgfeat._OutputWriter.open(output, plan["output_dim"], plan["parameters"],
+                                             args.overwrite, args.resume)
+    except (ValueError, OSError) as e:  # the core's one line, as the CLI prints it
+        raise SystemExit(f"imgfeat.spark_job: {e}") from None
     if writer.already_complete:
         log(args, f"{output} is already complete")
         return 0

@@ -288,10 +288,14 @@ Result<std::unique_ptr<Reducer>> LoadReducer(const std::string& path) {
   auto opened = OpenInput(path);
   if (!opened.ok())
     return Status::IOError(path, ": cannot open saved reducer: ", opened.status().message());
-  ARROW_ASSIGN_OR_RAISE(auto reader,
-                        parquet::arrow::OpenFile(*opened, arrow::default_memory_pool()));
+  // Parquet's own messages do not say which file: a broken one is named here.
+  auto reader = parquet::arrow::OpenFile(*opened, arrow::default_memory_pool());
+  if (!reader.ok()) {
+    return Status::IOError(path, ": not a saved reducer: ", reader.status().message());
+  }
   std::shared_ptr<arrow::Table> table;
-  ARROW_RETURN_NOT_OK(reader->ReadTable(&table));
+  Status read = (*reader)->ReadTable(&table);
+  if (!read.ok()) return Status::IOError(path, ": cannot read saved reducer: ", read.message());
   const Params params(path, table->schema()->metadata());
   ARROW_ASSIGN_OR_RAISE(const std::string kind, params.Text(kKindKey));
   if (kind == "srp") {
