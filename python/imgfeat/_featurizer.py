@@ -105,8 +105,8 @@ class Featurizer:
                 images (bytes), or a pyarrow string/binary array (Spark's
                 ``content`` column); None entries are allowed.
             progress: show a progress bar (terminal or Jupyter).
-            reducer: a Reducer (``imgfeat.load_reducer``, ``imgfeat.fit_pca``,
-                ``SparseRandomProjection``) whose input is this model's
+            reducer: a Reducer (``imgfeat.load_reducer``, ``imgfeat.PCA().fit``,
+                ``imgfeat.SparseRandomProjection``) whose input is this model's
                 features: ``features`` then holds the reduced rows, the same
                 numbers as ``reducer.transform`` of the unreduced ones, without
                 ever holding those (62,720 floats a row for MobileNetV2).
