@@ -415,3 +415,43 @@ def test_spark_submit_of_the_installed_file(cluster, tmp_path):
     cluster.wait(proc)
     rows, _ = assert_same_output(cli, out)
     assert rows.num_rows == 20
+
+
+def test_executors_start_from_the_nodes_archive(cluster, tmp_path, monkeypatch):
+    """`python -m imgfeat.spark_jvm_archive --master URL` records the driver's
+    archive and, through an executor of the cluster, the executors' (their
+    class path is the cluster's own); the job's executors then load Spark's
+    classes from it, and the output is still the CLI's."""
+    import subprocess
+
+    import pyspark
+
+    from imgfeat import spark_jvm_archive
+
+    archives = tmp_path / "archives"
+    monkeypatch.setitem(cluster.env, spark_jvm_archive.ENV, str(archives))
+    made = subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive", "--master",
+                           cluster.url], env=cluster.env, capture_output=True, text=True,
+                          timeout=600)
+    assert made.returncode == 0, made.stdout + made.stderr
+    names = {f"spark-{pyspark.__version__}-{role}.jsa" for role in ("driver", "executor")}
+    assert {p.name for p in archives.iterdir()} == names
+    assert len(made.stdout.strip().splitlines()) == 2, made.stdout
+    files = sample_files("Test", per_class=2)
+    root = link_tree(tmp_path / "in", files)
+    cli = tmp_path / "cli"
+    run_imgfeat("run", root, cli, "--quiet")
+    logs = tmp_path / "classes"
+    logs.mkdir()
+    out = tmp_path / "spark"
+    cluster.run(root, out, conf=["spark.executor.extraJavaOptions="
+                                 f"-Xlog:class+load=info:file={logs}/executor-%p.log"],
+                log_name="archive")
+    rows, _ = assert_same_output(cli, out)
+    assert rows.num_rows == len(files)
+    counted = [p.read_text() for p in logs.glob("executor-*.log")]
+    assert counted
+    for text in counted:
+        shared, from_jars = (text.count("source: shared objects file (top)"),
+                             text.count("source: file:"))
+        assert shared > 3000 and from_jars < shared / 10, (shared, from_jars)

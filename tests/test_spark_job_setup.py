@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import imgfeat.spark as imgfeat_spark
-from imgfeat import _spark_daemon, _spark_jvm
+from imgfeat import _spark_daemon, _spark_jvm, spark_jvm_archive
 
 from conftest import imgfeat_env, run_imgfeat, sample_files
 
@@ -50,22 +50,114 @@ def test_c1_is_added_to_the_clusters_options_never_replacing_them():
     assert _spark_jvm.with_c1("-XX:-TieredCompilation -Xss4m") == "-XX:-TieredCompilation -Xss4m"
 
 
-def test_jit_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypatch):
+def test_jvm_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypatch):
     (tmp_path / "spark-defaults.conf").write_text(
         "# site settings\n"
         "spark.executor.extraJavaOptions   -XX:+UseG1GC -Dsite=1\n"
         "spark.driver.extraJavaOptions\t-Dsite=2\n")
     monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
     monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
-    assert _spark_jvm.jit_settings({}) == {
+    assert _spark_jvm.jvm_settings({}) == {
         "spark.executor.extraJavaOptions": "-XX:+UseG1GC -Dsite=1 -XX:TieredStopAtLevel=1",
         "spark.driver.extraJavaOptions": "-Dsite=2 -XX:TieredStopAtLevel=1"}
     # The job's --conf replaces the file's value, as spark-submit's --conf would.
-    got = _spark_jvm.jit_settings({"spark.executor.extraJavaOptions": "-Dmine=1"})
+    got = _spark_jvm.jvm_settings({"spark.executor.extraJavaOptions": "-Dmine=1"})
     assert got["spark.executor.extraJavaOptions"] == "-Dmine=1 -XX:TieredStopAtLevel=1"
     (tmp_path / "spark-defaults.conf").unlink()
-    assert _spark_jvm.jit_settings({})["spark.driver.extraJavaOptions"] == (
+    assert _spark_jvm.jvm_settings({})["spark.driver.extraJavaOptions"] == (
         "-XX:TieredStopAtLevel=1")
+    # Each role's class-data archive, where the node has one.
+    got = _spark_jvm.jvm_settings({"spark.driver.extraJavaOptions": "-Dmine=2"},
+                                  {"driver": "/a/d.jsa", "executor": None})
+    assert got == {"spark.executor.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+                   "spark.driver.extraJavaOptions":
+                       "-Dmine=2 -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=/a/d.jsa"}
+    got = _spark_jvm.jvm_settings({}, {"driver": None, "executor": "/a/e.jsa"})
+    assert got["spark.executor.extraJavaOptions"] == (
+        "-XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=/a/e.jsa")
+
+
+def test_an_archive_is_added_unless_the_options_choose_how_classes_are_shared():
+    assert _spark_jvm.with_archive("", None) == ""
+    assert _spark_jvm.with_archive(" -Dx=1 ", "/a.jsa") == "-Dx=1 -XX:SharedArchiveFile=/a.jsa"
+    for own in ("-Xshare:off", "-XX:SharedArchiveFile=/mine.jsa", "-XX:ArchiveClassesAtExit=/r"):
+        assert _spark_jvm.with_archive(own, "/a.jsa") == own
+
+
+def test_the_archives_live_in_the_users_cache_or_the_chosen_folder(tmp_path, monkeypatch):
+    release = pyspark_release()
+    monkeypatch.delenv(spark_jvm_archive.ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert spark_jvm_archive.default_path() == str(
+        tmp_path / "cache" / "imgfeat" / f"spark-{release}-driver.jsa")
+    assert spark_jvm_archive.existing_archive("executor") is None
+    monkeypatch.setenv(spark_jvm_archive.ENV, str(tmp_path / "mine"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / f"spark-{release}-executor.jsa").write_bytes(b"x")
+    assert spark_jvm_archive.existing_archive("executor") == str(
+        tmp_path / "mine" / f"spark-{release}-executor.jsa")
+    assert spark_jvm_archive.existing_archive("driver") is None
+    monkeypatch.setenv(spark_jvm_archive.ENV, "off")
+    assert spark_jvm_archive.existing_archive("executor") is None
+
+
+def pyspark_release():
+    import pyspark
+
+    return pyspark.__version__
+
+
+def _classes_by_source(log):
+    """Counts of a -Xlog:class+load log's classes: from the archive's top
+    layer (the node's), and from Spark's jars."""
+    text = log.read_text()
+    return text.count("source: shared objects file (top)"), text.count("source: file:")
+
+
+@pytest.mark.spark
+def test_the_driver_starts_from_the_nodes_archive_and_gives_the_same_rows(tmp_path):
+    """`python -m imgfeat.spark_jvm_archive` records the driver's archive; the
+    job's driver JVM then loads Spark's classes from it, not from the jars,
+    and the rows are those of a job without it. A damaged archive is ignored
+    by the JVM: the job still runs."""
+    images = tmp_path / "in" / "Apple"
+    images.mkdir(parents=True)
+    for f in sample_files("Test", per_class=2):
+        os.symlink(f, images / f.name)
+    archives = tmp_path / "archives"
+    env = dict(imgfeat_env(), SPARK_LOCAL_IP="127.0.0.1")
+    env[spark_jvm_archive.ENV] = str(archives)
+    made = subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    archive = archives / f"spark-{pyspark_release()}-driver.jsa"
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert made.stdout.startswith(f"imgfeat.spark_jvm_archive: {archive} (")
+    assert archive.stat().st_size > 1 << 20
+    assert [p.name for p in archives.iterdir()] == [archive.name]  # no partial file left
+
+    def job(out, archive_env):
+        log = tmp_path / f"{out}-classes.log"
+        proc = subprocess.run(
+            [sys.executable, "-m", "imgfeat.spark_job", tmp_path / "in", tmp_path / out,
+             "--master", "local[1]", "--quiet", "--conf", "spark.ui.enabled=false",
+             "--conf", f"spark.driver.extraJavaOptions=-Xlog:class+load=info:file={log}"],
+            env=dict(env, **{spark_jvm_archive.ENV: archive_env}), capture_output=True,
+            text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-4000:]
+        return _classes_by_source(log), pq.read_table(tmp_path / out).sort_by("path")
+
+    (shared, from_jars), with_archive = job("with", str(archives))
+    assert shared > 3000 and from_jars < shared / 10, (shared, from_jars)
+    (shared, from_jars), without = job("without", "off")
+    assert shared == 0 and from_jars > 3000, (shared, from_jars)
+    assert with_archive.num_rows == without.num_rows > 0
+    assert with_archive.column("path").equals(without.column("path"))
+    np.testing.assert_array_equal(np.stack(with_archive.column("features").to_numpy(False)),
+                                  np.stack(without.column("features").to_numpy(False)))
+    archive.chmod(0o644)
+    archive.write_bytes(b"not an archive")
+    (shared, from_jars), damaged = job("damaged", str(archives))
+    assert shared == 0 and from_jars > 3000 and damaged.num_rows == without.num_rows
 
 
 @pytest.mark.spark

@@ -1,4 +1,5 @@
-"""The JIT setting the Spark job gives the JVMs it starts.
+"""The JVM settings the Spark job gives the JVMs it starts: the JIT, and the
+node's class-data archive where one was made.
 
 An executor's JVM only passes Arrow batches of paths to the Python worker and
 small task results back, while the C2 compiler's threads took the cores that
@@ -9,6 +10,8 @@ gives them, never replacing them, and not where they already choose a JIT
 setting: that is how a user turns it off (e.g. -XX:TieredStopAtLevel=4).
 """
 import os
+
+from .spark_jvm_archive import SHARE_FLAGS, archive_option
 
 C1_ONLY = "-XX:TieredStopAtLevel=1"
 _JIT_FLAGS = ("TieredStopAtLevel", "TieredCompilation")
@@ -47,10 +50,21 @@ def defaults_file_settings(spark_home=None):
     return settings
 
 
-def jit_settings(given):
+def with_archive(options, archive):
+    """`options` with the class-data archive's option added (`archive` a
+    path, or None), unless they already choose how classes are shared."""
+    options = (options or "").strip()
+    if archive is None or any(flag in options for flag in SHARE_FLAGS):
+        return options
+    return f"{options} {archive_option(archive)}".strip()
+
+
+def jvm_settings(given, archives=None):
     """The JVM option settings to give the session, from the job's --conf
     (`given`, a dict): the executors' (and, where this process starts the
-    driver's JVM, the driver's) options with C1_ONLY added."""
+    driver's JVM, the driver's) options with C1_ONLY and their class-data
+    archive's option (`archives`: a path or None per "driver" and
+    "executor", spark_jvm_archive.py) added."""
     under_submit = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM
     if under_submit:
         from pyspark import SparkConf  # the JVM's settings: spark-defaults.conf, --conf
@@ -59,4 +73,6 @@ def jit_settings(given):
         current = defaults_file_settings()
     current.update(given)
     keys = [EXECUTOR_KEY] if under_submit else [EXECUTOR_KEY, DRIVER_KEY]
-    return {key: with_c1(current.get(key)) for key in keys}
+    roles = {EXECUTOR_KEY: "executor", DRIVER_KEY: "driver"}
+    return {key: with_archive(with_c1(current.get(key)), (archives or {}).get(roles[key]))
+            for key in keys}

@@ -32,9 +32,10 @@ from . import _spark_commit as commit
 from . import _spark_worker as worker
 from . import spark as imgfeat_spark
 from ._search import neighbours
-from ._spark_jvm import jit_settings
+from ._spark_jvm import jvm_settings
 from ._spark_options import parse_args, run_options
 from ._reducers import SparseRandomProjection, load_reducer
+from .spark_jvm_archive import existing_archive
 
 _SPARK_DIR = "_temporary/spark"
 
@@ -55,8 +56,10 @@ def spark_context(args):
     if args.master:
         conf.setMaster(args.master)
     given = dict(setting.partition("=")[::2] for setting in args.conf)
-    # The JVMs' JIT limited to C1, added to their options (_spark_jvm.py).
-    for key, value in {**given, **jit_settings(given)}.items():
+    archives = {role: existing_archive(role) for role in ("driver", "executor")}
+    # The JVMs' JIT limited to C1, and the node's class-data archive where
+    # one was made, added to their options (_spark_jvm.py).
+    for key, value in {**given, **jvm_settings(given, archives)}.items():
         conf.set(key, value)
     # The executors' Python daemon imports the installed PySpark rather than
     # the zip Spark ships, where both are the same release (_spark_daemon.py).
