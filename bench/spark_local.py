@@ -10,7 +10,8 @@ names; medians of --rounds (docs/BENCHMARKS.md, "Spark: scaling against the CLI"
 Each figure is the whole command's images/s; "stage" is the featurizing stage
 (`timings.stream_seconds` of _imgfeat.json). The job's own defaults: its
 driver's JVM, which in local mode also runs the tasks' JVM side, with the C1
-compiler alone (docs/SPARK.md).
+compiler alone (docs/SPARK.md), started from the node's class-data archive
+(`python -m imgfeat.spark_jvm_archive`, made first) unless --no-jvm-archive.
 """
 import argparse
 import json
@@ -46,11 +47,17 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--images", type=int, default=6000)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--no-jvm-archive", action="store_true",
+                   help="the JVM starts without the node's class-data archive")
     args = p.parse_args()
     env = dict(imgfeat_env(), PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
                SPARK_LOCAL_IP="127.0.0.1")
     with tempfile.TemporaryDirectory(prefix="imgfeat-spark-local-") as tmp:
         tmp = pathlib.Path(tmp)
+        env["IMGFEAT_SPARK_JVM_ARCHIVE"] = "off" if args.no_jvm_archive else str(tmp / "jvm")
+        if not args.no_jvm_archive:
+            subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive"], check=True,
+                           env=env)
         images = link_images(tmp / "images", args.images)
         out = tmp / "out"
         runs = {"CLI, 2 threads": [str(IMGFEAT), "run", str(images), str(out), "--threads", "2",

@@ -11,7 +11,9 @@ The images are the sample's 2,624 JPEGs linked repeatedly under new names.
 Each figure is the wall clock of the whole command (start-up, listing, model
 compilation, writing included), as images/s; Spark's own featurizing stage
 (`timings.stream_seconds` of its _imgfeat.json) is shown beside it. Options:
-the CLI's defaults (--reduce srp, components auto).
+the CLI's defaults (--reduce srp, components auto). The node's class-data
+archives are made first, as docs/SPARK.md's set-up does
+(`python -m imgfeat.spark_jvm_archive --master URL`), unless --no-jvm-archive.
 """
 import argparse
 import json
@@ -73,6 +75,8 @@ def main():
     p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
                    help="a Spark setting for the Spark runs (docs/SPARK.md's recommended "
                         "ones); given, Spark with 2 workers also runs without them")
+    p.add_argument("--no-jvm-archive", action="store_true",
+                   help="the JVMs start without the node's class-data archives")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="imgfeat-spark-bench-") as tmp:
         tmp = pathlib.Path(tmp)
@@ -81,6 +85,11 @@ def main():
         results = {}
         try:
             cluster.start()
+            cluster.env["IMGFEAT_SPARK_JVM_ARCHIVE"] = (
+                "off" if args.no_jvm_archive else str(tmp / "jvm-archives"))
+            if not args.no_jvm_archive:
+                subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive", "--master",
+                                cluster.url], check=True, env=cluster.env)
             for r in range(args.rounds):
                 runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
                         ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1,
