@@ -151,7 +151,13 @@ def main(argv=None):
         return 0
     if default_path() is None:
         raise SystemExit(f"imgfeat.spark_jvm_archive: ${ENV} is off")
-    for role, master in [("driver", None)] + ([("executor", args.master)] if args.master else []):
+    roles = [("driver", None)]
+    if args.master and args.master.startswith("local"):
+        # A local master's executors are its driver's JVM: the driver's archive serves both.
+        print(f"imgfeat.spark_jvm_archive: {args.master}: the executors run in the driver's JVM")
+    elif args.master:
+        roles.append(("executor", args.master))
+    for role, master in roles:
         path = default_path(role)
         try:
             make(path, master)
