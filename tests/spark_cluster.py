@@ -211,6 +211,13 @@ def _state(pid):
         return "Z"
 
 
+def classes_by_source(log_text):
+    """Counts of a JVM's -Xlog:class+load log: classes mapped from the top
+    layer of a class-data archive (the node's), and classes read from jars."""
+    return (log_text.count("source: shared objects file (top)"),
+            log_text.count("source: file:"))
+
+
 def run_to_end(cmd, env, cwd=None, timeout=900):
     """Runs `cmd` (spark-submit, or a script that starts one) to its end:
     (returncode, stdout, stderr). Past `timeout` it and every process under

@@ -21,7 +21,7 @@ import imgfeat.spark
 
 from conftest import ROOT, SAMPLE, run_imgfeat, sample_files, wait_for
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
-from spark_cluster import SparkCluster
+from spark_cluster import SparkCluster, classes_by_source
 
 pytestmark = pytest.mark.spark
 
@@ -452,6 +452,5 @@ def test_executors_start_from_the_nodes_archive(cluster, tmp_path, monkeypatch):
     counted = [p.read_text() for p in logs.glob("executor-*.log")]
     assert counted
     for text in counted:
-        shared, from_jars = (text.count("source: shared objects file (top)"),
-                             text.count("source: file:"))
+        shared, from_jars = classes_by_source(text)
         assert shared > 3000 and from_jars < shared / 10, (shared, from_jars)

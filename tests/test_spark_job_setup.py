@@ -4,6 +4,7 @@ daemon's PySpark and the workers' zip reading (the cluster tests run the job
 with all of them)."""
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import threading
@@ -16,7 +17,8 @@ import pytest
 import imgfeat.spark as imgfeat_spark
 from imgfeat import _spark_daemon, _spark_jvm, spark_jvm_archive
 
-from conftest import imgfeat_env, run_imgfeat, sample_files
+from conftest import imgfeat_env, run_imgfeat, sample_files, wait_for
+from spark_cluster import classes_by_source
 
 
 @pytest.mark.parametrize("rows,cores", [(0, 2), (1, 2), (100, 2), (10000, 1), (10000, 2),
@@ -99,19 +101,50 @@ def test_the_archives_live_in_the_users_cache_or_the_chosen_folder(tmp_path, mon
     assert spark_jvm_archive.existing_archive("driver") is None
     monkeypatch.setenv(spark_jvm_archive.ENV, "off")
     assert spark_jvm_archive.existing_archive("executor") is None
+    # The model cache's rule (the core's): no absolute $XDG_CACHE_HOME or $HOME, no folder.
+    monkeypatch.delenv(spark_jvm_archive.ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", "relative")
+    assert spark_jvm_archive.default_path() is None
+    with pytest.raises(SystemExit, match="no folder for the archives"):
+        spark_jvm_archive.main([])
+
+
+@pytest.mark.spark
+def test_a_recording_that_cannot_run_ends_at_its_limit(tmp_path, monkeypatch):
+    """The executors' recording on a master that never gives it a core ends
+    with one line at the command's limit (here 20 s), its JVM with it, and
+    leaves no partial archive; the driver's archive, made first, stays."""
+    monkeypatch.setenv(spark_jvm_archive.ENV, str(tmp_path / "archives"))
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    monkeypatch.setattr(spark_jvm_archive, "RECORD_SECONDS", 20)
+    with socket.socket() as s:  # a port nothing listens on: no master answers there
+        s.bind(("127.0.0.1", 0))
+        master = f"spark://127.0.0.1:{s.getsockname()[1]}"
+    with pytest.raises(SystemExit) as ended:
+        spark_jvm_archive.main(["--master", master])
+    message = str(ended.value)
+    assert message.startswith("imgfeat.spark_jvm_archive: ") and message.endswith(
+        "executor.jsa: the recording job did not end in 20 s (has the cluster a free core?)")
+    assert [p.name for p in (tmp_path / "archives").iterdir()] == [
+        f"spark-{pyspark_release()}-driver.jsa"]
+
+    def recorder_left():
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if str(tmp_path).encode() in pathlib.Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return True
+            except OSError:
+                pass
+        return False
+
+    wait_for(lambda: not recorder_left(), "the recording JVM to end", timeout=60)
 
 
 def pyspark_release():
     import pyspark
 
     return pyspark.__version__
-
-
-def _classes_by_source(log):
-    """Counts of a -Xlog:class+load log's classes: from the archive's top
-    layer (the node's), and from Spark's jars."""
-    text = log.read_text()
-    return text.count("source: shared objects file (top)"), text.count("source: file:")
 
 
 @pytest.mark.spark
@@ -144,7 +177,7 @@ def test_the_driver_starts_from_the_nodes_archive_and_gives_the_same_rows(tmp_pa
             env=dict(env, **{spark_jvm_archive.ENV: archive_env}), capture_output=True,
             text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-4000:]
-        return _classes_by_source(log), pq.read_table(tmp_path / out).sort_by("path")
+        return classes_by_source(log.read_text()), pq.read_table(tmp_path / out).sort_by("path")
 
     (shared, from_jars), with_archive = job("with", str(archives))
     assert shared > 3000 and from_jars < shared / 10, (shared, from_jars)

@@ -11,10 +11,10 @@ setting: that is how a user turns it off (e.g. -XX:TieredStopAtLevel=4).
 """
 import os
 
-from .spark_jvm_archive import SHARE_FLAGS, archive_option
-
 C1_ONLY = "-XX:TieredStopAtLevel=1"
 _JIT_FLAGS = ("TieredStopAtLevel", "TieredCompilation")
+# Options by which a user already chose how the JVM shares classes.
+_SHARE_FLAGS = ("SharedArchiveFile", "-Xshare", "ArchiveClassesAtExit")
 EXECUTOR_KEY = "spark.executor.extraJavaOptions"
 DRIVER_KEY = "spark.driver.extraJavaOptions"
 
@@ -54,9 +54,16 @@ def with_archive(options, archive):
     """`options` with the class-data archive's option added (`archive` a
     path, or None), unless they already choose how classes are shared."""
     options = (options or "").strip()
-    if archive is None or any(flag in options for flag in SHARE_FLAGS):
+    if archive is None or any(flag in options for flag in _SHARE_FLAGS):
         return options
-    return f"{options} {archive_option(archive)}".strip()
+    return f"{options} -XX:SharedArchiveFile={archive}".strip()
+
+
+def recording(options, archive):
+    """`options` with C1_ONLY and the option that writes the classes the JVM
+    loaded to `archive` as it exits (its own log lines off)."""
+    return with_c1(f"{(options or '').strip()} -XX:ArchiveClassesAtExit={archive} "
+                   "-Xlog:cds=off -Xlog:cds+dynamic=off".strip())
 
 
 def jvm_settings(given, archives=None):

@@ -1,6 +1,7 @@
 """`python -m imgfeat.spark_jvm_archive [--master URL]`: makes this node's
 class-data archives of Spark's JVMs, once per node (at its set-up), which the
-Spark job's driver and executors then start from (docs/SPARK.md, "Start-up").
+Spark job's driver and executors then start from (docs/SPARK.md, "The JVMs'
+start").
 
 A Spark JVM loads, parses and verifies about 9,000 classes from Spark's jars
 at every start: most of the 3 to 5 CPU-seconds a driver or an executor spends
@@ -25,13 +26,12 @@ import sys
 import tempfile
 import time
 
+from . import _imgfeat
+from ._spark_jvm import recording
+
 ENV = "IMGFEAT_SPARK_JVM_ARCHIVE"
-# Options by which a user already chose how the JVM shares classes.
-SHARE_FLAGS = ("SharedArchiveFile", "-Xshare", "ArchiveClassesAtExit")
-
-
-def archive_option(path):
-    return f"-XX:SharedArchiveFile={path}"
+# The recording job's limit: a cluster without a free core never runs it.
+RECORD_SECONDS = 600
 
 
 def _spark_release():
@@ -42,16 +42,15 @@ def _spark_release():
 
 def default_path(role="driver"):
     """Where the `role`'s archive ("driver" or "executor") is kept: in the
-    folder $IMGFEAT_SPARK_JVM_ARCHIVE ("off": nowhere), else the user's cache
-    folder, one file per Spark release and role. (Not the shared temporary
-    folder: a JVM runs the classes of the archive it is given.)"""
+    folder $IMGFEAT_SPARK_JVM_ARCHIVE ("off": nowhere), else imgfeat's cache
+    folder (the model cache's), one file per Spark release and role; None
+    without either. (Not the shared temporary folder: a JVM runs the classes
+    of the archive it is given.)"""
     chosen = os.environ.get(ENV)
     if chosen == "off":
         return None
-    folder = chosen or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "imgfeat")
-    return os.path.join(folder, f"spark-{_spark_release()}-{role}.jsa")
+    folder = chosen or _imgfeat.cache_dir()
+    return os.path.join(folder, f"spark-{_spark_release()}-{role}.jsa") if folder else None
 
 
 def existing_archive(role="driver"):
@@ -59,12 +58,6 @@ def existing_archive(role="driver"):
     that file exists on this node, else None."""
     path = default_path(role)
     return path if path and os.path.isfile(path) else None
-
-
-def _recording(path):
-    from ._spark_jvm import with_c1
-
-    return with_c1(f"-XX:ArchiveClassesAtExit={path} -Xlog:cds=off -Xlog:cds+dynamic=off")
 
 
 def _record(path, master):
@@ -76,12 +69,12 @@ def _record(path, master):
     conf = (SparkConf().setAppName("imgfeat-jvm-archive")
             .set("spark.python.daemon.module", "imgfeat._spark_daemon"))
     if master:
-        conf.setMaster(master).set("spark.executor.extraJavaOptions", _recording(path))
+        conf.setMaster(master).set("spark.executor.extraJavaOptions", recording("", path))
         # One executor: each writes its archive to the same path.
         conf.set("spark.cores.max", "1").set("spark.executor.instances", "1")
         conf.set("spark.executor.cores", "1").set("spark.dynamicAllocation.enabled", "false")
     else:
-        conf.setMaster("local[2]").set("spark.driver.extraJavaOptions", _recording(path))
+        conf.setMaster("local[2]").set("spark.driver.extraJavaOptions", recording("", path))
     sc = SparkContext.getOrCreate(conf)
     rows = sc.parallelize([bytes(range(256)) * n for n in range(8)], 4).mapPartitions(
         lambda items: [{"rows": sum(len(i) for i in items)}]).collect()
@@ -122,9 +115,15 @@ def make(path, master=None):
     env = dict(os.environ, PYSPARK_PYTHON=os.environ.get("PYSPARK_PYTHON", sys.executable))
     env.pop("PYSPARK_GATEWAY_PORT", None)  # a JVM of its own, even under spark-submit
     try:
-        done = subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive", "--record",
-                               partial] + (["--master", master] if master else []), env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            # Killed at the limit, the recorder's JVM ends as its standard input closes.
+            done = subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive", "--record",
+                                   partial] + (["--master", master] if master else []),
+                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=RECORD_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"the recording job did not end in {RECORD_SECONDS} s (has the "
+                               "cluster a free core?)") from None
         if done.returncode == 0 and master:
             _wait_written(partial)
         if done.returncode != 0 or not os.path.isfile(partial) or not os.path.getsize(partial):
@@ -150,7 +149,8 @@ def main(argv=None):
         _record(args.record, args.master)
         return 0
     if default_path() is None:
-        raise SystemExit(f"imgfeat.spark_jvm_archive: ${ENV} is off")
+        raise SystemExit(f"imgfeat.spark_jvm_archive: no folder for the archives (${ENV} is "
+                         "off, or neither $XDG_CACHE_HOME nor $HOME is set)")
     roles = [("driver", None)]
     if args.master and args.master.startswith("local"):
         # A local master's executors are its driver's JVM: the driver's archive serves both.

@@ -20,6 +20,7 @@
 #include "imgfeat/path_text.h"
 #include "imgfeat/shards.h"
 #include "imgfeat/storage.h"
+#include "model/model_dirs.h"
 #include "pipeline/feature_stream.h"
 #include "pipeline/job_setup.h"
 #include "pipeline/manifest.h"
@@ -338,6 +339,8 @@ void BindSpark(nb::module_& m) {
       .def("next_batch", &ShardSamples::NextBatch, nb::arg("max_rows"))
       .def_static("are_shards", &ShardSamples::AreShards, nb::arg("paths"), nb::arg("options"));
   m.def("labels_of", &LabelsOf, nb::arg("paths"), nb::arg("label_regex"));
+  // imgfeat's cache folder ("" without one), as the model cache finds it.
+  m.def("cache_dir", &model::CacheDir);
 
   nb::class_<DatasetWriter>(m, "_OutputWriter")
       .def_static("open", &OpenOutput, nb::arg("dir"), nb::arg("output_dim"), nb::arg("params"),

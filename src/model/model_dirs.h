@@ -8,8 +8,11 @@
 
 namespace imgfeat::model {
 
-// $XDG_CACHE_HOME/imgfeat/models, or ~/.cache/imgfeat/models; empty when
-// neither variable is set to an absolute path.
+// imgfeat's cache folder: $XDG_CACHE_HOME/imgfeat, or ~/.cache/imgfeat;
+// empty when neither variable is set to an absolute path.
+std::string CacheDir();
+
+// CacheDir()/models; empty when CacheDir() is.
 std::string ModelCacheDir();
 
 // --model-dir, then $IMGFEAT_MODEL_DIR, then the cache; unset ones left out.

@@ -20,14 +20,19 @@ std::string EnvDir(const char* name) {
 
 }  // namespace
 
-std::string ModelCacheDir() {
+std::string CacheDir() {
   std::string base = EnvDir("XDG_CACHE_HOME");
   if (base.empty()) {
     std::string home = EnvDir("HOME");
     if (home.empty()) return "";
     base = home + "/.cache";
   }
-  return base + "/imgfeat/models";
+  return base + "/imgfeat";
+}
+
+std::string ModelCacheDir() {
+  const std::string cache = CacheDir();
+  return cache.empty() ? cache : cache + "/models";
 }
 
 std::vector<std::string> ModelSearchDirs(const ModelSearch& search) {

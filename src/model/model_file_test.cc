@@ -70,11 +70,16 @@ TEST_F(ModelFileTest, Sha256OfKnownVectors) {
 TEST_F(ModelFileTest, CacheDirFollowsXdgThenHome) {
   {
     ScopedEnv xdg("XDG_CACHE_HOME", "/x/cache");
+    EXPECT_EQ(model::CacheDir(), "/x/cache/imgfeat");
     EXPECT_EQ(model::ModelCacheDir(), "/x/cache/imgfeat/models");
   }
   ScopedEnv no_xdg("XDG_CACHE_HOME", "");
   ScopedEnv home("HOME", "/home/someone");
+  EXPECT_EQ(model::CacheDir(), "/home/someone/.cache/imgfeat");
   EXPECT_EQ(model::ModelCacheDir(), "/home/someone/.cache/imgfeat/models");
+  ScopedEnv no_home("HOME", "relative");
+  EXPECT_EQ(model::CacheDir(), "");
+  EXPECT_EQ(model::ModelCacheDir(), "");
 }
 
 TEST_F(ModelFileTest, SearchOrderIsModelDirThenEnvThenCache) {
