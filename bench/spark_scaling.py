@@ -43,6 +43,47 @@ def link_images(root, n):
     return root
 
 
+def link_halves(root, n):
+    """The same n images as link_images, split in two folders (the first and
+    second half of the names): the inputs of two separate runs."""
+    files = sorted(SAMPLE.rglob("*.jpg"))
+    for i in range(n):
+        f = files[i % len(files)]
+        dst = root / ("a" if i < n // 2 else "b") / f.parent.name / f"{i:06d}_{f.name}"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(f, dst)
+    return root / "a", root / "b"
+
+
+def time_two_clis(halves, out, components):
+    """Two one-thread runs at once, each pinned to a CPU of its own and given
+    half the images: what two one-core workers reach with no Spark at all
+    (two processes, two models, two reducers, as two executors hold), with
+    the whole run's `components` (auto would choose fewer for half the
+    images). The figures' manifest: rows summed, the stage of the slower run."""
+    procs = []
+    t0 = time.monotonic()
+    for cpu, half in enumerate(halves):
+        shutil.rmtree(out / str(cpu), ignore_errors=True)
+        procs.append(subprocess.Popen(["taskset", "-c", str(cpu), str(IMGFEAT), "run", str(half),
+                                       str(out / str(cpu)), "--threads", "1", "--components",
+                                       str(components), "--quiet"],
+                                      env=imgfeat_env()))
+    if any(p.wait() != 0 for p in procs):
+        raise RuntimeError("imgfeat run failed")
+    seconds = time.monotonic() - t0
+    manifests = [json.loads((out / str(cpu) / "_imgfeat.json").read_text()) for cpu in (0, 1)]
+    return seconds, {"counts": {"rows_written": sum(m["counts"]["rows_written"]
+                                                    for m in manifests)},
+                     "timings": {"stream_seconds": max(m["timings"]["stream_seconds"]
+                                                       for m in manifests)}}
+
+
+def components(output):
+    """The output dimensions of a finished run."""
+    return json.loads((output / "_imgfeat.json").read_text())["reducer"]["n_components"]
+
+
 def load():
     return os.getloadavg()[0]
 
@@ -75,12 +116,16 @@ def main():
     p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
                    help="a Spark setting for the Spark runs (docs/SPARK.md's recommended "
                         "ones); given, Spark with 2 workers also runs without them")
+    p.add_argument("--ceiling", action="store_true",
+                   help="also two one-thread CLI runs at once, pinned, on half the images "
+                        "each: the most two one-core workers reach without Spark")
     p.add_argument("--no-jvm-archive", action="store_true",
                    help="the JVMs start without the node's class-data archives")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="imgfeat-spark-bench-") as tmp:
         tmp = pathlib.Path(tmp)
         images = link_images(tmp / "images", args.images)
+        halves = link_halves(tmp / "halves", args.images) if args.ceiling else None
         cluster = SparkCluster(tmp / "cluster", workers=2, pin_workers=args.pin)
         results = {}
         try:
@@ -97,6 +142,10 @@ def main():
                         ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
                         ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2,
                                                                  args.spark_conf))]
+                if args.ceiling:
+                    runs.insert(3, ("2 CLI processes, 1 thread each",
+                                    lambda: time_two_clis(halves, tmp / "halves-out",
+                                                          components(tmp / "cli2"))))
                 if args.spark_conf:
                     runs.append(("Spark, 2 workers, no --spark-conf",
                                  lambda: time_spark(cluster, images, tmp / "s2d", 2)))
@@ -125,6 +174,13 @@ def main():
         print(f"  CLI speed-up 1 -> 2 threads:   {med['CLI, 2 threads'] / med['CLI, 1 thread']:.2f}")
         print(f"  Spark(2 workers) / CLI(2 threads): {med['Spark, 2 workers'] / med['CLI, 2 threads']:.2f}")
         print(f"  Spark(1 worker) / CLI(1 thread):   {med['Spark, 1 worker'] / med['CLI, 1 thread']:.2f}")
+        if args.ceiling:
+            two = "2 CLI processes, 1 thread each"
+            print(f"  2 CLI processes / CLI(2 threads):  {med[two] / med['CLI, 2 threads']:.2f}; "
+                  f"stage {stage[two] / stage['CLI, 2 threads']:.2f}")
+            print(f"  Spark(2 workers) / 2 CLI processes: "
+                  f"{med['Spark, 2 workers'] / med[two]:.2f}; "
+                  f"stage {stage['Spark, 2 workers'] / stage[two]:.2f}")
 
 
 if __name__ == "__main__":
