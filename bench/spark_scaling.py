@@ -14,6 +14,9 @@ compilation, writing included), as images/s; Spark's own featurizing stage
 the CLI's defaults (--reduce srp, components auto). The node's class-data
 archives are made first, as docs/SPARK.md's set-up does
 (`python -m imgfeat.spark_jvm_archive --master URL`), unless --no-jvm-archive.
+--ceiling adds two one-thread CLI runs at once on half the images each (the
+most two one-core workers reach without Spark); --timeline reads Spark's event
+log for the executors' images/s after their first task.
 """
 import argparse
 import json
@@ -97,12 +100,46 @@ def time_cli(images, out, threads, pin):
     return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
 
 
-def time_spark(cluster, images, out, workers, conf=()):
+def time_spark(cluster, images, out, workers, conf=(), events=None):
     shutil.rmtree(out, ignore_errors=True)
+    if events is not None:  # the task timeline: Spark's event log, uncompressed
+        shutil.rmtree(events, ignore_errors=True)
+        events.mkdir(parents=True)
+        conf = [*conf, "spark.eventLog.enabled=true", f"spark.eventLog.dir=file://{events}",
+                "spark.eventLog.compress=false"]
     t0 = time.monotonic()
     cluster.run(images, out, conf=[f"spark.cores.max={workers}", *conf],
                 log_name=f"bench-{workers}")
     return time.monotonic() - t0, json.loads((out / "_imgfeat.json").read_text())
+
+
+def steady_rate(events, manifest):
+    """Images/s of the executors after their first task (summed over them),
+    from the event log: what a long job's executors sustain once started,
+    without each one's start and first task. None without a timeline."""
+    from imgfeat.spark import task_sizes
+
+    if events is None:
+        return None
+    tasks = []
+    for f in sorted(p for p in events.rglob("*") if p.is_file() and "events" in p.name
+                    or p.is_file() and p.parent == events):
+        for line in f.read_text().splitlines():
+            e = json.loads(line)
+            if e["Event"] == "SparkListenerTaskEnd" and e["Task End Reason"]["Reason"] == "Success":
+                i = e["Task Info"]
+                tasks.append((i["Executor ID"], i["Launch Time"], i["Finish Time"], i["Index"]))
+    partitions = manifest["spark"]["partitions"]
+    rows = manifest["counts"]["images_listed"]
+    sizes = next(s for c in range(1, 65) if len(s := task_sizes(rows, c)) == partitions)
+    rate = 0.0
+    for executor in {t[0] for t in tasks}:
+        mine = sorted(t for t in tasks if t[0] == executor)
+        if len(mine) < 2:
+            return None
+        images = sum(sizes[t[3]] for t in mine[1:])
+        rate += images / ((mine[-1][2] - mine[0][2]) / 1000)
+    return rate
 
 
 def main():
@@ -119,6 +156,9 @@ def main():
     p.add_argument("--ceiling", action="store_true",
                    help="also two one-thread CLI runs at once, pinned, on half the images "
                         "each: the most two one-core workers reach without Spark")
+    p.add_argument("--timeline", action="store_true",
+                   help="Spark's event log for the Spark runs, and from it the executors' "
+                        "images/s after their first task (steady state)")
     p.add_argument("--no-jvm-archive", action="store_true",
                    help="the JVMs start without the node's class-data archives")
     args = p.parse_args()
@@ -128,6 +168,10 @@ def main():
         halves = link_halves(tmp / "halves", args.images) if args.ceiling else None
         cluster = SparkCluster(tmp / "cluster", workers=2, pin_workers=args.pin)
         results = {}
+        steady = {}
+
+        def events(workers):
+            return tmp / f"events-{workers}" if args.timeline else None
         try:
             cluster.start()
             cluster.env["IMGFEAT_SPARK_JVM_ARCHIVE"] = (
@@ -138,10 +182,10 @@ def main():
             for r in range(args.rounds):
                 runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
                         ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1,
-                                                                args.spark_conf)),
+                                                                args.spark_conf, events(1))),
                         ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
                         ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2,
-                                                                 args.spark_conf))]
+                                                                 args.spark_conf, events(2)))]
                 if args.ceiling:
                     runs.insert(3, ("2 CLI processes, 1 thread each",
                                     lambda: time_two_clis(halves, tmp / "halves-out",
@@ -155,6 +199,12 @@ def main():
                     rows = manifest["counts"]["rows_written"]
                     stream = manifest["timings"]["stream_seconds"]
                     results.setdefault(name, []).append((seconds, stream, rows))
+                    rate = (steady_rate(events(int(name.split()[1])), manifest)
+                            if name.startswith("Spark, ") and args.timeline else None)
+                    if rate is not None:
+                        steady.setdefault(name, []).append(rate)
+                        print(f"round {r + 1}: {name:>33}: {rate:6.1f} images/s after each "
+                              f"executor's first task", flush=True)
                     print(f"round {r + 1}: {name:>33}: {rows / seconds:6.1f} images/s "
                           f"({seconds:.1f} s; featurizing stage {rows / stream:.1f} images/s; "
                           f"load average before {before:.1f})", flush=True)
@@ -174,6 +224,10 @@ def main():
         print(f"  CLI speed-up 1 -> 2 threads:   {med['CLI, 2 threads'] / med['CLI, 1 thread']:.2f}")
         print(f"  Spark(2 workers) / CLI(2 threads): {med['Spark, 2 workers'] / med['CLI, 2 threads']:.2f}")
         print(f"  Spark(1 worker) / CLI(1 thread):   {med['Spark, 1 worker'] / med['CLI, 1 thread']:.2f}")
+        for name, rates in steady.items():
+            cli = "CLI, 1 thread" if "1 worker" in name else "CLI, 2 threads"
+            print(f"  {name}, after the first tasks: {statistics.median(rates):.1f} images/s, "
+                  f"{statistics.median(rates) / stage[cli]:.2f} of the {cli}'s stage")
         if args.ceiling:
             two = "2 CLI processes, 1 thread each"
             print(f"  2 CLI processes / CLI(2 threads):  {med[two] / med['CLI, 2 threads']:.2f}; "
