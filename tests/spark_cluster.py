@@ -55,6 +55,20 @@ def cmdline(pid):
         return ""
 
 
+# An executor's first line of its own (at INFO), in this pattern.
+LOG4J_PATTERN = r"\d\d:\d\d:\d\d\.\d\d\d INFO CoarseGrainedExecutorBackend: Started daemon"
+LOG4J_PROPERTIES = """rootLogger.level = warn
+logger.executor.name = org.apache.spark.executor.CoarseGrainedExecutorBackend
+logger.executor.level = info
+rootLogger.appenderRef.stdout.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex
+"""
+
+
 class SparkCluster:
     def __init__(self, root, workers=2, pin_workers=False):
         self.root = pathlib.Path(root)
@@ -66,6 +80,10 @@ class SparkCluster:
         self.workers = []
         conf = self.root / "conf"
         conf.mkdir(parents=True, exist_ok=True)  # no site settings are read
+        # A conf folder as a real cluster's, never empty: Spark's logging
+        # with millisecond times (an executor's LOG4J_PATTERN line shows it
+        # was read).
+        (conf / "log4j2.properties").write_text(LOG4J_PROPERTIES)
         python_path = [str(BUILD / "python")] + [p for p in os.environ.get("PYTHONPATH", "")
                                                   .split(os.pathsep) if p]
         self.env = dict(os.environ, **CREDENTIALS)

@@ -6,6 +6,7 @@ cluster. One cluster serves every test; it is stopped even when one fails."""
 import json
 import os
 import pathlib
+import re
 import shutil
 import signal
 import sys
@@ -21,7 +22,7 @@ import imgfeat.spark
 
 from conftest import ROOT, SAMPLE, run_imgfeat, sample_files, wait_for
 from s3_fixtures import CREDENTIALS, arrow_s3, moto_server, s3_client
-from spark_cluster import SparkCluster, classes_by_source
+from spark_cluster import LOG4J_PATTERN, SparkCluster, classes_by_source
 
 pytestmark = pytest.mark.spark
 
@@ -449,6 +450,10 @@ def test_executors_start_from_the_nodes_archive(cluster, tmp_path, monkeypatch):
                 log_name="archive")
     rows, _ = assert_same_output(cli, out)
     assert rows.num_rows == len(files)
+    # The cluster's conf folder (not empty, as a real one) still applies.
+    application = json.loads((out / "_imgfeat.json").read_text())["spark"]["application_id"]
+    logged = [p.read_text() for p in cluster.root.glob(f"work-*/{application}/*/stderr")]
+    assert logged and all(re.search(LOG4J_PATTERN, text) for text in logged), logged
     counted = [p.read_text() for p in logs.glob("executor-*.log")]
     assert counted
     for text in counted:

@@ -69,14 +69,38 @@ def test_jvm_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypat
     assert _spark_jvm.jvm_settings({})["spark.driver.extraJavaOptions"] == (
         "-XX:TieredStopAtLevel=1")
     # Each role's class-data archive, where the node has one.
+    # Each role's class-data archive, where the node has one, and Spark's jars
+    # before the conf folder on that role's class path.
+    jars = os.pathsep.join(_spark_jvm.spark_jars())
     got = _spark_jvm.jvm_settings({"spark.driver.extraJavaOptions": "-Dmine=2"},
                                   {"driver": "/a/d.jsa", "executor": None})
     assert got == {"spark.executor.extraJavaOptions": "-XX:TieredStopAtLevel=1",
                    "spark.driver.extraJavaOptions":
-                       "-Dmine=2 -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=/a/d.jsa"}
-    got = _spark_jvm.jvm_settings({}, {"driver": None, "executor": "/a/e.jsa"})
+                       "-Dmine=2 -XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=/a/d.jsa",
+                   "spark.driver.extraClassPath": jars}
+    got = _spark_jvm.jvm_settings({"spark.executor.extraClassPath": "/mine.jar"},
+                                  {"driver": None, "executor": "/a/e.jsa"})
     assert got["spark.executor.extraJavaOptions"] == (
         "-XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=/a/e.jsa")
+    assert got["spark.executor.extraClassPath"] == "/mine.jar" + os.pathsep + jars
+    assert "spark.driver.extraClassPath" not in got
+    # Options that choose how classes are shared: neither the archive nor the class path.
+    got = _spark_jvm.jvm_settings({"spark.executor.extraJavaOptions": "-Xshare:off"},
+                                  {"driver": None, "executor": "/a/e.jsa"})
+    assert got == {"spark.executor.extraJavaOptions": "-Xshare:off -XX:TieredStopAtLevel=1",
+                   "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1"}
+
+
+def test_spark_jars_are_the_launchers_entries_in_its_order(tmp_path):
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    for name in ("a.jar", "slf4j-api-2.0.16.jar", "z.jar"):
+        (jars / name).write_bytes(b"")
+    assert _spark_jvm.spark_jars(str(tmp_path)) == [str(jars / "slf4j-api-2.0.16.jar"),
+                                                    str(jars / "*")]
+    first = _spark_jvm.jars_first(f"/x.jar{os.pathsep}{jars / '*'}", str(tmp_path))
+    assert first.split(os.pathsep) == ["/x.jar", str(jars / "*"),
+                                       str(jars / "slf4j-api-2.0.16.jar")]
 
 
 def test_an_archive_is_added_unless_the_options_choose_how_classes_are_shared():
@@ -151,6 +175,7 @@ def pyspark_release():
 def test_the_driver_starts_from_the_nodes_archive_and_gives_the_same_rows(tmp_path):
     """`python -m imgfeat.spark_jvm_archive` records the driver's archive; the
     job's driver JVM then loads Spark's classes from it, not from the jars,
+    also with a conf folder that is not empty (whose settings still apply),
     and the rows are those of a job without it. A damaged archive is ignored
     by the JVM: the job still runs."""
     images = tmp_path / "in" / "Apple"
@@ -158,7 +183,17 @@ def test_the_driver_starts_from_the_nodes_archive_and_gives_the_same_rows(tmp_pa
     for f in sample_files("Test", per_class=2):
         os.symlink(f, images / f.name)
     archives = tmp_path / "archives"
-    env = dict(imgfeat_env(), SPARK_LOCAL_IP="127.0.0.1")
+    # A conf folder that is not empty, as a real node's (Java refuses an
+    # archive behind one): its logging settings still apply.
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "log4j2.properties").write_text(
+        "rootLogger.level = warn\nrootLogger.appenderRef.stdout.ref = console\n"
+        "logger.context.name = org.apache.spark.SparkContext\nlogger.context.level = info\n"
+        "appender.console.type = Console\nappender.console.name = console\n"
+        "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
+        "appender.console.layout.pattern = site-conf %p %c{1}: %m%n\n")
+    env = dict(imgfeat_env(), SPARK_LOCAL_IP="127.0.0.1", SPARK_CONF_DIR=str(conf))
     env[spark_jvm_archive.ENV] = str(archives)
     made = subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive"], env=env,
                           capture_output=True, text=True, timeout=600)
@@ -177,6 +212,7 @@ def test_the_driver_starts_from_the_nodes_archive_and_gives_the_same_rows(tmp_pa
             env=dict(env, **{spark_jvm_archive.ENV: archive_env}), capture_output=True,
             text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-4000:]
+        assert "site-conf INFO SparkContext: Running Spark version" in proc.stderr
         return classes_by_source(log.read_text()), pq.read_table(tmp_path / out).sort_by("path")
 
     (shared, from_jars), with_archive = job("with", str(archives))

@@ -27,7 +27,7 @@ import tempfile
 import time
 
 from . import _imgfeat
-from ._spark_jvm import recording
+from ._spark_jvm import recording_settings
 
 ENV = "IMGFEAT_SPARK_JVM_ARCHIVE"
 # The recording job's limit: a cluster without a free core never runs it.
@@ -69,12 +69,12 @@ def _record(path, master):
     conf = (SparkConf().setAppName("imgfeat-jvm-archive")
             .set("spark.python.daemon.module", "imgfeat._spark_daemon"))
     if master:
-        conf.setMaster(master).set("spark.executor.extraJavaOptions", recording("", path))
+        conf.setMaster(master).setAll(recording_settings("executor", path).items())
         # One executor: each writes its archive to the same path.
         conf.set("spark.cores.max", "1").set("spark.executor.instances", "1")
         conf.set("spark.executor.cores", "1").set("spark.dynamicAllocation.enabled", "false")
     else:
-        conf.setMaster("local[2]").set("spark.driver.extraJavaOptions", recording("", path))
+        conf.setMaster("local[2]").setAll(recording_settings("driver", path).items())
     sc = SparkContext.getOrCreate(conf)
     rows = sc.parallelize([bytes(range(256)) * n for n in range(8)], 4).mapPartitions(
         lambda items: [{"rows": sum(len(i) for i in items)}]).collect()
