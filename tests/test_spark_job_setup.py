@@ -165,6 +165,28 @@ def test_a_recording_that_cannot_run_ends_at_its_limit(tmp_path, monkeypatch):
     wait_for(lambda: not recorder_left(), "the recording JVM to end", timeout=60)
 
 
+@pytest.mark.spark
+def test_a_recording_the_jvm_refuses_says_why_in_one_line(tmp_path, monkeypatch):
+    """A folder that holds files on the driver's class path before Spark's
+    jars (here the site's spark.driver.extraClassPath): Java archives nothing
+    behind it, and the command says so with the JVM's reason."""
+    folder = tmp_path / "site-classes"
+    folder.mkdir()
+    (folder / "settings.xml").write_text("<x/>")
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text(f"spark.driver.extraClassPath {folder}\n")
+    monkeypatch.setenv("SPARK_CONF_DIR", str(conf))
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    monkeypatch.setenv(spark_jvm_archive.ENV, str(tmp_path / "archives"))
+    with pytest.raises(SystemExit) as ended:
+        spark_jvm_archive.main([])
+    archive = tmp_path / "archives" / f"spark-{pyspark_release()}-driver.jsa"
+    assert str(ended.value) == (f"imgfeat.spark_jvm_archive: {archive}: the JVM wrote no "
+                                f"archive: Error: non-empty directory '{folder}/'")
+    assert list((tmp_path / "archives").iterdir()) == []
+
+
 def pyspark_release():
     import pyspark
 

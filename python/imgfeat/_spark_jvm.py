@@ -93,9 +93,10 @@ def with_archive(options, archive):
 
 def recording(options, archive):
     """`options` with C1_ONLY and the option that writes the classes the JVM
-    loaded to `archive` as it exits (its own log lines off)."""
+    loaded to `archive` as it exits (of its log lines, only its errors: why
+    it wrote none)."""
     return with_c1(f"{(options or '').strip()} -XX:ArchiveClassesAtExit={archive} "
-                   "-Xlog:cds=off -Xlog:cds+dynamic=off".strip())
+                   "-Xlog:cds=error -Xlog:cds+dynamic=error".strip())
 
 
 def recording_settings(role, archive, spark_home=None):

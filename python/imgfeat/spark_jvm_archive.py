@@ -21,6 +21,7 @@ is ready, never what it does.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -127,6 +128,11 @@ def make(path, master=None):
         if done.returncode == 0 and master:
             _wait_written(partial)
         if done.returncode != 0 or not os.path.isfile(partial) or not os.path.getsize(partial):
+            # The JVM's own reason where it gave one (e.g. a class path folder
+            # that holds files before Spark's jars: the user's extraClassPath).
+            reasons = re.findall(r"\]\[error\]\[cds[^\]]*\]\s*(.+)", done.stdout)
+            if reasons:
+                raise RuntimeError(f"the JVM wrote no archive: {reasons[-1].strip()}")
             tail = "\n".join(done.stdout.strip().splitlines()[-20:])
             raise RuntimeError(f"the recording job failed ({done.returncode}):\n{tail}")
         os.replace(partial, path)
