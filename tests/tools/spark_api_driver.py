@@ -12,7 +12,6 @@ import json
 import os
 import sys
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 from pyspark.sql import SparkSession
 
