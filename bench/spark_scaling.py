@@ -122,8 +122,10 @@ def steady_rate(events, manifest):
     if events is None:
         return None
     tasks = []
-    for f in sorted(p for p in events.rglob("*") if p.is_file() and "events" in p.name
-                    or p.is_file() and p.parent == events):
+    # One file, or a folder of rolled files beside an "appstatus" marker
+    # (and Hadoop's hidden .crc files).
+    for f in sorted(p for p in events.rglob("*")
+                    if p.is_file() and not p.name.startswith((".", "appstatus"))):
         for line in f.read_text().splitlines():
             e = json.loads(line)
             if e["Event"] == "SparkListenerTaskEnd" and e["Task End Reason"]["Reason"] == "Success":
@@ -180,27 +182,31 @@ def main():
                 subprocess.run([sys.executable, "-m", "imgfeat.spark_jvm_archive", "--master",
                                 cluster.url], check=True, env=cluster.env)
             for r in range(args.rounds):
-                runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin)),
+                # (name, run, its event log or None)
+                runs = [("CLI, 1 thread", lambda: time_cli(images, tmp / "cli1", 1, args.pin),
+                         None),
                         ("Spark, 1 worker", lambda: time_spark(cluster, images, tmp / "s1", 1,
-                                                                args.spark_conf, events(1))),
-                        ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin)),
+                                                                args.spark_conf, events(1)),
+                         events(1)),
+                        ("CLI, 2 threads", lambda: time_cli(images, tmp / "cli2", 2, args.pin),
+                         None),
                         ("Spark, 2 workers", lambda: time_spark(cluster, images, tmp / "s2", 2,
-                                                                 args.spark_conf, events(2)))]
+                                                                 args.spark_conf, events(2)),
+                         events(2))]
                 if args.ceiling:
                     runs.insert(3, ("2 CLI processes, 1 thread each",
                                     lambda: time_two_clis(halves, tmp / "halves-out",
-                                                          components(tmp / "cli2"))))
+                                                          components(tmp / "cli2")), None))
                 if args.spark_conf:
                     runs.append(("Spark, 2 workers, no --spark-conf",
-                                 lambda: time_spark(cluster, images, tmp / "s2d", 2)))
-                for name, run in runs:
+                                 lambda: time_spark(cluster, images, tmp / "s2d", 2), None))
+                for name, run, timeline in runs:
                     before = load()
                     seconds, manifest = run()
                     rows = manifest["counts"]["rows_written"]
                     stream = manifest["timings"]["stream_seconds"]
                     results.setdefault(name, []).append((seconds, stream, rows))
-                    rate = (steady_rate(events(int(name.split()[1])), manifest)
-                            if name.startswith("Spark, ") and args.timeline else None)
+                    rate = steady_rate(timeline, manifest)
                     if rate is not None:
                         steady.setdefault(name, []).append(rate)
                         print(f"round {r + 1}: {name:>33}: {rate:6.1f} images/s after each "

@@ -68,7 +68,6 @@ def test_jvm_settings_merge_spark_defaults_and_the_jobs_conf(tmp_path, monkeypat
     (tmp_path / "spark-defaults.conf").unlink()
     assert _spark_jvm.jvm_settings({})["spark.driver.extraJavaOptions"] == (
         "-XX:TieredStopAtLevel=1")
-    # Each role's class-data archive, where the node has one.
     # Each role's class-data archive, where the node has one, and Spark's jars
     # before the conf folder on that role's class path.
     jars = os.pathsep.join(_spark_jvm.spark_jars())

@@ -31,6 +31,7 @@ EXECUTOR_KEY = "spark.executor.extraJavaOptions"
 DRIVER_KEY = "spark.driver.extraJavaOptions"
 CLASS_PATH_KEYS = {EXECUTOR_KEY: "spark.executor.extraClassPath",
                    DRIVER_KEY: "spark.driver.extraClassPath"}
+ROLE_KEYS = {"driver": DRIVER_KEY, "executor": EXECUTOR_KEY}
 
 
 def _spark_home():
@@ -103,7 +104,7 @@ def recording_settings(role, archive, spark_home=None):
     """The settings of a JVM of `role` ("driver" or "executor") that records
     `archive`: the options of recording(), and the class path a job gives
     the JVMs that use the archive."""
-    key = DRIVER_KEY if role == "driver" else EXECUTOR_KEY
+    key = ROLE_KEYS[role]
     current = defaults_file_settings(spark_home)
     return {key: recording(current.get(key), archive),
             CLASS_PATH_KEYS[key]: jars_first(current.get(CLASS_PATH_KEYS[key]), spark_home)}
@@ -123,12 +124,12 @@ def jvm_settings(given, archives=None):
     else:
         current = defaults_file_settings()
     current.update(given)
-    keys = [EXECUTOR_KEY] if under_submit else [EXECUTOR_KEY, DRIVER_KEY]
-    roles = {EXECUTOR_KEY: "executor", DRIVER_KEY: "driver"}
+    roles = ["executor"] if under_submit else ["executor", "driver"]
     settings = {}
-    for key in keys:
+    for role in roles:
+        key = ROLE_KEYS[role]
         options = with_c1(current.get(key))
-        settings[key] = with_archive(options, (archives or {}).get(roles[key]))
+        settings[key] = with_archive(options, (archives or {}).get(role))
         if settings[key] != options:  # the archive's option was added
             settings[CLASS_PATH_KEYS[key]] = jars_first(current.get(CLASS_PATH_KEYS[key]))
     return settings
